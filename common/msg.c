@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Message framing between processes: header, payload, one descriptor. */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+#define RBUFSZ	(2 * (MSG_HDRSZ + MSG_MAXPAYLOAD))
+
+int
+chan_init(struct chan *c, int fd, int peer)
+{
+	memset(c, 0, sizeof(*c));
+	if ((c->rbuf = malloc(RBUFSZ)) == NULL)
+		return -1;
+	c->fd = fd;
+	c->peer = peer;
+	TAILQ_INIT(&c->wq);
+	return 0;
+}
+
+void
+chan_clear(struct chan *c)
+{
+	struct msg_out	*o;
+
+	while ((o = TAILQ_FIRST(&c->wq)) != NULL) {
+		TAILQ_REMOVE(&c->wq, o, entry);
+		if (o->fd != -1)
+			close(o->fd);
+		free(o);
+	}
+	while (c->nrfds > 0)
+		close(c->rfds[--c->nrfds]);
+	free(c->rbuf);
+	c->rbuf = NULL;
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	c->wqbytes = 0;
+}
+
+/* Keep descriptors that arrived; too many is a broken peer. */
+static int
+chan_take_fds(struct chan *c, struct msghdr *mh)
+{
+	struct cmsghdr	*cm;
+	int		 i, n, fd, bad = 0;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(int));
+			if (c->nrfds < MSG_MAXFDS)
+				c->rfds[c->nrfds++] = fd;
+			else {
+				close(fd);
+				bad = 1;
+			}
+		}
+	}
+	if (bad || (mh->msg_flags & MSG_CTRUNC)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t
+chan_read(struct chan *c)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
+	} cmsgbuf;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	ssize_t		 n;
+
+	if (c->roff > 0) {
+		memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
+		c->rlen -= c->roff;
+		c->roff = 0;
+	}
+	if (c->rlen == RBUFSZ) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = c->rbuf + c->rlen;
+	iov.iov_len = RBUFSZ - c->rlen;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsgbuf.buf;
+	mh.msg_controllen = sizeof(cmsgbuf.buf);
+	do {
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	if (chan_take_fds(c, &mh) == -1)
+		return -1;
+	c->rlen += n;
+	return n;
+}
+
+int
+chan_get(struct chan *c, struct msg *m)
+{
+	struct msg_hdr	 h;
+	size_t		 avail = c->rlen - c->roff;
+
+	if (avail < MSG_HDRSZ)
+		return MSG_EMORE;
+	memcpy(&h, c->rbuf + c->roff, MSG_HDRSZ);
+	if (h.len > MSG_MAXPAYLOAD)
+		return MSG_ETOOBIG;
+	if (h.flags & ~MSG_F_FD)
+		return MSG_EFLAGS;
+	if (avail < MSG_HDRSZ + h.len)
+		return MSG_EMORE;
+	m->fd = -1;
+	if (h.flags & MSG_F_FD) {
+		if (c->nrfds == 0)
+			return MSG_ENOFD;
+		m->fd = c->rfds[0];
+		memmove(c->rfds, c->rfds + 1,
+		    --c->nrfds * sizeof(c->rfds[0]));
+	}
+	m->hdr = h;
+	m->data = c->rbuf + c->roff + MSG_HDRSZ;
+	m->len = h.len;
+	c->roff += MSG_HDRSZ + h.len;
+	c->nin++;
+	return MSG_OK;
+}
+
+int
+chan_eof_check(const struct chan *c)
+{
+	return c->rlen != c->roff ? MSG_ESHORT : MSG_OK;
+}
+
+int
+chan_compose(struct chan *c, uint16_t type, uint32_t peerid, int fd,
+    const void *data, size_t len)
+{
+	struct msg_out	*o;
+	struct msg_hdr	 h;
+
+	if (len > MSG_MAXPAYLOAD ||
+	    c->wqbytes + MSG_HDRSZ + len > MSG_MAXQUEUE) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if ((o = malloc(sizeof(*o) + MSG_HDRSZ + len)) == NULL)
+		return -1;
+	memset(&h, 0, sizeof(h));
+	h.type = type;
+	h.flags = fd != -1 ? MSG_F_FD : 0;
+	h.len = len;
+	h.peerid = peerid;
+	h.pid = getpid();
+	memcpy(o->buf, &h, MSG_HDRSZ);
+	if (len > 0)
+		memcpy(o->buf + MSG_HDRSZ, data, len);
+	o->len = MSG_HDRSZ + len;
+	o->off = 0;
+	o->fd = fd;
+	TAILQ_INSERT_TAIL(&c->wq, o, entry);
+	c->wqbytes += o->len;
+	c->nout++;
+	return 0;
+}
+
+/* Send the head of the queue; the descriptor rides on its first byte. */
+static ssize_t
+chan_send_one(struct chan *c, struct msg_out *o)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = o->buf + o->off;
+	iov.iov_len = o->len - o->off;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (o->off == 0 && o->fd != -1) {
+		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+		mh.msg_control = cmsgbuf.buf;
+		mh.msg_controllen = sizeof(cmsgbuf.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		memcpy(CMSG_DATA(cm), &o->fd, sizeof(int));
+	}
+	return sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+}
+
+int
+chan_flush(struct chan *c)
+{
+	struct msg_out	*o;
+	ssize_t		 n;
+
+	while ((o = TAILQ_FIRST(&c->wq)) != NULL) {
+		n = chan_send_one(c, o);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -1;
+		}
+		if (o->fd != -1) {
+			close(o->fd);
+			o->fd = -1;
+		}
+		o->off += n;
+		c->wqbytes -= n;
+		if (o->off < o->len)
+			return 0;
+		TAILQ_REMOVE(&c->wq, o, entry);
+		free(o);
+	}
+	return 0;
+}
+
+int
+chan_pending(const struct chan *c)
+{
+	return !TAILQ_EMPTY(&c->wq);
+}
+
+int
+msg_flush_wait(struct chan *c)
+{
+	struct pollfd	pfd;
+
+	while (chan_pending(c)) {
+		if (chan_flush(c) == -1)
+			return -1;
+		if (!chan_pending(c))
+			break;
+		pfd.fd = c->fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 1000) <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+const char *
+msg_errstr(int e)
+{
+	switch (e) {
+	case MSG_OK:
+		return "ok";
+	case MSG_EMORE:
+		return "incomplete message";
+	case MSG_ETOOBIG:
+		return "message too large";
+	case MSG_EFLAGS:
+		return "unknown header flags";
+	case MSG_ENOFD:
+		return "descriptor missing";
+	case MSG_ESHORT:
+		return "stream ended inside a message";
+	}
+	return "unknown error";
+}

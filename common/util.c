@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Small helpers every process shares: strings, secrets, descriptors. */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+size_t
+pccx_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t	n = strlen(src);
+
+	if (size > 0) {
+		size_t	m = n < size - 1 ? n : size - 1;
+
+		memcpy(dst, src, m);
+		dst[m] = '\0';
+	}
+	return n;
+}
+
+int
+secret_open(const char *path, char *err, size_t errsz)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_uid != 0 || (st.st_mode & 077) != 0) {
+		snprintf(err, errsz, "%s: holds a secret and must be owned by "
+		    "root with mode 0600 (it is uid %u, mode %04o)", path,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+secret_read(int fd, void *buf, size_t n)
+{
+	size_t	off = 0;
+	ssize_t	r;
+
+	while (off < n) {
+		r = read(fd, (char *)buf + off, n - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		off += r;
+	}
+	return 0;
+}
+
+int
+fd_nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+uint64_t
+now_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Small helpers every process shares: strings, secrets, descriptors. */
+
+#ifndef PCCX_UTIL_H
+#define PCCX_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* strlcpy as on the BSDs: always terminates, returns strlen(src). */
+size_t	 pccx_strlcpy(char *, const char *, size_t);
+/*
+ * secret_open: open a file that holds a secret for reading.  It must
+ * be a regular file owned by root with no group or other permission
+ * bits; otherwise -1 is returned and err holds a message naming the
+ * file and what is wrong with it.
+ */
+int	 secret_open(const char *, char *, size_t);
+/* secret_read: read exactly n bytes from fd; 0 or -1. */
+int	 secret_read(int, void *, size_t);
+/* fd_nonblock: set O_NONBLOCK; 0 or -1. */
+int	 fd_nonblock(int);
+/* now_mono_ms: a monotonic clock in milliseconds. */
+uint64_t now_mono_ms(void);
+
+#endif

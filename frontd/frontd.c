@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* pccx-frontd: the unprivileged HTTP front end and its messages. */
+
+#include <string.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/log.h"
+#include "frontd.h"
+#include "server.h"
+
+extern const struct sandbox_policy	sandbox_front;
+extern const int			caps_front[];
+extern const size_t			ncaps_front;
+
+#define FRONT_MAXLISTEN	8
+
+static struct {
+	int	fd;
+	int	tls;
+	char	name[PROTO_NAMEMAX];
+}			listeners[FRONT_MAXLISTEN];
+static size_t		nlisteners;
+static struct p_limits	limits;
+static int		have_limits;
+
+static int	front_msg_limits(struct chan *, struct msg *);
+static int	front_msg_listen(struct chan *, struct msg *);
+static int	front_msg_status(struct chan *, struct msg *);
+
+#define DAEMONS_MASK	(PROC_BIT(PROC_PARENT) | PROC_BIT(PROC_AUTH) | \
+	PROC_BIT(PROC_TUNNEL) | PROC_BIT(PROC_SESSION) | PROC_BIT(PROC_AUDIT))
+
+static const struct msg_rule front_rules[] = {
+	{ MSG_CONF_LIMITS, PROC_BIT(PROC_PARENT), ST_ANY, MSG_FD_NEVER,
+	    P_LIMITS_LEN, P_LIMITS_LEN, front_msg_limits },
+	{ MSG_CONF_LISTEN, PROC_BIT(PROC_PARENT), ST_CONF, MSG_FD_MUST,
+	    3, 3 + PROTO_NAMEMAX, front_msg_listen },
+	{ MSG_STATUS, DAEMONS_MASK, ST_RUN, MSG_FD_NEVER,
+	    P_STATUS_LEN, P_STATUS_LEN, front_msg_status },
+};
+
+static int
+front_msg_limits(struct chan *c, struct msg *m)
+{
+	if (proto_get_limits(m, &limits) == -1)
+		return -1;
+	if (have_limits)
+		server_set_limits(&limits);
+	have_limits = 1;
+	return 0;
+}
+
+static int
+front_msg_listen(struct chan *c, struct msg *m)
+{
+	struct p_conf_listen	l;
+
+	if (proto_get_conf_listen(m, &l) == -1 ||
+	    nlisteners == FRONT_MAXLISTEN) {
+		close(m->fd);
+		return -1;
+	}
+	listeners[nlisteners].fd = m->fd;
+	listeners[nlisteners].tls = l.tls;
+	memcpy(listeners[nlisteners].name, l.addr, sizeof(l.addr));
+	nlisteners++;
+	return 0;
+}
+
+static int
+front_msg_status(struct chan *c, struct msg *m)
+{
+	struct p_status	st;
+
+	if (proto_get_status(m, &st) == -1)
+		return -1;
+	health_on_status(c->peer, m->hdr.peerid, &st);
+	return 0;
+}
+
+static int
+front_setup(void)
+{
+	if (!have_limits || nlisteners == 0) {
+		log_warnx("no limits or no listener configured");
+		return -1;
+	}
+	return 0;
+}
+
+/* Confined now: start accepting on the sockets the parent bound. */
+static int
+front_serve(void)
+{
+	size_t	i;
+
+	server_init(child_base());
+	server_set_limits(&limits);
+	server_set_routes(health_routes, health_nroutes);
+	health_init();
+	for (i = 0; i < nlisteners; i++) {
+		if (server_listen(listeners[i].fd, listeners[i].tls,
+		    listeners[i].name) == -1)
+			return -1;
+		log_info("listening on %s", listeners[i].name);
+	}
+	return 0;
+}
+
+static const struct child_role front_role = {
+	.proc = PROC_FRONT,
+	.caps = caps_front,
+	.policy = &sandbox_front,
+	.rules = front_rules,
+	.nrules = sizeof(front_rules) / sizeof(front_rules[0]),
+	.setup = front_setup,
+	.serve = front_serve,
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct child_role	r = front_role;
+
+	r.ncaps = ncaps_front;
+	child_main(&r, argc, argv);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* State shared by the files of the front end. */
+
+#ifndef PCCX_FRONTD_H
+#define PCCX_FRONTD_H
+
+#include "proto/proto.h"
+#include "server.h"
+
+/* health.c */
+void	health_on_status(int, uint32_t, const struct p_status *);
+void	health_init(void);
+extern const struct http_route	health_routes[];
+extern const size_t		health_nroutes;
+
+#endif

@@ -1,0 +1,1086 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* HTTP/1.1 connections on bufferevents: limits, timeouts, routing. */
+
+/*
+ * One request at a time per connection: while a request waits for its
+ * answer, pipelined bytes stay unparsed in the input buffer, whose
+ * read watermark stops the socket reads.  A connection ends after any
+ * refusal, after "Connection: close", after HTTP/1.0, and when a reply
+ * comes before the body is read; it then drains input for a moment
+ * (a lingering close) so that the client can read the reply.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "common/log.h"
+#include "server.h"
+
+#define SERVER_NAME		"pccx-remote"
+#define HTTP_INPUT_HIWAT	(64 * 1024)	/* unparsed input */
+#define HTTP_OUTPUT_HIWAT	(256 * 1024)	/* unsent, then stop */
+#define HTTP_EXTRA_MAX		8192	/* handler's headers */
+#define HTTP_LINGER_SECS	2
+#define HTTP_LINGER_BYTES	(1024 * 1024)
+#define HTTP_MAXPARAMS		4
+#define ACCEPT_PAUSE_SECS	1
+#define PEER_MAX		(NI_MAXHOST + 8)
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct evconnlistener	*lev;
+	struct event		*pause;
+	char			 name[PROTO_NAMEMAX];
+};
+
+struct http_conn {
+	TAILQ_ENTRY(http_conn)	 entry;
+	struct bufferevent	*bev;
+	struct event		*timer;		/* request, linger */
+	struct event		*resume;	/* deferred processing */
+	struct http_parser	 parser;
+	struct http_req		*req;		/* in progress */
+	int			 flags;
+#define CONN_INREQ	0x01		/* request timer running */
+#define CONN_BODYDONE	0x02		/* request fully read */
+#define CONN_CLOSE	0x04		/* close once output is sent */
+#define CONN_LINGER	0x08		/* output sent, draining input */
+#define CONN_INLOOP	0x10		/* inside conn_process() */
+#define CONN_DEAD	0x20		/* free when the loop unwinds */
+#define CONN_PAUSED	0x40		/* body reading paused */
+#define CONN_EOF	0x80		/* client sent no more */
+	size_t			 lingered;
+	char			 peer[PEER_MAX];
+};
+
+struct http_req {
+	struct http_conn	*conn;		/* NULL once detached */
+	struct http_head	 head;
+	const struct http_route	*route;
+	char			*body;
+	size_t			 bodylen;
+	char			*segs;		/* param values */
+	struct {
+		const char	*name;		/* in route path */
+		size_t		 namelen;
+		const char	*value;
+	}			 params[HTTP_MAXPARAMS];
+	int			 nparams;
+	struct evbuffer		*extra;		/* more headers */
+	int			 refs;
+	int			 flags;
+#define REQ_REPLIED	0x01
+#define REQ_GONE	0x02
+	void			(*gone_cb)(struct http_req *, void *);
+	void			*gone_arg;
+	void			(*data_cb)(struct http_req *, const char *,
+				    size_t, void *);
+	void			(*end_cb)(struct http_req *, void *);
+	void			*body_arg;
+	char			 peer[PEER_MAX];
+};
+
+static struct event_base	*srv_base;
+static struct p_limits		 srv_lim;
+static const struct http_route	*srv_routes;
+static size_t			 srv_nroutes;
+static size_t			 srv_nconns;
+static TAILQ_HEAD(, listener)	 srv_listeners =
+    TAILQ_HEAD_INITIALIZER(srv_listeners);
+static TAILQ_HEAD(, http_conn)	 srv_conns =
+    TAILQ_HEAD_INITIALIZER(srv_conns);
+
+static const struct p_limits srv_default_limits = {
+	.request_line = 8192,
+	.header_count = 100,
+	.header_bytes = 32768,
+	.body_bytes = 1024 * 1024,
+	.upload_bytes = 1024ULL * 1024 * 1024,
+	.idle_timeout = 60,
+	.request_timeout = 300,
+	.ws_frame_bytes = 1024 * 1024,
+	.ws_message_bytes = 16 * 1024 * 1024,
+	.max_connections = 1024,
+};
+
+static void	conn_process(struct http_conn *);
+static void	conn_free(struct http_conn *);
+static void	conn_fail(struct http_conn *, int, const char *,
+		    const char *);
+static void	conn_linger(struct http_conn *);
+
+void
+server_init(struct event_base *base)
+{
+	srv_base = base;
+	srv_lim = srv_default_limits;
+	/* A client that goes away must not kill the process on write. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+}
+
+void
+server_set_limits(const struct p_limits *lim)
+{
+	if (proto_check_limits(lim) == -1)
+		fatalx("%s: limits out of range", __func__);
+	srv_lim = *lim;
+}
+
+void
+server_set_routes(const struct http_route *routes, size_t n)
+{
+	srv_routes = routes;
+	srv_nroutes = n;
+}
+
+size_t
+server_connections(void)
+{
+	return srv_nconns;
+}
+
+/* Responses. */
+
+static void
+http_date(char *buf, size_t size)
+{
+	static const char	 days[7][4] = { "Sun", "Mon", "Tue", "Wed",
+	    "Thu", "Fri", "Sat" };
+	static const char	 mons[12][4] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm		 tm;
+	time_t			 now = time(NULL);
+
+	if (gmtime_r(&now, &tm) == NULL) {
+		snprintf(buf, size, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Queue one whole response on the connection. */
+static void
+conn_respond(struct http_conn *c, int status, const char *ctype,
+    const void *body, size_t len, struct evbuffer *extra, int close)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	char		 date[64];
+
+	http_date(date, sizeof(date));
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "Server: " SERVER_NAME "\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n", status,
+	    http_reason(status), date);
+	if (ctype != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
+	evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+	if (extra != NULL)
+		evbuffer_add_buffer(out, extra);
+	if (close)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	evbuffer_add(out, "\r\n", 2);
+	if (len > 0)
+		evbuffer_add(out, body, len);
+}
+
+/* The JSON text of an error; falls back to a fixed one. */
+static char *
+error_body(const char *code, const char *message)
+{
+	json_t	*j;
+	char	*s = NULL;
+
+	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+	    message);
+	if (j != NULL)
+		s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL)
+		s = strdup("{\"error\":{\"code\":\"internal_error\","
+		    "\"message\":\"internal error\"}}");
+	return s;
+}
+
+static void
+conn_send_error(struct http_conn *c, int status, const char *code,
+    const char *message)
+{
+	char	*s;
+
+	s = error_body(code, message);
+	conn_respond(c, status, "application/json", s,
+	    s != NULL ? strlen(s) : 0, NULL, 1);
+	free(s);
+}
+
+/* Requests. */
+
+static struct http_req *
+req_new(struct http_conn *c)
+{
+	struct http_req	*req;
+
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return NULL;
+	if ((req->extra = evbuffer_new()) == NULL) {
+		free(req);
+		return NULL;
+	}
+	req->refs = 1;
+	req->conn = c;
+	memcpy(req->peer, c->peer, sizeof(req->peer));
+	return req;
+}
+
+void
+http_req_ref(struct http_req *req)
+{
+	req->refs++;
+}
+
+void
+http_req_unref(struct http_req *req)
+{
+	if (--req->refs > 0)
+		return;
+	http_head_free(&req->head);
+	free(req->body);
+	free(req->segs);
+	evbuffer_free(req->extra);
+	free(req);
+}
+
+static int
+conn_body_pending(struct http_conn *c)
+{
+	const struct http_head	*h;
+
+	if (c->req == NULL || (c->flags & CONN_BODYDONE))
+		return 0;
+	h = &c->req->head;
+	return h->framing == HTTP_BODY_CHUNKED ||
+	    (h->framing == HTTP_BODY_LENGTH && h->content_length > 0);
+}
+
+/*
+ * Let go of the current request.  It is gone when it was not answered
+ * or its body not read; its owner hears of it once.
+ */
+static void
+conn_detach(struct http_conn *c)
+{
+	struct http_req	*req = c->req;
+
+	if (req == NULL)
+		return;
+	if (!(req->flags & REQ_REPLIED) || conn_body_pending(c))
+		req->flags |= REQ_GONE;
+	c->req = NULL;
+	req->conn = NULL;
+	if ((req->flags & REQ_GONE) && req->gone_cb != NULL)
+		req->gone_cb(req, req->gone_arg);
+	http_req_unref(req);
+}
+
+static void
+conn_set_idle(struct http_conn *c, int reading)
+{
+	struct timeval	tv = { srv_lim.idle_timeout, 0 };
+
+	bufferevent_set_timeouts(c->bev, reading ? &tv : NULL, &tv);
+}
+
+/* Answered and read: get ready for the next request. */
+static void
+conn_finish(struct http_conn *c)
+{
+	conn_detach(c);
+	c->flags &= ~(CONN_INREQ | CONN_BODYDONE | CONN_PAUSED);
+	evtimer_del(c->timer);
+	conn_set_idle(c, 1);
+	if (!(c->flags & CONN_INLOOP))
+		event_active(c->resume, EV_TIMEOUT, 1);
+}
+
+/* No more requests: send what is queued, then close. */
+static void
+conn_close_soon(struct http_conn *c)
+{
+	struct timeval	tv = { srv_lim.idle_timeout, 0 };
+
+	c->flags |= CONN_CLOSE;
+	evtimer_del(c->timer);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_linger(c);
+}
+
+/* Refuse the request in progress, if not answered yet, and close. */
+static void
+conn_fail(struct http_conn *c, int status, const char *code,
+    const char *message)
+{
+	struct http_req	*req = c->req;
+
+	if (c->flags & (CONN_CLOSE | CONN_LINGER))
+		return;
+	log_debug("%s: %d %s", c->peer, status, code);
+	if (req == NULL || !(req->flags & REQ_REPLIED)) {
+		conn_send_error(c, status, code, message);
+		if (req != NULL)
+			req->flags |= REQ_GONE;
+	}
+	conn_detach(c);
+	conn_close_soon(c);
+}
+
+int
+http_reply_header(struct http_req *req, const char *name,
+    const char *value)
+{
+	static const char	*own[] = { "cache-control", "connection",
+	    "content-length", "content-type", "date", "server",
+	    "transfer-encoding" };
+	size_t			 i;
+
+	if (req->flags & (REQ_REPLIED | REQ_GONE) ||
+	    !http_field_ok(name, value))
+		return -1;
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcasecmp(name, own[i]) == 0)
+			return -1;
+	if (evbuffer_get_length(req->extra) + strlen(name) +
+	    strlen(value) + 4 > HTTP_EXTRA_MAX)
+		return -1;
+	return evbuffer_add_printf(req->extra, "%s: %s\r\n", name,
+	    value) == -1 ? -1 : 0;
+}
+
+int
+http_reply(struct http_req *req, int status, const char *ctype,
+    const void *body, size_t len)
+{
+	struct http_conn	*c = req->conn;
+	int			 close;
+
+	if (req->flags & REQ_GONE)
+		return -1;
+	if ((req->flags & REQ_REPLIED) || c == NULL) {
+		log_warnx("%s: second reply dropped", __func__);
+		return -1;
+	}
+	if (status < 200 || status > 599) {
+		log_warnx("%s: status %d", __func__, status);
+		return http_reply_error(req, 500, "internal_error",
+		    "internal error");
+	}
+	req->flags |= REQ_REPLIED;
+	close = (req->head.flags & HTTP_HEAD_CLOSE) || conn_body_pending(c);
+	conn_respond(c, status, ctype, body, ctype != NULL ? len : 0,
+	    req->extra, close);
+	log_debug("%s: %s %s %d", c->peer, req->head.method,
+	    req->head.target, status);
+	if (close)
+		conn_close_soon(c);
+	else
+		conn_finish(c);
+	return 0;
+}
+
+int
+http_reply_json(struct http_req *req, int status, json_t *body)
+{
+	char	*s;
+	int	 r;
+
+	s = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_ENCODE_ANY) : NULL;
+	json_decref(body);
+	if (s == NULL)
+		return http_reply_error(req, 500, "internal_error",
+		    "internal error");
+	r = http_reply(req, status, "application/json", s, strlen(s));
+	free(s);
+	return r;
+}
+
+int
+http_reply_error(struct http_req *req, int status, const char *code,
+    const char *message)
+{
+	char	*s;
+	int	 r;
+
+	if ((s = error_body(code, message)) == NULL)
+		return http_reply(req, 500, NULL, NULL, 0);
+	r = http_reply(req, status, "application/json", s, strlen(s));
+	free(s);
+	return r;
+}
+
+/* Request accessors. */
+
+int
+http_req_gone(const struct http_req *req)
+{
+	return (req->flags & REQ_GONE) != 0;
+}
+
+void
+http_req_on_gone(struct http_req *req,
+    void (*cb)(struct http_req *, void *), void *arg)
+{
+	req->gone_cb = cb;
+	req->gone_arg = arg;
+}
+
+void
+http_req_on_body(struct http_req *req,
+    void (*data)(struct http_req *, const char *, size_t, void *),
+    void (*end)(struct http_req *, void *), void *arg)
+{
+	req->data_cb = data;
+	req->end_cb = end;
+	req->body_arg = arg;
+}
+
+void
+http_req_pause(struct http_req *req, int pause)
+{
+	struct http_conn	*c = req->conn;
+
+	if (c == NULL)
+		return;
+	if (pause) {
+		c->flags |= CONN_PAUSED;
+		return;
+	}
+	c->flags &= ~CONN_PAUSED;
+	if (!(c->flags & CONN_INLOOP))
+		event_active(c->resume, EV_TIMEOUT, 1);
+}
+
+const struct http_head *
+http_req_head(const struct http_req *req)
+{
+	return &req->head;
+}
+
+const char *
+http_req_method(const struct http_req *req)
+{
+	return req->head.method;
+}
+
+const char *
+http_req_path(const struct http_req *req)
+{
+	return req->head.path;
+}
+
+const char *
+http_req_target(const struct http_req *req)
+{
+	return req->head.target;
+}
+
+const char *
+http_req_query(const struct http_req *req)
+{
+	return req->head.query;
+}
+
+const char *
+http_req_header(const struct http_req *req, const char *name)
+{
+	return http_head_get(&req->head, name);
+}
+
+const char *
+http_req_param(const struct http_req *req, const char *name)
+{
+	size_t	n = strlen(name);
+	int	i;
+
+	for (i = 0; i < req->nparams; i++)
+		if (req->params[i].namelen == n &&
+		    memcmp(req->params[i].name, name, n) == 0)
+			return req->params[i].value;
+	return NULL;
+}
+
+const char *
+http_req_body(const struct http_req *req, size_t *len)
+{
+	if (len != NULL)
+		*len = req->bodylen;
+	return req->body;
+}
+
+const char *
+http_req_peer(const struct http_req *req)
+{
+	return req->peer;
+}
+
+int
+http_req_route_flags(const struct http_req *req)
+{
+	return req->route != NULL ? req->route->flags : 0;
+}
+
+/* Routing. */
+
+/*
+ * Match a decoded path against a route path; with req, keep the
+ * "{name}" values in req->segs, a copy of the path cut at each value.
+ */
+static int
+route_match(const char *t, const char *p, struct http_req *req)
+{
+	size_t	tl, pl;
+	int	n = 0;
+
+	while (*t == '/' && *p == '/') {
+		t++;
+		p++;
+		tl = strcspn(t, "/");
+		pl = strcspn(p, "/");
+		if (tl > 2 && t[0] == '{' && t[tl - 1] == '}') {
+			if (pl == 0 || n == HTTP_MAXPARAMS)
+				return 0;
+			if (req != NULL) {
+				req->params[n].name = t + 1;
+				req->params[n].namelen = tl - 2;
+				req->params[n].value = req->segs +
+				    (p - req->head.path);
+				req->segs[p - req->head.path + pl] = '\0';
+			}
+			n++;
+		} else if (tl != pl || memcmp(t, p, tl) != 0)
+			return 0;
+		t += tl;
+		p += pl;
+	}
+	if (*t != '\0' || *p != '\0')
+		return 0;
+	if (req != NULL)
+		req->nparams = n;
+	return 1;
+}
+
+/* Add a method to an Allow list unless an earlier row gave it. */
+static void
+route_allow(size_t i, const char *path, char *allow, size_t size)
+{
+	const struct http_route	*rt = &srv_routes[i];
+	size_t			 j, len = strlen(allow);
+
+	for (j = 0; j < i; j++)
+		if (strcmp(srv_routes[j].method, rt->method) == 0 &&
+		    route_match(srv_routes[j].path, path, NULL))
+			return;
+	snprintf(allow + len, size - len, "%s%s", len > 0 ? ", " : "",
+	    rt->method);
+}
+
+/* The route for req, or NULL with the status to refuse it with. */
+static const struct http_route *
+route_find(struct http_req *req, int *status, char *allow, size_t size)
+{
+	const struct http_route	*rt;
+	const char		*path = req->head.path;
+	size_t			 i;
+	int			 found = 0, known = 0, same;
+
+	allow[0] = '\0';
+	for (i = 0; i < srv_nroutes; i++) {
+		rt = &srv_routes[i];
+		same = strcmp(rt->method, req->head.method) == 0;
+		known |= same;
+		if (!route_match(rt->path, path, NULL))
+			continue;
+		if (same) {
+			if ((req->segs = strdup(path)) == NULL) {
+				*status = 500;
+				return NULL;
+			}
+			route_match(rt->path, path, req);
+			return rt;
+		}
+		found = 1;
+		route_allow(i, path, allow, size);
+	}
+	*status = !found ? 404 : !known ? 501 : 405;
+	return NULL;
+}
+
+static void
+conn_route_error(struct http_conn *c, int status, const char *allow)
+{
+	struct http_req	*req = c->req;
+
+	switch (status) {
+	case 404:
+		http_reply_error(req, 404, "not_found", "no such resource");
+		break;
+	case 405:
+		http_reply_header(req, "Allow", allow);
+		http_reply_error(req, 405, "method_not_allowed",
+		    "method not allowed on this resource");
+		break;
+	case 501:
+		http_reply_error(req, 501, "not_implemented",
+		    "unknown method");
+		break;
+	default:
+		http_reply_error(req, 500, "internal_error",
+		    "internal error");
+		break;
+	}
+}
+
+static void
+conn_continue(struct http_conn *c)
+{
+	struct http_req	*req = c->req;
+
+	if (req != NULL && !(req->flags & REQ_REPLIED) &&
+	    (req->head.flags & HTTP_HEAD_CONTINUE) &&
+	    req->head.version == 11 && conn_body_pending(c))
+		evbuffer_add_printf(bufferevent_get_output(c->bev),
+		    "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+/* The head is in: route it, bound the body, maybe start the handler. */
+static void
+conn_head(struct http_conn *c)
+{
+	const struct http_route	*rt;
+	struct http_req		*req;
+	char			 allow[256];
+	uint64_t		 cap;
+	int			 status, stream;
+
+	if ((req = req_new(c)) == NULL) {
+		conn_fail(c, 500, "internal_error", "internal error");
+		return;
+	}
+	c->req = req;
+	http_parser_take(&c->parser, &req->head);
+	if ((rt = route_find(req, &status, allow, sizeof(allow))) == NULL) {
+		conn_route_error(c, status, allow);
+		return;
+	}
+	req->route = rt;
+	stream = (rt->flags & (ROUTE_STREAM | ROUTE_UPLOAD)) != 0;
+	cap = (rt->flags & ROUTE_UPLOAD) ? srv_lim.upload_bytes :
+	    srv_lim.body_bytes;
+	http_parser_body(&c->parser, cap, stream);
+	if (req->head.framing == HTTP_BODY_LENGTH &&
+	    req->head.content_length > cap)
+		return;		/* the parser refuses it next */
+	if (stream) {
+		http_req_ref(req);
+		rt->handler(req);
+		http_req_unref(req);
+	}
+	conn_continue(c);
+}
+
+static void
+conn_data(struct http_conn *c)
+{
+	struct http_req	*req = c->req;
+
+	if (req == NULL || (req->flags & REQ_REPLIED) || req->data_cb == NULL)
+		return;
+	http_req_ref(req);
+	req->data_cb(req, c->parser.data, c->parser.datalen, req->body_arg);
+	http_req_unref(req);
+}
+
+/* The request is read: run the handler, or end the streamed body. */
+static void
+conn_done(struct http_conn *c)
+{
+	struct http_req	*req = c->req;
+
+	if (req == NULL)
+		return;
+	c->flags |= CONN_BODYDONE;
+	if ((req->flags & REQ_REPLIED) || req->route == NULL) {
+		conn_finish(c);
+		return;
+	}
+	conn_set_idle(c, 0);
+	http_req_ref(req);
+	if (req->route->flags & (ROUTE_STREAM | ROUTE_UPLOAD)) {
+		if (req->end_cb != NULL)
+			req->end_cb(req, req->body_arg);
+	} else {
+		http_parser_take_body(&c->parser, &req->body, &req->bodylen);
+		req->route->handler(req);
+	}
+	http_req_unref(req);
+}
+
+static void
+conn_dispatch(struct http_conn *c, int ev)
+{
+	const struct http_error	*e;
+
+	switch (ev) {
+	case HTTP_EV_HEAD:
+		conn_head(c);
+		break;
+	case HTTP_EV_DATA:
+		conn_data(c);
+		break;
+	case HTTP_EV_DONE:
+		conn_done(c);
+		break;
+	case HTTP_EV_ERROR:
+		e = http_parser_error(&c->parser);
+		conn_fail(c, e->status, e->code, e->message);
+		break;
+	}
+}
+
+/* Parse one piece of input; -1 when there is nothing more to do now. */
+static int
+conn_step(struct http_conn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec	 v;
+	struct timeval		 tv = { srv_lim.request_timeout, 0 };
+	size_t			 used;
+	int			 ev;
+
+	if (c->flags & (CONN_CLOSE | CONN_LINGER | CONN_DEAD | CONN_PAUSED))
+		return -1;
+	if (c->req != NULL && (c->flags & CONN_BODYDONE))
+		return -1;		/* waiting for the reply */
+	if (c->req == NULL && evbuffer_get_length(
+	    bufferevent_get_output(c->bev)) > HTTP_OUTPUT_HIWAT)
+		return -1;		/* until the client reads */
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) {
+		v.iov_base = (void *)"";
+		v.iov_len = 0;
+	}
+	if (v.iov_len > 0 && !(c->flags & CONN_INREQ)) {
+		c->flags |= CONN_INREQ;
+		evtimer_add(c->timer, &tv);
+	}
+	ev = http_parse(&c->parser, v.iov_base, v.iov_len, &used);
+	conn_dispatch(c, ev);
+	if (!(c->flags & CONN_LINGER))
+		evbuffer_drain(in, used);
+	return ev == HTTP_EV_MORE && v.iov_len == 0 ? -1 : 0;
+}
+
+static void
+conn_process(struct http_conn *c)
+{
+	if (c->flags & CONN_INLOOP)
+		return;
+	c->flags |= CONN_INLOOP;
+	while (conn_step(c) == 0)
+		;
+	c->flags &= ~CONN_INLOOP;
+	if (c->flags & CONN_DEAD)
+		conn_free(c);
+}
+
+/* Connection events. */
+
+/* Output is sent: stop writing, read and drop input for a while. */
+static void
+conn_linger(struct http_conn *c)
+{
+	struct timeval	tv = { HTTP_LINGER_SECS, 0 };
+
+	if (c->flags & CONN_LINGER)
+		return;
+	c->flags |= CONN_LINGER;
+	if ((c->flags & CONN_EOF) ||
+	    shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
+		conn_free(c);
+		return;
+	}
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_enable(c->bev, EV_READ);
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+
+	if (c->flags & CONN_LINGER) {
+		c->lingered += evbuffer_get_length(in);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		if (c->lingered > HTTP_LINGER_BYTES)
+			conn_free(c);
+		return;
+	}
+	conn_process(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn	*c = arg;
+
+	if (c->flags & CONN_CLOSE)
+		conn_linger(c);
+	else
+		conn_process(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_conn	*c = arg;
+
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    http_parser_busy(&c->parser)) {
+		conn_fail(c, 408, "request_timeout",
+		    "the request did not arrive in time");
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && !(c->flags & CONN_LINGER) &&
+	    (c->req == NULL || (c->req->flags & REQ_REPLIED)) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		c->flags |= CONN_EOF | CONN_CLOSE;
+		return;
+	}
+	conn_free(c);
+}
+
+/* The request timer: the request took too long, or lingering ends. */
+static void
+conn_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http_conn	*c = arg;
+
+	if (c->flags & CONN_LINGER)
+		conn_free(c);
+	else if (c->req != NULL && (c->flags & CONN_BODYDONE))
+		conn_fail(c, 504, "timeout", "the request took too long");
+	else
+		conn_fail(c, 408, "request_timeout",
+		    "the request did not arrive in time");
+}
+
+static void
+conn_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	conn_process(arg);
+}
+
+static void
+conn_free(struct http_conn *c)
+{
+	if (c->flags & CONN_INLOOP) {
+		c->flags |= CONN_DEAD;
+		return;
+	}
+	conn_detach(c);
+	TAILQ_REMOVE(&srv_conns, c, entry);
+	srv_nconns--;
+	http_parser_free(&c->parser);
+	event_free(c->timer);
+	event_free(c->resume);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+conn_peer(struct http_conn *c, int fd, struct sockaddr *sa, int salen)
+{
+	char	host[NI_MAXHOST], serv[NI_MAXSERV];
+	int	one = 1;
+
+	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(c->peer, sizeof(c->peer), "local");
+		return;
+	}
+	snprintf(c->peer, sizeof(c->peer), sa->sa_family == AF_INET6 ?
+	    "[%s]:%s" : "%s:%s", host, serv);
+	/* Replies go out whole; do not hold their last segment back. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_debug("%s: TCP_NODELAY failed", c->peer);
+}
+
+/* Take a new connection; on failure fd stays the caller's. */
+static int
+conn_new(int fd, struct sockaddr *sa, int salen)
+{
+	struct http_conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->timer = evtimer_new(srv_base, conn_timer_cb, c);
+	c->resume = event_new(srv_base, -1, 0, conn_resume_cb, c);
+	if (c->timer == NULL || c->resume == NULL || (c->bev =
+	    bufferevent_socket_new(srv_base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
+		if (c->timer != NULL)
+			event_free(c->timer);
+		if (c->resume != NULL)
+			event_free(c->resume);
+		free(c);
+		return -1;
+	}
+	http_parser_init(&c->parser, &srv_lim);
+	conn_peer(c, fd, sa, salen);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, HTTP_INPUT_HIWAT);
+	conn_set_idle(c, 1);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&srv_conns, c, entry);
+	srv_nconns++;
+	return 0;
+}
+
+/* Listeners. */
+
+/* Over max_connections: say so if the socket takes it, and close. */
+static void
+srv_refuse(int fd)
+{
+	char	*body, buf[512];
+	int	 n;
+
+	body = error_body("too_many_connections",
+	    "the server has too many connections");
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Server: " SERVER_NAME "\r\nCache-Control: no-store\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", body != NULL ? strlen(body) : 0,
+	    body != NULL ? body : "");
+	free(body);
+	/* XXX: plain text; a TLS listener must close without it. */
+	if (n > 0 && (size_t)n < sizeof(buf) &&
+	    send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		log_debug("%s: send", __func__);
+	close(fd);
+}
+
+static void
+srv_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener	*l = arg;
+
+	if (srv_nconns >= srv_lim.max_connections) {
+		log_warnx("%s: connection limit reached", l->name);
+		srv_refuse(fd);
+		return;
+	}
+	if (conn_new(fd, sa, salen) == -1) {
+		log_warn("%s: connection", l->name);
+		close(fd);
+	}
+}
+
+/* accept(2) failed, often for want of descriptors: pause a second. */
+static void
+srv_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener	*l = arg;
+	struct timeval	 tv = { ACCEPT_PAUSE_SECS, 0 };
+
+	log_warn("%s: accept", l->name);
+	evconnlistener_disable(lev);
+	evtimer_add(l->pause, &tv);
+}
+
+static void
+srv_accept_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct listener	*l = arg;
+
+	evconnlistener_enable(l->lev);
+}
+
+int
+server_listen(int fd, int tls, const char *name)
+{
+	struct listener	*l;
+
+	if (tls) {
+		/* XXX: TLS listeners wait for bufferevent_openssl support. */
+		log_warnx("%s: tls listeners are not supported yet", name);
+		return -1;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -1;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	if ((l->pause = evtimer_new(srv_base, srv_accept_resume_cb,
+	    l)) == NULL) {
+		free(l);
+		return -1;
+	}
+	l->lev = evconnlistener_new(srv_base, srv_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l->lev == NULL) {
+		event_free(l->pause);
+		free(l);
+		return -1;
+	}
+	evconnlistener_set_error_cb(l->lev, srv_accept_error_cb);
+	TAILQ_INSERT_TAIL(&srv_listeners, l, entry);
+	log_debug("listening on %s", l->name);
+	return 0;
+}
+
+void
+server_shutdown(void)
+{
+	struct listener		*l;
+	struct http_conn	*c;
+
+	while ((l = TAILQ_FIRST(&srv_listeners)) != NULL) {
+		TAILQ_REMOVE(&srv_listeners, l, entry);
+		evconnlistener_free(l->lev);
+		event_free(l->pause);
+		free(l);
+	}
+	while ((c = TAILQ_FIRST(&srv_conns)) != NULL) {
+		c->flags &= ~CONN_INLOOP;
+		conn_free(c);
+	}
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* The front end's HTTP/1.1 server: listeners, connections, routing. */
+
+#ifndef PCCX_SERVER_H
+#define PCCX_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "proto/proto.h"
+#include "http.h"
+
+struct event_base;
+struct http_req;
+
+/* Route flags. */
+#define ROUTE_PUBLIC	0x01	/* needs no token; for the auth layer */
+#define ROUTE_STREAM	0x02	/* body handed out as it arrives */
+#define ROUTE_UPLOAD	0x04	/* bound by upload_bytes, streamed */
+
+/*
+ * One row of the route table.  path is exact, or has "{name}" segments
+ * that match any one non-empty segment (see http_req_param()).  The
+ * first row that matches both method and path wins.
+ *
+ * The handler runs once the whole body is read, or, for ROUTE_STREAM
+ * and ROUTE_UPLOAD, once the head is read (it then asks for the body
+ * with http_req_on_body()).  It must answer with one http_reply_*(),
+ * now or later; to answer later it takes a reference first.
+ */
+struct http_route {
+	const char	*method;
+	const char	*path;
+	int		 flags;
+	void		(*handler)(struct http_req *);
+};
+
+/* server_init: set up on base, with built-in limits; ignores SIGPIPE. */
+void	server_init(struct event_base *);
+/* server_set_limits: limits for connections accepted from now on. */
+void	server_set_limits(const struct p_limits *);
+/* server_set_routes: the route table; it must outlive the server. */
+void	server_set_routes(const struct http_route *, size_t);
+/*
+ * server_listen: accept connections on fd, a bound, listening,
+ * non-blocking socket; name is for log lines.  Returns 0 and owns fd,
+ * or -1 and fd stays the caller's.
+ */
+int	server_listen(int, int, const char *);
+/* server_shutdown: close every listener and connection. */
+void	server_shutdown(void);
+/* server_connections: connections open now. */
+size_t	server_connections(void);
+
+/*
+ * Requests.  A request is reference counted: the server holds one
+ * reference while its connection lives; a handler that answers after
+ * it returns takes its own with http_req_ref() and drops it with
+ * http_req_unref() once done, answered or not.  When the connection
+ * goes away first, the request is marked gone, its gone callback runs,
+ * and any later reply is dropped.
+ */
+void	http_req_ref(struct http_req *);
+void	http_req_unref(struct http_req *);
+/*
+ * http_req_gone: non-zero once the connection ended before the request
+ * was answered and read, or the server answered it on a timeout.
+ */
+int	http_req_gone(const struct http_req *);
+/* http_req_on_gone: cb(req, arg) runs once when the request goes. */
+void	http_req_on_gone(struct http_req *,
+	    void (*)(struct http_req *, void *), void *);
+/*
+ * http_req_on_body: for streamed routes, data(req, bytes, len, arg) for
+ * each piece of the body and end(req, arg) after the last one.
+ */
+void	http_req_on_body(struct http_req *,
+	    void (*)(struct http_req *, const char *, size_t, void *),
+	    void (*)(struct http_req *, void *), void *);
+/* http_req_pause: stop (1) or resume (0) reading a streamed body. */
+void	http_req_pause(struct http_req *, int);
+
+const struct http_head	*http_req_head(const struct http_req *);
+const char	*http_req_method(const struct http_req *);
+const char	*http_req_path(const struct http_req *);	/* decoded */
+const char	*http_req_target(const struct http_req *);	/* raw */
+const char	*http_req_query(const struct http_req *);	/* or NULL */
+/* http_req_header: the first header of that name, or NULL. */
+const char	*http_req_header(const struct http_req *, const char *);
+/* http_req_param: the value of a "{name}" segment, or NULL. */
+const char	*http_req_param(const struct http_req *, const char *);
+/* http_req_body: the kept body (NUL-terminated) or NULL when empty. */
+const char	*http_req_body(const struct http_req *, size_t *);
+/* http_req_peer: the client's numeric address and port. */
+const char	*http_req_peer(const struct http_req *);
+int		 http_req_route_flags(const struct http_req *);
+
+/*
+ * Replies.  Each returns 0 when the response was queued, or -1 when it
+ * was dropped: the request is gone, or was already answered.  Every
+ * response carries Content-Length, Cache-Control: no-store and a
+ * Server header without a version.
+ *
+ * http_reply_header: add a header to the coming reply; -1 for a name
+ * or value that cannot go on the wire as it is, a header the server
+ * sets itself, or too many bytes of them.
+ */
+int	http_reply_header(struct http_req *, const char *, const char *);
+/* http_reply: status with a body of type ctype (NULL: no body). */
+int	http_reply(struct http_req *, int, const char *, const void *,
+	    size_t);
+/* http_reply_json: body as compact JSON; steals the reference. */
+int	http_reply_json(struct http_req *, int, json_t *);
+/* http_reply_error: {"error":{"code":code,"message":message}}. */
+int	http_reply_error(struct http_req *, int, const char *, const char *);
+
+#endif

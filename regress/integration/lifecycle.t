@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The pccx-remote authors
+# Start, reload, stop, and fail closed when any child dies.
+
+. "$(dirname "$0")/../lib.sh"
+setup
+suite_conf
+plan 37
+
+# Every child killed in turn takes the whole suite down within 1 s.
+for role in front auth tunnel session audit; do
+	: >"$T/log"
+	suite_start
+	ok $? "$role: suite starts"
+	pids=$(suite_pids)
+	victim=$(child_pid "$role")
+	kill -KILL "$victim"
+	wait_gone "$SUITE_PID" 1000
+	ok $? "$role: parent gone within 1 s of kill -9"
+	wait "$SUITE_PID"
+	st=$?
+	SUITE_PID=
+	[ "$st" -ne 0 ]
+	ok $? "$role: parent exit status is non-zero ($st)"
+	left=0
+	for p in $pids; do
+		kill -0 "$p" 2>/dev/null && left=$((left + 1))
+	done
+	is "$left" 0 "$role: no process left behind"
+	like "$(cat "$T/log")" \
+	    "pccx-remoted: $role \\(pid $victim\\) was killed by signal KILL" \
+	    "$role: one line names the child and the signal"
+done
+
+# SIGHUP with a broken file keeps the old configuration.
+: >"$T/log"
+suite_start
+ok $? "suite starts for reload"
+cp "$T/pccx.conf" "$T/good.conf"
+echo "limits { body 99G }" >>"$T/pccx.conf"
+kill -HUP "$SUITE_PID"
+sleep 0.3
+like "$(cat "$T/log")" "reload failed: configuration has errors" \
+    "broken file: reload refused with a reason"
+ctl status >/dev/null
+ok $? "broken file: every process still ready"
+out=$(ctl reload 2>&1)
+ok $(( $? == 1 ? 0 : 1 )) "pccxctl reload of a broken file exits 1"
+is "$out" "configuration has errors; nothing changed" \
+    "pccxctl reload says why"
+cp "$T/good.conf" "$T/pccx.conf"
+echo "limits { body 2M }" >>"$T/pccx.conf"
+is "$(ctl reload)" "configuration reloaded" "a good file reloads"
+kill -TERM "$SUITE_PID"
+wait_gone "$SUITE_PID" 2000
+ok $? "SIGTERM stops the suite"
+wait "$SUITE_PID"
+is "$?" 0 "SIGTERM: exit status 0"
+SUITE_PID=
+like "$(cat "$T/log")" "terminating" "SIGTERM is logged"
+ok $(( $(grep -c 'killed by signal' "$T/log") == 0 ? 0 : 1 )) \
+    "SIGTERM: no child reported as killed"
+cp "$T/good.conf" "$T/pccx.conf"
+
+# A key file with loose permissions stops the start.
+chmod 0644 "$T/state/keys/token.key"
+"$PCCX_BIN/pccx-remoted" -d -f "$T/pccx.conf" >"$T/log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "loose key file: refuses to start"
+like "$(cat "$T/log")" \
+    "token.key: holds a secret and must be owned by root with mode 0600" \
+    "loose key file: clear message"
+chmod 0600 "$T/state/keys/token.key"
+chown nobody "$T/state/keys/token.key"
+"$PCCX_BIN/pccx-remoted" -d -f "$T/pccx.conf" >"$T/log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "key file not owned by root: refuses to start"
+chown root "$T/state/keys/token.key"
+finish
