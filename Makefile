@@ -128,6 +128,10 @@ fuzz-run-%: $(B)/fuzz/fuzz_%
 	    || { tail -30 $(B)/fuzz/fuzz_$*.log; exit 1; }
 	@grep -E '^Done [0-9]+ runs' $(B)/fuzz/fuzz_$*.log
 
+demo: deps
+	$(MAKE) all
+	regress/demo
+
 bench: all $(BENCHES)
 
 clean:
@@ -135,4 +139,4 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-.PHONY: all clean deps tests check fuzz bench
+.PHONY: all clean deps tests check fuzz bench demo

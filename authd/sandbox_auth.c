@@ -35,7 +35,6 @@ static const struct sandbox_rule auth_rules[] = {
 	SB_ALLOW("sendto", "libcurl send(), the resolver's queries"),
 	SB_ALLOW("recvfrom", "libcurl recv(), the resolver's answers"),
 	SB_ALLOW("sendmmsg", "the resolver sends A and AAAA at once"),
-	SB_ALLOW("ppoll", "libcurl and the resolver wait on sockets"),
 	SB_ERRNO("uname", EPERM,
 	    "res_init asks for the host name; keep the kernel unnamed"),
 	SB_ALLOW_MASK("clone", 0, CLONE_THREAD, CLONE_THREAD,

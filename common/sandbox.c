@@ -49,7 +49,6 @@ const struct sandbox_rule sandbox_base[] = {
 
 	/* the event loop */
 	SB_ALLOW("epoll_wait", "libevent waits for events"),
-	SB_ALLOW("epoll_pwait", "libevent waits for events"),
 	SB_ALLOW("epoll_ctl", "libevent adds and removes descriptors"),
 	SB_ALLOW("poll", "msg_flush_wait waits for a full channel"),
 	SB_ALLOW("restart_syscall", "the kernel resumes a stopped wait"),
@@ -70,8 +69,9 @@ const struct sandbox_rule sandbox_base[] = {
 	SB_ALLOW("close", "descriptors received or done with"),
 
 	/* time, identity, signals, exit */
-	SB_ALLOW("clock_gettime", "libevent timers when vDSO is off"),
-	SB_ALLOW("gettimeofday", "libevent and logging, without vDSO"),
+	SB_ALLOW("clock_gettime",
+	    "libevent timers, when the clock source has no vDSO path"),
+	SB_ALLOW("gettimeofday", "the same for gettimeofday"),
 	SB_ALLOW("getpid", "the pid in every message header"),
 	SB_ALLOW("gettid", "raise() and abort() name the thread"),
 	SB_ALLOW("getuid", "the status record shows the uid"),

@@ -180,28 +180,33 @@ http_date(char *buf, size_t size)
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* Queue one whole response on the connection. */
+/*
+ * Queue one whole response on the connection.  204 and 304 carry no
+ * body, and so no Content-Length (RFC 9110 8.6).
+ */
 static void
 conn_respond(struct http_conn *c, int status, const char *ctype,
     const void *body, size_t len, struct evbuffer *extra, int close)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	char		 date[64];
+	int		 nobody = status == 204 || status == 304;
 
 	http_date(date, sizeof(date));
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
 	    "Server: " SERVER_NAME "\r\nCache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n", status,
 	    http_reason(status), date);
-	if (ctype != NULL)
+	if (ctype != NULL && !nobody)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
-	evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+	if (!nobody)
+		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
 	if (extra != NULL)
 		evbuffer_add_buffer(out, extra);
 	if (close)
 		evbuffer_add_printf(out, "Connection: close\r\n");
 	evbuffer_add(out, "\r\n", 2);
-	if (len > 0)
+	if (len > 0 && !nobody)
 		evbuffer_add(out, body, len);
 }
 
@@ -1071,7 +1076,7 @@ void
 server_shutdown(void)
 {
 	struct listener		*l;
-	struct http_conn	*c;
+	struct http_conn	*c, *next;
 
 	while ((l = TAILQ_FIRST(&srv_listeners)) != NULL) {
 		TAILQ_REMOVE(&srv_listeners, l, entry);
@@ -1079,8 +1084,8 @@ server_shutdown(void)
 		event_free(l->pause);
 		free(l);
 	}
-	while ((c = TAILQ_FIRST(&srv_conns)) != NULL) {
-		c->flags &= ~CONN_INLOOP;
+	for (c = TAILQ_FIRST(&srv_conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		conn_free(c);
 	}
 }

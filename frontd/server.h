@@ -50,7 +50,10 @@ void	server_set_routes(const struct http_route *, size_t);
  * or -1 and fd stays the caller's.
  */
 int	server_listen(int, int, const char *);
-/* server_shutdown: close every listener and connection. */
+/*
+ * server_shutdown: close every listener and connection; one whose
+ * handler is running closes when the handler returns.
+ */
 void	server_shutdown(void);
 /* server_connections: connections open now. */
 size_t	server_connections(void);
@@ -109,7 +112,10 @@ int		 http_req_route_flags(const struct http_req *);
  * sets itself, or too many bytes of them.
  */
 int	http_reply_header(struct http_req *, const char *, const char *);
-/* http_reply: status with a body of type ctype (NULL: no body). */
+/*
+ * http_reply: status with a body of type ctype (NULL: no body); 204
+ * and 304 go without body and Content-Length.
+ */
 int	http_reply(struct http_req *, int, const char *, const void *,
 	    size_t);
 /* http_reply_json: body as compact JSON; steals the reference. */

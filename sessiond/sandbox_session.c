@@ -13,8 +13,9 @@
 /*
  * Beyond the base set the session daemon builds and tears down
  * sessions: namespaces, mounts, the overlay over a project, cgroups,
- * a pty, the user's ids, then exec.  No network: the one socket it
- * may make carries the ioctl that brings loopback up.
+ * a pty, the user's ids, then exec.  No network: the one kind of
+ * socket it may make, AF_UNIX with no connect, carries the ioctl
+ * that brings loopback up (any socket reaches the device ioctls).
  */
 static const struct sandbox_rule session_rules[] = {
 	/* processes */
@@ -23,7 +24,6 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("execve", "run a session's init and tools"),
 	SB_ALLOW("execveat", "fexecve of a binary opened before chroot"),
 	SB_ALLOW("wait4", "reap a session's init and workers"),
-	SB_ALLOW("waitid", "reap without blocking the loop"),
 	SB_ALLOW("kill", "the kill switch signals a session"),
 	SB_ALLOW("tgkill", "raise() and abort() in a forked child"),
 	SB_ALLOW("setsid", "a session's init leads its own session"),
@@ -43,14 +43,13 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("pivot_root", "make the session's tree its root"),
 	SB_ALLOW("chroot", "the trace worker's empty root"),
 	SB_ALLOW("chdir", "into a new root"),
-	SB_ALLOW("fchdir", "back to a directory held open"),
 	SB_ALLOW("sethostname", "a session's UTS namespace gets a name"),
 
 	/* files: session dirs, overlay layers, squash, cgroups, pty */
 	SB_ALLOW("openat", "session files, cgroup files, /dev/ptmx"),
 	SB_ALLOW("newfstatat", "squash compares files; whiteouts"),
 	SB_ALLOW("getdents64", "walk an upper layer or a cgroup"),
-	SB_ALLOW("lseek", "rewind a directory or a cgroup file"),
+	SB_ALLOW("lseek", "rewinddir, re-read cgroup.events"),
 	SB_ALLOW("mkdir", "session, upper, work and cgroup dirs"),
 	SB_ALLOW("mkdirat", "the same relative to a directory fd"),
 	SB_ALLOW("rmdir", "remove session and cgroup dirs"),
@@ -86,7 +85,8 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW_EQ("ioctl", 1, TCGETS, "isatty and tcgetattr on a pty"),
 	SB_ALLOW_EQ("ioctl", 1, SIOCGIFFLAGS, "read lo's flags"),
 	SB_ALLOW_EQ("ioctl", 1, SIOCSIFFLAGS, "bring lo up in a new netns"),
-	SB_ALLOW_EQ("socket", 0, AF_INET, "carry the SIOCSIFFLAGS ioctl"),
+	SB_ALLOW_EQ("socket", 0, AF_UNIX,
+	    "carry SIOCSIFFLAGS; it may not connect, nor reach inet"),
 
 	/*
 	 * What ld.so and libc do at the start of every program exec'd

@@ -32,8 +32,6 @@ static const struct sandbox_rule tunnel_rules[] = {
 	SB_ALLOW("getsockname", "libmnl reads its netlink port id"),
 	SB_ALLOW("getpeername", "the fallback client's address"),
 	SB_ALLOW("setsockopt", "netlink options, TCP_NODELAY"),
-	SB_ALLOW_EQ("getsockopt", 1, SOL_SOCKET,
-	    "SO_ERROR after a non-blocking connect"),
 	SB_ALLOW("sendto", "netlink requests, fallback datagrams"),
 	SB_ALLOW("recvfrom", "netlink replies, fallback datagrams"),
 	SB_ALLOW("accept4", "clients on the TLS fallback listener"),

@@ -118,7 +118,7 @@ static const struct op ops[] = {
 	{ "mmap PROT_EXEC", NULL, op_mmap_exec, 0,
 	    { KILL, KILL, KILL, OK, KILL } },
 	{ "socket(AF_INET)", NULL, op_inet, 0,
-	    { KILL, OK, OK, OK, OK } },
+	    { KILL, OK, OK, KILL, OK } },
 	{ "socket(AF_INET6)", NULL, op_inet6, 0,
 	    { KILL, OK, OK, KILL, OK } },
 	{ "socket(AF_NETLINK)", NULL, op_netlink, 0,
@@ -487,7 +487,7 @@ op_lo_up(void)
 
 	if (unshare(CLONE_NEWNET) == -1)
 		return errno;
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return errno;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");

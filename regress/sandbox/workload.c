@@ -16,6 +16,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -24,6 +25,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <malloc.h>
+#include <netdb.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -470,16 +472,36 @@ work_tcp_run(void)
 }
 
 /*
- * libcurl, as the auth and audit daemons will use it: a name resolved
- * by glibc in libcurl's resolver thread, from the chroot's own files.
+ * libcurl, as the auth and audit daemons will use it: a name looked
+ * up by glibc in libcurl's resolver thread, over DNS to a responder
+ * on loopback, as the chroot's resolv.conf says; another name from
+ * the chroot's hosts file.
  */
 
+#define DNS_ADDR	"127.53.0.1"	/* resolv.conf has no port */
+
+/* A helper of the confined child dies with it. */
 static int
-write_file(const char *path, const char *text)
+helper_fork(void)
 {
+	pid_t	parent = getpid(), pid;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	alarm(30);
+	return 0;
+}
+
+static int
+write_file(const char *dir, const char *name, const char *text)
+{
+	char	 path[PATH_MAX + 32];
 	FILE	*f;
 	int	 rv;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
 	rv = fputs(text, f) < 0;
@@ -494,7 +516,6 @@ http_serve(int lfd)
 	ssize_t	n;
 	int	s;
 
-	alarm(30);
 	if ((s = accept(lfd, NULL, NULL)) == -1)
 		_exit(1);
 	while (got < sizeof(buf) - 1 &&
@@ -510,10 +531,65 @@ http_serve(int lfd)
 	_exit(0);
 }
 
+/* Answer each query: 127.0.0.1 for type A, nothing for the rest. */
+static void
+dns_serve(int s)
+{
+	static const unsigned char	 a[] = { 0xc0, 0x0c, 0, 1, 0, 1,
+					     0, 0, 0, 60, 0, 4, 127, 0, 0, 1 };
+	unsigned char			 q[512], r[512 + sizeof(a)];
+	struct sockaddr_storage		 from;
+	socklen_t			 flen;
+	ssize_t				 n;
+	size_t				 end;
+
+	for (;;) {
+		flen = sizeof(from);
+		n = recvfrom(s, q, sizeof(q), 0, (struct sockaddr *)&from,
+		    &flen);
+		if (n == -1)
+			_exit(1);
+		for (end = 12; end < (size_t)n && q[end] != 0; )
+			end += q[end] + 1;
+		if ((end += 5) > (size_t)n)
+			continue;
+		memcpy(r, q, end);
+		r[2] = 0x81;		/* a response; recursion desired */
+		r[3] = 0x80;		/* and available; no error */
+		memset(r + 6, 0, 6);	/* no answer, authority, extra */
+		if (q[end - 4] == 0 && q[end - 3] == 1) {
+			memcpy(r + end, a, sizeof(a));
+			end += sizeof(a);
+			r[7] = 1;
+		}
+		sendto(s, r, end, 0, (struct sockaddr *)&from, flen);
+	}
+}
+
+static int
+dns_start(void)
+{
+	struct sockaddr_in	sin;
+	int			s;
+	pid_t			pid;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(53);
+	inet_pton(AF_INET, DNS_ADDR, &sin.sin_addr);
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		return -1;
+	if ((pid = helper_fork()) == 0)
+		dns_serve(s);
+	close(s);
+	return pid == -1 ? -1 : 0;
+}
+
 static int
 work_http_setup(void)
 {
-	char	root[PATH_MAX], path[PATH_MAX + 32];
+	char	root[PATH_MAX], etc[PATH_MAX + 8];
 	int	lfd;
 	pid_t	pid;
 
@@ -521,21 +597,22 @@ work_http_setup(void)
 		return 1;
 	if ((lfd = listen_lo(&http_port)) == -1)
 		return 2;
-	if ((pid = fork()) == -1)
+	if ((pid = helper_fork()) == -1)
 		return 3;
 	if (pid == 0)
 		http_serve(lfd);
 	close(lfd);
-	snprintf(root, sizeof(root), "%s/netroot", test_dir);
-	snprintf(path, sizeof(path), "%s/etc", root);
-	if ((mkdir(root, 0755) == -1 && errno != EEXIST) ||
-	    (mkdir(path, 0755) == -1 && errno != EEXIST))
+	if (dns_start() == -1)
 		return 4;
-	snprintf(path, sizeof(path), "%s/etc/hosts", root);
-	if (write_file(path, "127.0.0.1 issuer.test\n") == -1)
+	snprintf(root, sizeof(root), "%s/netroot", test_dir);
+	snprintf(etc, sizeof(etc), "%s/etc", root);
+	if ((mkdir(root, 0755) == -1 && errno != EEXIST) ||
+	    (mkdir(etc, 0755) == -1 && errno != EEXIST))
 		return 5;
-	snprintf(path, sizeof(path), "%s/etc/nsswitch.conf", root);
-	if (write_file(path, "hosts: files\n") == -1)
+	if (write_file(etc, "hosts", "127.0.0.1 issuer.test\n") == -1 ||
+	    write_file(etc, "nsswitch.conf", "hosts: files dns\n") == -1 ||
+	    write_file(etc, "resolv.conf", "nameserver " DNS_ADDR "\n"
+	    "options timeout:2 attempts:1\n") == -1)
 		return 6;
 	return 0;
 }
@@ -556,14 +633,20 @@ http_body(char *p, size_t size, size_t n, void *arg)
 static int
 work_http_run(void)
 {
-	CURL	*h;
-	char	 url[64], body[16] = "";
-	long	 code = 0;
-	int	 rv;
+	struct addrinfo	 hints, *res;
+	CURL		*h;
+	char		 url[64], body[16] = "";
+	long		 code = 0;
+	int		 rv;
 
-	snprintf(url, sizeof(url), "http://issuer.test:%d/v1", http_port);
-	if ((h = curl_easy_init()) == NULL)
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo("issuer.test", "443", &hints, &res) != 0)
 		return 1;
+	freeaddrinfo(res);
+	snprintf(url, sizeof(url), "http://s3.test:%d/v1", http_port);
+	if ((h = curl_easy_init()) == NULL)
+		return 2;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
@@ -574,8 +657,8 @@ work_http_run(void)
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
 	if (code != 200)
-		return 2;
-	return strcmp(body, "ok") == 0 ? 0 : 3;
+		return 3;
+	return strcmp(body, "ok") == 0 ? 0 : 4;
 }
 
 /*
@@ -595,6 +678,33 @@ sql_count(sqlite3 *db, const char *q)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+/*
+ * A reader holds a snapshot: a truncating checkpoint waits for it in
+ * the busy handler, which sleeps, then reports it busy.
+ */
+static int
+sqlite_busy(sqlite3 *db)
+{
+	sqlite3	*rd;
+	int	 busy;
+
+	if (sqlite3_open_v2("/audit.db", &rd, SQLITE_OPEN_READONLY,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM audit;", NULL,
+	    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "INSERT INTO audit(detail) VALUES ('late')",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(db, 20);
+	busy = sql_count(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(rd);
+	sqlite3_busy_timeout(db, 1000);
+	if (busy != 1 || sql_count(db, "PRAGMA wal_checkpoint(TRUNCATE)"))
+		return -1;
+	return 0;
 }
 
 static int
@@ -627,13 +737,15 @@ work_sqlite_run(void)
 		return 3;
 	if ((n = sql_count(db, q)) != 100)
 		return 4;
+	if (sqlite_busy(db) == -1)
+		return 7;
 	sqlite3_close(db);
 	if (sqlite3_open_v2("/audit.db", &db, SQLITE_OPEN_READONLY,
 	    NULL) != SQLITE_OK)
 		return 5;
 	n = sql_count(db, "SELECT count(*) FROM audit");
 	sqlite3_close(db);
-	return n == 100 ? 0 : 6;
+	return n == 101 ? 0 : 6;
 }
 
 /*
@@ -766,7 +878,7 @@ build_lo_up(void)
 	struct ifreq	ifr;
 	int		s, rv = 0;
 
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");

@@ -15,8 +15,8 @@
 
 #include "verify/verify.h"
 
-#define HEADER_ZONE	600	/* every offset below this is tried */
-#define STRIDE		509	/* then one offset in so many */
+#define HEADER_ZONE	400	/* every offset below this is tried */
+#define STRIDE		1021	/* then one offset in so many */
 #define TAIL_ZONE	64	/* and every offset this near the end */
 #define RANDOM_RUNS	300
 
@@ -64,6 +64,25 @@ run_bytes(const uint8_t *p, size_t len, size_t piece, struct run *r)
 	fclose(fp);
 }
 
+/* Drop progress lines, which depend on how the bytes were fed. */
+static void
+strip_progress(char *s)
+{
+	const char	*tag = "{\"event\":\"progress\"";
+	char		*o = s, *nl;
+
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		nl = nl != NULL ? nl + 1 : s + strlen(s);
+		if (strncmp(s, tag, strlen(tag)) != 0) {
+			memmove(o, s, nl - s);
+			o += nl - s;
+		}
+		s = nl;
+	}
+	*o = '\0';
+}
+
 static void
 run_free(struct run *r)
 {
@@ -96,16 +115,15 @@ test_chunking(void **state)
 	size_t			 i;
 
 	run_bytes(trace, trace_len, 0, &whole);
+	strip_progress(whole.out);
+	assert_non_null(strstr(whole.out, "\"event\":\"verdict\""));
 	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
 		run_bytes(trace, trace_len, pieces[i], &r);
 		assert_true(r.passed);
-		assert_int_equal(r.info.events, whole.info.events);
 		assert_int_equal(r.info.checksum_got,
 		    whole.info.checksum_got);
-		/* Progress lines differ with the piece size; drop them. */
-		assert_non_null(strstr(r.out, "\"event\":\"verdict\""));
-		assert_string_equal(strstr(r.out, "{\"event\":\"step\""),
-		    strstr(whole.out, "{\"event\":\"step\""));
+		strip_progress(r.out);
+		assert_string_equal(r.out, whole.out);
 		run_free(&r);
 	}
 	run_free(&whole);
