@@ -21,21 +21,18 @@ YACC	= bison -y
 B	= build
 O	= $(B)/obj
 
-COMMON	= common/log.c common/msg.c common/wire.c common/util.c \
-	  common/priv.c common/sandbox.c common/child.c common/conf_lex.c \
-	  proto/proto.c
+# Each directory is one program; every .c file in it is part of it.
+COMMON	= $(sort $(wildcard common/*.c proto/*.c))
 COMMON_OBJS = $(COMMON:%.c=$(O)/%.o)
 
-REMOTED	= remoted/remoted.c remoted/control.c remoted/config.c \
-	  remoted/children.c remoted/keys.c $(B)/remoted/parse.c \
+REMOTED	= $(sort $(wildcard remoted/*.c)) $(B)/remoted/parse.c \
 	  $(B)/remoted/default_conf.c
-FRONTD	= frontd/frontd.c frontd/http.c frontd/server.c frontd/health.c \
-	  frontd/sandbox_front.c
-AUTHD	= authd/authd.c authd/sandbox_auth.c
-TUNNELD	= tunneld/tunneld.c tunneld/sandbox_tunnel.c
-SESSIOND = sessiond/sessiond.c sessiond/sandbox_session.c
-AUDITD	= auditd/auditd.c auditd/sandbox_audit.c
-PCCXCTL	= pccxctl/pccxctl.c
+FRONTD	= $(sort $(wildcard frontd/*.c))
+AUTHD	= $(sort $(wildcard authd/*.c))
+TUNNELD	= $(sort $(wildcard tunneld/*.c))
+SESSIOND = $(sort $(wildcard sessiond/*.c))
+AUDITD	= $(sort $(wildcard auditd/*.c))
+PCCXCTL	= $(sort $(wildcard pccxctl/*.c))
 
 objs	= $(foreach f,$(1),$(if $(filter $(B)/%,$(f)),$(f:.c=.o),$(O)/$(f:.c=.o)))
 
@@ -93,10 +90,8 @@ FUZZCC	= clang
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 	    $(shell pkg-config --cflags $(PKGS))
 
--include regress/unit/Makefile.inc
--include regress/sandbox/Makefile.inc
--include regress/config/Makefile.inc
--include verify/Makefile.inc
+# Fragments: each test area, and the trace checker, add their own rules.
+-include $(sort $(wildcard regress/*/Makefile.inc)) verify/Makefile.inc
 
 TESTS	+= $(sort $(wildcard regress/integration/*.t))
 
@@ -134,9 +129,62 @@ demo: deps
 
 bench: all $(BENCHES)
 
+# Install and uninstall.  The parent runs its children from its own
+# directory, so all seven programs go to SBINDIR.  With DESTDIR set
+# (a staged install) the system users are left alone.
+DESTDIR	?=
+INSTALL	?= install
+INST_SBIN = pccx-remoted pccx-frontd pccx-authd pccx-tunneld pccx-sessiond \
+	    pccx-auditd pccxctl
+INST_CONF = $(DESTDIR)$(SYSCONFDIR)/pccx-remote
+INST_RC	= $(DESTDIR)$(SYSCONFDIR)/init.d/pccx-remoted
+INST_UNIT = $(DESTDIR)$(UNITDIR)/pccx-remoted.service
+INST_SED = sed 's|/usr/local/sbin|$(SBINDIR)|g'
+
+install: all
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(INST_CONF) $(DESTDIR)$(UNITDIR) \
+	    $(dir $(INST_RC))
+	$(INSTALL) -m 0755 $(INST_SBIN:%=$(B)/%) $(DESTDIR)$(SBINDIR)
+	if [ -f $(B)/pccx-verify ]; then \
+	    $(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) && \
+	    $(INSTALL) -m 0755 $(B)/pccx-verify $(DESTDIR)$(BINDIR); fi
+	$(INSTALL) -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8
+	for f in man/*.1; do [ -f "$$f" ] || continue; \
+	    $(INSTALL) -d -m 0755 $(DESTDIR)$(MANDIR)/man1 && \
+	    $(INSTALL) -m 0644 "$$f" $(DESTDIR)$(MANDIR)/man1 || exit 1; done
+	@if [ -e $(INST_CONF)/pccx-remote.conf ]; then \
+	    echo "keeping $(INST_CONF)/pccx-remote.conf"; else \
+	    echo "$(INSTALL) -m 0644 etc/pccx-remote.conf $(INST_CONF)"; \
+	    $(INSTALL) -m 0644 etc/pccx-remote.conf $(INST_CONF); fi
+	$(INST_SED) etc/pccx-remoted.service >$(B)/pccx-remoted.service
+	$(INSTALL) -m 0644 $(B)/pccx-remoted.service $(INST_UNIT)
+	$(INST_SED) etc/rc.pccx-remoted >$(B)/rc.pccx-remoted
+	$(INSTALL) -m 0755 $(B)/rc.pccx-remoted $(INST_RC)
+	@if [ -n "$(DESTDIR)" ]; then \
+	    echo "DESTDIR is set: system users not created"; else \
+	    echo "etc/pccx-users add"; etc/pccx-users add; fi
+
+uninstall:
+	rm -f $(INST_SBIN:%=$(DESTDIR)$(SBINDIR)/%) \
+	    $(DESTDIR)$(BINDIR)/pccx-verify $(INST_UNIT) $(INST_RC)
+	for f in man/*.[0-9]; do [ -f "$$f" ] || continue; \
+	    s=$${f##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${f#man/}; done
+	@echo "kept $(INST_CONF)/pccx-remote.conf and the state directory"
+	@if [ -n "$(DESTDIR)" ]; then \
+	    echo "DESTDIR is set: system users not removed"; else \
+	    echo "etc/pccx-users del"; etc/pccx-users del; fi
+
+.SECONDARY:
+
+.PHONY: install uninstall
+
 clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+.SECONDARY:
 
 .PHONY: all clean deps tests check fuzz bench demo

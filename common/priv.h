@@ -11,10 +11,10 @@
 #include <stdint.h>
 
 struct priv_spec {
-	const char	*root;		/* chroot directory, NULL for none */
+	const char	*root;		/* chroot, NULL for none */
 	uid_t		 uid;
 	gid_t		 gid;
-	const int	*caps;		/* CAP_* kept in eff, perm and bounding */
+	const int	*caps;		/* kept: eff, perm, bounding */
 	size_t		 ncaps;
 };
 

@@ -52,6 +52,40 @@ struct sandbox_rule {
 #define SB_ERRNO_EQ(c, e, a, v, w)					\
 	{ (c), SANDBOX_ERRNO, (e), SANDBOX_CMP_EQ, (a), 0, (v), (w) }
 
+/*
+ * An HTTPS client through libcurl, whose resolver thread runs glibc's
+ * getaddrinfo over the chroot's /etc files and DNS: the auth daemon
+ * to its OIDC issuer, the audit daemon to its S3 endpoint.  A role
+ * that lists it includes <sys/socket.h>, <errno.h> and <sched.h>.
+ */
+#define SANDBOX_RULES_HTTPS_CLIENT					\
+	SB_ALLOW_EQ("socket", 0, AF_INET,				\
+	    "libcurl to its server, the resolver to its nameserver"),	\
+	SB_ALLOW_EQ("socket", 0, AF_INET6,				\
+	    "the same over IPv6; libcurl probes IPv6 with one"),	\
+	SB_ERRNO_EQ("socket", EAFNOSUPPORT, 0, AF_NETLINK,		\
+	    "getaddrinfo asks for local addresses; it copes without"),	\
+	SB_ERRNO_EQ("socket", EACCES, 0, AF_UNIX,			\
+	    "glibc tries nscd first; no nscd, nor abstract sockets"),	\
+	SB_ALLOW_EQ("socketpair", 0, AF_UNIX,				\
+	    "libcurl's resolver thread wakes the caller over a pair"),	\
+	SB_ALLOW("connect", "libcurl and the resolver connect out"),	\
+	SB_ALLOW("getsockopt", "libcurl reads SO_ERROR after connect"),	\
+	SB_ALLOW("setsockopt", "libcurl sets TCP_NODELAY, keepalive"),	\
+	SB_ALLOW("getsockname", "libcurl records the local address"),	\
+	SB_ALLOW("getpeername", "libcurl records the peer address"),	\
+	SB_ALLOW("sendto", "libcurl send(), the resolver's queries"),	\
+	SB_ALLOW("recvfrom", "libcurl recv(), the resolver's answers"),	\
+	SB_ALLOW("sendmmsg", "the resolver sends A and AAAA at once"),	\
+	SB_ERRNO("uname", EPERM,					\
+	    "res_init asks for the host name; keep the kernel unnamed"),\
+	SB_ALLOW_MASK("clone", 0, CLONE_THREAD, CLONE_THREAD,		\
+	    "libcurl's resolver thread; no fork"),			\
+	SB_ALLOW("set_robust_list", "glibc sets up a new thread"),	\
+	SB_ALLOW("rseq", "glibc registers a new thread"),		\
+	SB_ALLOW("newfstatat", "stdio sizes /etc/hosts, the CA file"),	\
+	SB_ALLOW("lseek", "the resolver rewinds /etc/hosts")
+
 struct sandbox_policy {
 	const char		*role;
 	const struct sandbox_rule *rules;

@@ -14,13 +14,11 @@ extern const struct sandbox_policy	sandbox_front;
 extern const int			caps_front[];
 extern const size_t			ncaps_front;
 
-#define FRONT_MAXLISTEN	8
-
 static struct {
 	int	fd;
 	int	tls;
 	char	name[PROTO_NAMEMAX];
-}			listeners[FRONT_MAXLISTEN];
+}			listeners[PROTO_MAXLISTEN];
 static size_t		nlisteners;
 static struct p_limits	limits;
 static int		have_limits;
@@ -58,7 +56,7 @@ front_msg_listen(struct chan *c, struct msg *m)
 	struct p_conf_listen	l;
 
 	if (proto_get_conf_listen(m, &l) == -1 ||
-	    nlisteners == FRONT_MAXLISTEN) {
+	    nlisteners == PROTO_MAXLISTEN) {
 		close(m->fd);
 		return -1;
 	}
@@ -98,7 +96,7 @@ front_serve(void)
 
 	server_init(child_base());
 	server_set_limits(&limits);
-	server_set_routes(health_routes, health_nroutes);
+	routes_install();
 	health_init();
 	for (i = 0; i < nlisteners; i++) {
 		if (server_listen(listeners[i].fd, listeners[i].tls,

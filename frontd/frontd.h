@@ -14,4 +14,7 @@ void	health_init(void);
 extern const struct http_route	health_routes[];
 extern const size_t		health_nroutes;
 
+/* routes.c */
+void	routes_install(void);
+
 #endif

@@ -24,8 +24,14 @@ static const struct sandbox_rule front_rules[] = {
 	SB_ALLOW_EQ("setsockopt", 1, IPPROTO_TCP,
 	    "TCP_NODELAY on a connection"),
 	SB_ALLOW("shutdown", "half-close a connection after a response"),
+	/*
+	 * XXX: jansson seeds its hash function from /dev/urandom on
+	 * first use; with none here it falls back to time and pid.
+	 * The child must call json_object_seed() with a random seed
+	 * before it confines itself, or hash flooding gets easier.
+	 */
 	SB_ERRNO("openat", EACCES,
-	    "libc and OpenSSL probe for files; the empty root has none"),
+	    "jansson and libc probe for files; the empty root has none"),
 };
 
 const struct sandbox_policy sandbox_front = {

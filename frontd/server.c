@@ -1068,7 +1068,6 @@ server_listen(int fd, int tls, const char *name)
 	}
 	evconnlistener_set_error_cb(l->lev, srv_accept_error_cb);
 	TAILQ_INSERT_TAIL(&srv_listeners, l, entry);
-	log_debug("listening on %s", l->name);
 	return 0;
 }
 

@@ -56,6 +56,17 @@ enum msg_type {
 	MSG_TYPE_MAX
 };
 
+/*
+ * Each subsystem numbers its messages from its own base, declares them
+ * in proto/<subsystem>.h and keeps their codecs in proto/<subsystem>.c,
+ * with a proto_<subsystem>_decode_any() that the fuzzer calls.
+ */
+#define MSG_AUTH_BASE		100
+#define MSG_AUDIT_BASE		200
+#define MSG_SESSION_BASE	300
+#define MSG_TUNNEL_BASE		400
+#define MSG_TRACE_BASE		500
+
 /* A table row: who may send a message, its shape, and its handler. */
 struct msg_rule {
 	uint16_t	  type;
@@ -81,6 +92,7 @@ int	msg_dispatch(const struct msg_rule *, size_t, int, struct chan *,
 /* Payloads. */
 #define PROTO_STRMAX	1024
 #define PROTO_NAMEMAX	64
+#define PROTO_MAXLISTEN	32		/* listeners the front end takes */
 
 struct p_log {
 	uint8_t		pri;

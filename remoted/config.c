@@ -217,6 +217,8 @@ config_new(void)
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return NULL;
 	TAILQ_INIT(&conf->listens);
+	TAILQ_INIT(&conf->users);
+	TAILQ_INIT(&conf->projects);
 	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s",
 	    CONFIG_STATE_DIR);
 	snprintf(conf->control_socket, sizeof(conf->control_socket), "%s",

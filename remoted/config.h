@@ -19,7 +19,7 @@
 
 #define CONFIG_STATE_DIR	"/var/lib/pccx-remote"
 #define CONFIG_CONTROL_SOCKET	"/run/pccx-remote.sock"
-#define CONFIG_MAXLISTEN	32
+#define CONFIG_MAXLISTEN	PROTO_MAXLISTEN
 
 struct listen_addr {
 	TAILQ_ENTRY(listen_addr) entry;
@@ -30,6 +30,92 @@ struct listen_addr {
 	int			 tls;
 	int			 tunnel;
 	int			 fd;		/* -1 until the parent binds */
+};
+
+
+/* Roles in a project, weakest first: each can do all the one below can. */
+#define ROLE_NONE		0
+#define ROLE_VIEWER		1
+#define ROLE_MAINTAINER		2
+#define ROLE_OWNER		3
+
+/* A person the suite knows: the OIDC claim value and the Unix account. */
+struct conf_user {
+	TAILQ_ENTRY(conf_user)	 entry;
+	char			 name[PROTO_NAMEMAX];	/* e.g. an email */
+	char			 account[PROTO_NAMEMAX];	/* for sessions */
+};
+
+struct conf_member {
+	TAILQ_ENTRY(conf_member) entry;
+	char			 user[PROTO_NAMEMAX];
+	int			 role;			/* ROLE_* */
+};
+
+/* A project tree and who may do what in it. */
+struct conf_project {
+	TAILQ_ENTRY(conf_project) entry;
+	char			 name[PROTO_NAMEMAX];
+	char			 path[PATH_MAX];
+	TAILQ_HEAD(, conf_member) members;
+	uint64_t		 memory;	/* bytes; 0: no limit */
+	uint32_t		 cpu;		/* percent of one CPU; 0: none */
+	uint32_t		 pids;		/* 0: no limit */
+	uint32_t		 idle_timeout;	/* seconds */
+};
+
+/* The OpenID provider the suite trusts, as a relying party. */
+struct conf_oidc {
+	int			 set;
+	char			 issuer[512];
+	char			 client_id[256];
+	char			 client_secret_file[PATH_MAX];	/* secret */
+	char			 ca_file[PATH_MAX];	/* "": system CAs */
+	char			 redirect_uri[512];
+	char			 claim[64];		/* default "email" */
+	char			 scopes[256];	/* default "openid email" */
+};
+
+#define CONFIG_MAXORIGINS	8
+
+struct conf_webauthn {
+	char			 rp_id[256];		/* default "localhost" */
+	char			 origins[CONFIG_MAXORIGINS][256];
+	int			 norigins;		/* exact matches */
+	int			 uv_required;		/* default 1 */
+};
+
+struct conf_tokens {
+	uint32_t		 lifetime;	/* hard expiry, default 12h */
+	uint32_t		 idle;		/* sliding expiry, default 30m */
+	uint32_t		 skew;		/* clock skew allowed, 60s */
+};
+
+struct conf_ratelimit {
+	uint32_t		 addr_rate;	/* requests per second */
+	uint32_t		 addr_burst;
+	uint32_t		 user_rate;
+	uint32_t		 user_burst;
+};
+
+struct conf_audit {
+	uint32_t		 checkpoint_rows;	/* default 256 */
+	uint32_t		 checkpoint_interval;	/* default 10s */
+	char			 host[64];	/* in object keys; hostname */
+	char			 recipient[128];	/* age1...; "": plain */
+	int			 s3_set;
+	char			 s3_endpoint[512];
+	char			 s3_bucket[64];
+	char			 s3_prefix[256];
+	char			 s3_region[64];		/* default us-east-1 */
+	char			 s3_access_key[128];
+	char			 s3_secret_file[PATH_MAX];	/* secret */
+	char			 s3_ca_file[PATH_MAX];
+};
+
+struct conf_sessions {
+	uint32_t		 per_user;	/* default 4 */
+	char			 root[PATH_MAX];	/* default "/" */
 };
 
 struct config {
@@ -43,6 +129,14 @@ struct config {
 	char			 tls_cert[PATH_MAX];	/* "" when unset */
 	char			 tls_key[PATH_MAX];
 	int			 seccomp_debug;		/* "sandbox debug" */
+	TAILQ_HEAD(, conf_user)	 users;
+	TAILQ_HEAD(, conf_project) projects;
+	struct conf_oidc	 oidc;
+	struct conf_webauthn	 webauthn;
+	struct conf_tokens	 tokens;
+	struct conf_ratelimit	 ratelimit;
+	struct conf_audit	 audit;
+	struct conf_sessions	 sessions;
 };
 
 /*

@@ -28,6 +28,11 @@ static const struct sandbox_rule tunnel_rules[] = {
 	SB_ALLOW_EQ("socket", 0, AF_INET6,
 	    "the same over IPv6"),
 	SB_ALLOW("bind", "libmnl binds a netlink socket"),
+	/*
+	 * XXX: wireguard-go's UAPI socket lives in /var/run/wireguard,
+	 * outside the chroot; the tunnel daemon must connect it before
+	 * confining itself, or have the parent pass it in.
+	 */
 	SB_ALLOW("connect", "the UAPI socket, the local UDP port"),
 	SB_ALLOW("getsockname", "libmnl reads its netlink port id"),
 	SB_ALLOW("getpeername", "the fallback client's address"),

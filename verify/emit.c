@@ -37,12 +37,17 @@ emit_stringn(FILE *fp, const char *s, size_t n)
 	putc('"', fp);
 }
 
+/* emit_string: a NUL-terminated string as JSON. */
 void
 emit_string(FILE *fp, const char *s)
 {
 	emit_stringn(fp, s, strlen(s));
 }
 
+/*
+ * emit_ndjson_sink: fill a sink that writes an NDJSON event per line to
+ * fp, flushing after each finding, progress and verdict.
+ */
 void
 emit_ndjson_sink(struct verify_sink *sink, FILE *fp)
 {

@@ -9,6 +9,7 @@
 static int	 report_json(FILE *, const struct verify *);
 static int	 report_md(FILE *, const struct verify *);
 
+/* report_kind_parse: the report kind a word names, or -1. */
 int
 report_kind_parse(const char *s)
 {
@@ -21,6 +22,10 @@ report_kind_parse(const char *s)
 	return -1;
 }
 
+/*
+ * report_write: render a finished checker as JSON, Markdown or HTML;
+ * -1 if the stream reports an error.
+ */
 int
 report_write(FILE *fp, enum report_kind kind, const struct verify *v)
 {

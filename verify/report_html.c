@@ -229,9 +229,10 @@ html_golden_cell(FILE *fp, const struct verify_step *st)
 			fputs("; api, expected ", fp);
 			html_text(fp, st->want_api);
 		} else
-			fprintf(fp, "; %s %s, expected %s%s", verify_metric_name(m),
-			    text_count(d->actual), m == VM_CYCLES ?
-			    "at most " : "", text_count(d->expected));
+			fprintf(fp, "; %s %s, expected %s%s",
+			    verify_metric_name(m), text_count(d->actual),
+			    m == VM_CYCLES ? "at most " : "",
+			    text_count(d->expected));
 		if (m != VM_API && d->allowed != 0)
 			fprintf(fp, " &plusmn; %s", text_count(d->allowed));
 	}

@@ -7,17 +7,18 @@
 #include "verify_int.h"
 
 #define SUMMARY_MAXSTEPS	20	/* failing steps listed */
+#define TEXT_COUNT_BUFS		16
 
 /*
- * text_count: a count with thousands separators, in one of four rotating
- * buffers so that a few can appear in one printf.
+ * text_count: a count with thousands separators, in one of
+ * TEXT_COUNT_BUFS rotating buffers: no more may appear in one printf.
  */
 const char *
 text_count(uint64_t n)
 {
-	static char	 bufs[4][32];
-	static int	 which;
-	char		 tmp[32], *b = bufs[which++ & 3];
+	static char	 bufs[TEXT_COUNT_BUFS][32];
+	static unsigned	 which;
+	char		 tmp[32], *b = bufs[which++ % TEXT_COUNT_BUFS];
 	int		 len, i, o = 0;
 
 	len = snprintf(tmp, sizeof(tmp), "%" PRIu64, n);
@@ -109,7 +110,7 @@ static void
 summary_step(FILE *fp, const struct verify_step *st)
 {
 	const struct verify_diff	*d;
-	int				 m;
+	int				 m, first = 1;
 
 	fprintf(fp, "  step %s", text_count(st->index));
 	if (st->api[0] != '\0' || st->want_api[0] != '\0')
@@ -128,19 +129,20 @@ summary_step(FILE *fp, const struct verify_step *st)
 		d = &st->diff[m];
 		if (!d->checked || d->pass)
 			continue;
+		fputs(first ? " " : "; ", fp);
+		first = 0;
 		if (m == VM_API)
-			fprintf(fp, " api %s, expected %s", st->api,
+			fprintf(fp, "api %s, expected %s", st->api,
 			    st->want_api);
 		else if (m == VM_CYCLES)
-			fprintf(fp, " cycles %s, budget %s", text_count(d->actual),
-			    text_count(d->expected));
+			fprintf(fp, "cycles %s, budget %s",
+			    text_count(d->actual), text_count(d->expected));
 		else
-			fprintf(fp, " %s %s, expected %s", verify_metric_name(m),
+			fprintf(fp, "%s %s, expected %s", verify_metric_name(m),
 			    text_count(d->actual), text_count(d->expected));
 		if (m != VM_API && d->allowed != 0)
 			fprintf(fp, " %s %s", m == VM_CYCLES ? "+" : "+-",
 			    text_count(d->allowed));
-		fputc(';', fp);
 	}
 	fputc('\n', fp);
 }
@@ -161,7 +163,8 @@ summary_write(FILE *fp, const struct verify *v)
 		f = &v->kept[i];
 		fprintf(fp, "  %s at byte %s: %s: %s\n",
 		    f->severity == VERIFY_ERROR ? "error" : "warning",
-		    text_count(f->offset), verify_code_name(f->code), f->message);
+		    text_count(f->offset), verify_code_name(f->code),
+		    f->message);
 	}
 	if (in->findings > v->nkept)
 		fprintf(fp, "  and %s more findings\n",

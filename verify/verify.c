@@ -12,6 +12,7 @@
 static size_t	 feed_fixed(struct verify *, const uint8_t *, size_t);
 static void	 check_fixed(struct verify *);
 static size_t	 feed_header(struct verify *, const uint8_t *, size_t);
+static int	 start_payload(struct verify *);
 static size_t	 feed_payload(struct verify *, const uint8_t *, size_t);
 static void	 end_payload(struct verify *);
 static size_t	 feed_after(struct verify *, size_t);
@@ -57,6 +58,7 @@ static const char *checksum_names[] = {
 	"unchecked", "absent", "match", "mismatch"
 };
 
+/* verify_new: a checker waiting for the 16 fixed bytes. */
 struct verify *
 verify_new(const struct verify_sink *sink, struct golden *g, int flags)
 {
@@ -73,6 +75,7 @@ verify_new(const struct verify_sink *sink, struct golden *g, int flags)
 	return v;
 }
 
+/* verify_free: release a checker; NULL is fine. */
 void
 verify_free(struct verify *v)
 {
@@ -84,6 +87,10 @@ verify_free(struct verify *v)
 	free(v);
 }
 
+/*
+ * verify_set_progress: a progress event each time that many more bytes
+ * have been read; 0 for none.
+ */
 void
 verify_set_progress(struct verify *v, uint64_t every)
 {
@@ -91,12 +98,14 @@ verify_set_progress(struct verify *v, uint64_t every)
 	v->next_progress = every;
 }
 
+/* verify_info: the figures learnt so far. */
 const struct verify_info *
 verify_info(const struct verify *v)
 {
 	return &v->info;
 }
 
+/* verify_passed: finished, no error finding and no golden failure. */
 int
 verify_passed(const struct verify *v)
 {
@@ -104,24 +113,28 @@ verify_passed(const struct verify *v)
 	    v->info.golden != VERIFY_GOLDEN_FAIL;
 }
 
+/* verify_code_name: the token of a kind of finding, as in the NDJSON. */
 const char *
 verify_code_name(enum verify_code c)
 {
 	return (unsigned)c < VF_NCODES ? code_names[c] : "unknown";
 }
 
+/* verify_type_name: the bincode name of an event type. */
 const char *
 verify_type_name(enum verify_type t)
 {
 	return (unsigned)t < VT_NTYPES ? type_names[t] : "UNKNOWN";
 }
 
+/* verify_metric_name: the reference member a metric is read from. */
 const char *
 verify_metric_name(enum verify_metric m)
 {
 	return (unsigned)m < VM_NMETRICS ? metric_names[m] : "unknown";
 }
 
+/* verify_checksum_name: the checksum state as written in the verdict. */
 const char *
 verify_checksum_name(enum verify_checksum c)
 {
@@ -168,6 +181,10 @@ verify_find(struct verify *v, enum verify_code code,
 		v->sink.finding(v->sink.arg, &f);
 }
 
+/*
+ * verify_feed: run the bytes through the state each belongs to: the fixed
+ * header, the JSON header, the payload or what follows it.
+ */
 int
 verify_feed(struct verify *v, const void *buf, size_t len)
 {
@@ -280,18 +297,15 @@ feed_header(struct verify *v, const uint8_t *p, size_t len)
 	v->hdr[v->nhdr] = '\0';
 	v->state = VS_STOP;
 	if (header_parse(v, v->hdr, v->nhdr) == 0)
-		verify_start_payload(v);
+		start_payload(v);
 	free(v->hdr);
 	v->hdr = NULL;
 	return n;
 }
 
-/*
- * verify_start_payload: the header is good; set the decoder and the
- * analysis up for the payload that follows.  Returns 0 or -1.
- */
-int
-verify_start_payload(struct verify *v)
+/* The header is good: set the decoder and the analysis up. */
+static int
+start_payload(struct verify *v)
 {
 	v->info.payload_offset = v->off;
 	v->payload_left = v->info.byte_length;
@@ -383,6 +397,10 @@ feed_after(struct verify *v, size_t len)
 	return len;
 }
 
+/*
+ * verify_finish: report a file cut short by where it stopped, close the
+ * analysis and emit the verdict; only the first call counts.
+ */
 void
 verify_finish(struct verify *v)
 {
@@ -417,6 +435,7 @@ verify_finish(struct verify *v)
 		v->sink.verdict(v->sink.arg, &v->info);
 }
 
+/* verify_fd: read fd to its end, VERIFY_CHUNK bytes at a time. */
 int
 verify_fd(struct verify *v, int fd)
 {

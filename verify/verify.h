@@ -113,7 +113,7 @@ struct verify_diff {
 struct verify_step {
 	uint64_t		 index;
 	uint64_t		 offset;	/* file offset of first event */
-	uint64_t		 first;		/* event number of first event */
+	uint64_t		 first;		/* number of its first event */
 	uint64_t		 events;
 	uint64_t		 count[VT_NTYPES];
 	uint64_t		 start;		/* earliest start */
@@ -203,7 +203,10 @@ int		 verify_fd(struct verify *, int);
 const struct verify_info *verify_info(const struct verify *);
 /* verify_passed: 1 if finished without error finding or diff failure. */
 int		 verify_passed(const struct verify *);
-/* verify_code_name: the short token naming a kind of finding. */
+/*
+ * Names as written in the NDJSON and the reports: a kind of finding, an
+ * event type, a golden metric, a checksum state.  Never NULL.
+ */
 const char	*verify_code_name(enum verify_code);
 const char	*verify_type_name(enum verify_type);
 const char	*verify_metric_name(enum verify_metric);
@@ -216,7 +219,9 @@ const char	*verify_checksum_name(enum verify_checksum);
  */
 struct golden	*golden_load(FILE *, void (*)(void *, unsigned,
 		    const char *), void *);
+/* golden_free: release a reference (NULL is fine). */
 void		 golden_free(struct golden *);
+/* golden_rows: how many steps the reference describes. */
 size_t		 golden_rows(const struct golden *);
 
 /* Sinks and renderers. */

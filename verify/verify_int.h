@@ -93,7 +93,7 @@ struct verify {
 	size_t			 nname;
 	uint64_t		 tab_left;	/* name table entries to go */
 	uint64_t		 tab_index;	/* API call the entry names */
-	uint64_t		 tab_off;	/* offset of the table count */
+	uint64_t		 tab_off;	/* the table's magic is here */
 	const uint8_t		*bstart;	/* piece being decoded */
 	uint64_t		 bbase;		/* its file offset */
 
@@ -117,7 +117,6 @@ struct verify {
 void	 verify_find(struct verify *, enum verify_code, enum verify_severity,
 	    uint64_t, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
-int	 verify_start_payload(struct verify *);
 
 /* header.c */
 int	 header_parse(struct verify *, char *, size_t);

@@ -43,9 +43,9 @@ extern char	test_dir[TEST_DIRMAX];
  */
 struct workload {
 	const char	*name;
-	unsigned int	 roles;		/* RB() of the roles that run it */
-	int		 root;		/* skipped unless run as root */
-	const char	*dir;		/* chroot below test_dir, or NULL */
+	unsigned int	 roles;		/* RB() of its roles */
+	int		 root;		/* skipped unless root */
+	const char	*dir;		/* chroot in test_dir */
 	int		(*setup)(void);
 	int		(*run)(void);
 };

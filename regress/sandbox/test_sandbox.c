@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,7 +59,7 @@ struct op {
 	int		(*setup)(void);
 	int		(*fn)(void);
 	int		 root;
-	struct outcome	 out[R_MAX];	/* front auth tunnel session audit */
+	struct outcome	 out[R_MAX];	/* in enum test_role order */
 };
 
 struct cell {
@@ -70,7 +71,7 @@ struct cell {
 struct priv_case {
 	const char	*name;
 	uid_t		 uid;
-	int		 role;		/* its caps, and its policy if load */
+	int		 role;		/* caps, and policy if load */
 	int		 load;
 };
 
@@ -143,9 +144,9 @@ static const struct op ops[] = {
 };
 
 /*
- * Fork a child that runs setup, loads the role's filter and then fn,
- * whose result is its exit status; return the wait status.  A setup
- * failure exits with 200 plus its step.
+ * Fork a child that runs setup, loads the role's filter (none for a
+ * negative role) and then fn, whose result is its exit status; return
+ * the wait status.  A setup failure exits with 200 plus its step.
  */
 static int
 run_confined(int role, int debug, int (*setup)(void), int (*fn)(void),
@@ -163,8 +164,9 @@ run_confined(int role, int debug, int (*setup)(void), int (*fn)(void),
 			_exit(199);
 		if (setup != NULL && (rv = setup()) != 0)
 			_exit(200 + rv);
-		sandbox_load(roles[role].policy, debug);
-		_exit(fn());
+		if (role >= 0)
+			sandbox_load(roles[role].policy, debug);
+		exit(fn());	/* atexit handlers run confined too */
 	}
 	if (waitpid(pid, &st, 0) == -1)
 		fail_msg("waitpid: %s", strerror(errno));
@@ -214,8 +216,6 @@ test_op(void **state)
 	const struct cell	*c = *state;
 	int			 st;
 
-	if (c->op->root && geteuid() != 0)
-		skip();
 	st = run_confined(c->role, 0, c->op->setup, c->op->fn, -1);
 	check_outcome(st, &c->op->out[c->role]);
 }
@@ -255,8 +255,6 @@ test_workload(void **state)
 	const struct cell	*c = *state;
 	int			 st;
 
-	if (c->work->root && geteuid() != 0)
-		skip();
 	work_cell = c;
 	st = run_confined(c->role, work_debug, work_setup, c->work->run, -1);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -513,6 +511,30 @@ op_winsz(void)
 	return ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == -1 ? errno : 0;
 }
 
+/*
+ * Without a filter the calls the filters kill or answer do something
+ * else, so the tests above could fail.
+ */
+static void
+test_unconfined(void **state)
+{
+	int	st;
+
+	st = run_confined(-1, 0, NULL, op_reboot, -1);
+	assert_true(WIFEXITED(st));
+	st = run_confined(-1, 0, NULL, op_int80, -1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	st = run_confined(-1, 0, NULL, op_x32, -1);
+	assert_true(WIFEXITED(st));
+	st = run_confined(-1, 0, NULL, op_clone3, -1);
+	assert_true(WIFEXITED(st));
+	assert_int_not_equal(WEXITSTATUS(st), ENOSYS);
+	st = run_confined(-1, 0, NULL, op_mmap_exec, -1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* The debug trap names the call, and errno answers stay answers. */
 
 static void
@@ -683,28 +705,41 @@ priv_child(const struct priv_case *pc, const char *root, int ready,
 		code = 2;
 	if (pc->load)
 		sandbox_load(r->policy, 0);
-	if (write(ready, &code, 1) != 1 || read(go, &c, 1) != 1)
+	if (write(ready, &code, 1) != 1)
 		_exit(3);
+	/* Until the parent closes its end. */
+	while (read(go, &c, 1) == 1)
+		;
 	_exit(0);
 }
 
+/* What anyone may see of the child: its status and its root link. */
 static void
-priv_inspect(const struct priv_case *pc, pid_t pid, const char *root)
+priv_snapshot(pid_t pid, char *buf, size_t len, char *link, size_t llen)
 {
-	char		 path[64], buf[4096], link[PATH_MAX], want[64];
+	char	path[64];
+	ssize_t	n;
+	int	fd;
+
+	buf[0] = link[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		if ((n = read(fd, buf, len - 1)) > 0)
+			buf[n] = '\0';
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/root", (long)pid);
+	if ((n = readlink(path, link, llen - 1)) > 0)
+		link[n] = '\0';
+}
+
+static void
+priv_check_status(const struct priv_case *pc, const char *buf)
+{
 	const char	*ids = pc->uid == 0 ? "0\t0\t0\t0" :
 			    "65534\t65534\t65534\t65534";
+	char		 want[32];
 	uint64_t	 caps;
-	ssize_t		 n;
-	int		 fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
-	buf[n] = '\0';
 
 	caps = priv_caps_mask(roles[pc->role].caps, *roles[pc->role].ncaps);
 	snprintf(want, sizeof(want), "%016llx", (unsigned long long)caps);
@@ -718,24 +753,17 @@ priv_inspect(const struct priv_case *pc, pid_t pid, const char *root)
 	assert_field(buf, "Uid", ids);
 	assert_field(buf, "Gid", ids);
 	assert_field(buf, "Groups", pc->uid == 0 ? "0" : "65534");
-
-	snprintf(path, sizeof(path), "/proc/%ld/root", (long)pid);
-	if ((n = readlink(path, link, sizeof(link) - 1)) == -1)
-		fail_msg("readlink %s: %s", path, strerror(errno));
-	link[n] = '\0';
-	assert_string_equal(link, root);
 }
 
 static void
 test_priv(void **state)
 {
 	const struct priv_case	*pc = *state;
-	char			 root[PATH_MAX], marker[PATH_MAX + 8], c;
+	char			 root[PATH_MAX], marker[PATH_MAX + 8];
+	char			 buf[4096], link[PATH_MAX], c;
 	int			 ready[2], go[2], st, fd;
 	pid_t			 pid;
 
-	if (geteuid() != 0)
-		skip();
 	snprintf(root, sizeof(root), "%s/root.%s", test_dir,
 	    roles[pc->role].name);
 	snprintf(marker, sizeof(marker), "%s/marker", root);
@@ -747,22 +775,25 @@ test_priv(void **state)
 		fail_msg("pipe: %s", strerror(errno));
 
 	fflush(NULL);
-	if ((pid = fork()) == 0)
+	if ((pid = fork()) == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0)
 		priv_child(pc, root, ready[1], go[0]);
 	close(ready[1]);
 	close(go[0]);
 	if (read(ready[0], &c, 1) != 1)
 		c = -1;
 	if (c == 0)
-		priv_inspect(pc, pid, root);
-	if (write(go[1], "", 1) != 1)
-		fail_msg("write: %s", strerror(errno));
+		priv_snapshot(pid, buf, sizeof(buf), link, sizeof(link));
 	close(ready[0]);
 	close(go[1]);
 	waitpid(pid, &st, 0);
+
 	if (c != 0)
 		fail_msg("child said %d, %s", c, status_str(st));
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	priv_check_status(pc, buf);
+	assert_string_equal(link, root);
 }
 
 /* Setting up and cleaning up the scratch directory, listing policies. */
@@ -788,6 +819,11 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
+	/* Helpers that outlived their confined parent end within 0.1 s. */
+	alarm(CHILD_ALARM);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	alarm(0);
 	nftw(test_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
@@ -827,35 +863,92 @@ list_policies(void)
 		    roles[i].policy->nrules);
 }
 
+/*
+ * The tests, built at run time: each op and workload for each role.
+ * What needs root is left out, not skipped, when not run as root:
+ * prove takes cmocka's "not ok # SKIP" for a failure.
+ */
+struct tests {
+	struct CMUnitTest	*t;
+	struct cell		*cells;
+	size_t			 n, nc;
+};
+
 static void
-add_test(struct CMUnitTest *t, size_t *n, const char *name,
-    CMUnitTestFunction fn, void *state)
+add_test(struct tests *ts, const char *name, CMUnitTestFunction fn,
+    void *state)
 {
-	t[*n].name = name;
-	t[*n].test_func = fn;
-	t[*n].setup_func = NULL;
-	t[*n].teardown_func = NULL;
-	t[*n].initial_state = state;
-	(*n)++;
+	struct CMUnitTest	*t = &ts->t[ts->n++];
+
+	t->name = name;
+	t->test_func = fn;
+	t->setup_func = NULL;
+	t->teardown_func = NULL;
+	t->initial_state = state;
 }
 
-static char *
-xname(const char *role, const char *what)
+static void
+add_cell(struct tests *ts, int role, const struct op *op,
+    const struct workload *w)
 {
-	char	*s;
+	struct cell	*c = &ts->cells[ts->nc++];
+	char		*name;
 
-	if (asprintf(&s, "%s: %s", role, what) == -1)
+	c->role = role;
+	c->op = op;
+	c->work = w;
+	if (asprintf(&name, "%s: %s", roles[role].name,
+	    op != NULL ? op->name : w->name) == -1)
 		abort();
-	return s;
+	add_test(ts, name, op != NULL ? test_op : test_workload, c);
+}
+
+static void
+add_roles(struct tests *ts, int root)
+{
+	size_t	i;
+	int	r;
+
+	for (r = 0; r < R_MAX; r++) {
+		for (i = 0; i < SB_NRULES(ops); i++)
+			if (root || !ops[i].root)
+				add_cell(ts, r, &ops[i], NULL);
+		for (i = 0; i < nworkloads; i++)
+			if ((workloads[i].roles & RB(r)) != 0 &&
+			    (root || !workloads[i].root))
+				add_cell(ts, r, NULL, &workloads[i]);
+	}
+}
+
+static void
+add_all(struct tests *ts, int root)
+{
+	size_t	i;
+
+	add_test(ts, "rules are valid and explained", test_rules_valid,
+	    NULL);
+	add_test(ts, "capabilities as documented", test_caps_documented,
+	    NULL);
+	add_test(ts, "unconfined, the same calls are not killed",
+	    test_unconfined, NULL);
+	add_roles(ts, root);
+	add_test(ts, "debug: a trapped call is named",
+	    test_debug_names_call, NULL);
+	add_test(ts, "debug: errno answers stay", test_debug_errno_kept,
+	    NULL);
+	add_test(ts, "debug: other architectures still killed",
+	    test_debug_arch_killed, NULL);
+	for (i = 0; root && i < SB_NRULES(priv_cases); i++)
+		add_test(ts, priv_cases[i].name, test_priv,
+		    (void *)&priv_cases[i]);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static struct cell	 cells[R_MAX * 64];
-	struct CMUnitTest	*t;
-	size_t			 n = 0, nc = 0, i, max;
-	int			 r;
+	struct tests	ts;
+	size_t		max = R_MAX * (SB_NRULES(ops) + nworkloads) + 16;
+	int		root = geteuid() == 0;
 
 	if (argc == 2 && strcmp(argv[1], "-l") == 0) {
 		list_policies();
@@ -864,40 +957,22 @@ main(int argc, char *argv[])
 	log_init("test_sandbox", 1, 0);
 	work_debug = getenv("SANDBOX_DEBUG") != NULL;
 	signal(SIGPIPE, SIG_IGN);
-	max = R_MAX * (SB_NRULES(ops) + nworkloads) + 16;
-	if ((t = calloc(max, sizeof(*t))) == NULL)
+	/* Orphaned helpers come back here to be reaped. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	memset(&ts, 0, sizeof(ts));
+	ts.t = calloc(max, sizeof(*ts.t));
+	ts.cells = calloc(max, sizeof(*ts.cells));
+	if (ts.t == NULL || ts.cells == NULL)
 		abort();
-	add_test(t, &n, "rules are valid and explained", test_rules_valid,
-	    NULL);
-	add_test(t, &n, "capabilities as documented", test_caps_documented,
-	    NULL);
-	for (r = 0; r < R_MAX; r++) {
-		for (i = 0; i < SB_NRULES(ops); i++) {
-			cells[nc] = (struct cell){ r, &ops[i], NULL };
-			add_test(t, &n, xname(roles[r].name, ops[i].name),
-			    test_op, &cells[nc++]);
-		}
-		for (i = 0; i < nworkloads; i++) {
-			if ((workloads[i].roles & RB(r)) == 0)
-				continue;
-			cells[nc] = (struct cell){ r, NULL, &workloads[i] };
-			add_test(t, &n, xname(roles[r].name,
-			    workloads[i].name), test_workload, &cells[nc++]);
-		}
-	}
-	add_test(t, &n, "debug: a trapped call is named",
-	    test_debug_names_call, NULL);
-	add_test(t, &n, "debug: errno answers stay", test_debug_errno_kept,
-	    NULL);
-	add_test(t, &n, "debug: other architectures still killed",
-	    test_debug_arch_killed, NULL);
-	for (i = 0; i < SB_NRULES(priv_cases); i++)
-		add_test(t, &n, priv_cases[i].name, test_priv,
-		    (void *)&priv_cases[i]);
+	add_all(&ts, root);
+	if (!root)
+		printf("# not root: namespaces, chroot and priv_drop "
+		    "tests left out\n");
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	if (getenv("SANDBOX_FILTER") != NULL)
 		cmocka_set_test_filter(getenv("SANDBOX_FILTER"));
-	return _cmocka_run_group_tests("sandbox", t, n, group_setup,
+	return _cmocka_run_group_tests("sandbox", ts.t, ts.n, group_setup,
 	    group_teardown);
 }

@@ -72,7 +72,7 @@ const struct workload workloads[] = {
 	    "empty", work_base_setup, work_base_run },
 	{ "serve a TCP connection it accepts", RB(R_FRONT) | RB(R_TUNNEL),
 	    0, "empty", work_tcp_setup, work_tcp_run },
-	{ "libcurl GET, name from the chroot's hosts file",
+	{ "libcurl GET, names from the chroot's hosts file and DNS",
 	    RB(R_AUTH) | RB(R_AUDIT), 1, "netroot", work_http_setup,
 	    work_http_run },
 	{ "SQLite WAL and FTS5 in a chroot", RB(R_AUDIT), 1, "auditroot",
@@ -478,20 +478,41 @@ work_tcp_run(void)
  * the chroot's hosts file.
  */
 
-#define DNS_ADDR	"127.53.0.1"	/* resolv.conf has no port */
+/* resolv.conf has no port: a loopback address of this run's own. */
+static char	dns_addr[INET_ADDRSTRLEN];
 
-/* A helper of the confined child dies with it. */
+static pid_t	helper_parent;
+
+/*
+ * A helper of the confined child, away from the test's output, which
+ * ends with it.  PR_SET_PDEATHSIG would not do: the kernel forgets
+ * it once the parent changes its uid, as priv_drop() does.
+ */
 static int
 helper_fork(void)
 {
-	pid_t	parent = getpid(), pid;
+	pid_t	pid;
+	int	null;
 
+	helper_parent = getpid();
 	if ((pid = fork()) != 0)
 		return pid;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+	if ((null = open("/dev/null", O_RDWR)) == -1 ||
+	    dup2(null, STDOUT_FILENO) == -1 || dup2(null, STDERR_FILENO) == -1)
 		_exit(1);
 	alarm(30);
 	return 0;
+}
+
+/* Wait until fd is readable; end when the confined child has. */
+static void
+helper_wait(int fd)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+
+	while (poll(&pfd, 1, 100) != 1)
+		if (getppid() != helper_parent)
+			_exit(0);
 }
 
 static int
@@ -516,6 +537,7 @@ http_serve(int lfd)
 	ssize_t	n;
 	int	s;
 
+	helper_wait(lfd);
 	if ((s = accept(lfd, NULL, NULL)) == -1)
 		_exit(1);
 	while (got < sizeof(buf) - 1 &&
@@ -544,6 +566,7 @@ dns_serve(int s)
 	size_t				 end;
 
 	for (;;) {
+		helper_wait(s);
 		flen = sizeof(from);
 		n = recvfrom(s, q, sizeof(q), 0, (struct sockaddr *)&from,
 		    &flen);
@@ -573,10 +596,13 @@ dns_start(void)
 	int			s;
 	pid_t			pid;
 
+	snprintf(dns_addr, sizeof(dns_addr), "127.53.%u.%u",
+	    (unsigned int)getpid() / 250 % 256,
+	    (unsigned int)getpid() % 250 + 1);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(53);
-	inet_pton(AF_INET, DNS_ADDR, &sin.sin_addr);
+	inet_pton(AF_INET, dns_addr, &sin.sin_addr);
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 		return -1;
@@ -589,7 +615,7 @@ dns_start(void)
 static int
 work_http_setup(void)
 {
-	char	root[PATH_MAX], etc[PATH_MAX + 8];
+	char	root[PATH_MAX], etc[PATH_MAX + 8], conf[64];
 	int	lfd;
 	pid_t	pid;
 
@@ -609,10 +635,11 @@ work_http_setup(void)
 	if ((mkdir(root, 0755) == -1 && errno != EEXIST) ||
 	    (mkdir(etc, 0755) == -1 && errno != EEXIST))
 		return 5;
+	snprintf(conf, sizeof(conf), "nameserver %s\n"
+	    "options timeout:2 attempts:1\n", dns_addr);
 	if (write_file(etc, "hosts", "127.0.0.1 issuer.test\n") == -1 ||
 	    write_file(etc, "nsswitch.conf", "hosts: files dns\n") == -1 ||
-	    write_file(etc, "resolv.conf", "nameserver " DNS_ADDR "\n"
-	    "options timeout:2 attempts:1\n") == -1)
+	    write_file(etc, "resolv.conf", conf) == -1)
 		return 6;
 	return 0;
 }
