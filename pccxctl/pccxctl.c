@@ -23,20 +23,34 @@
 #define CTL_SOCKET	"/run/pccx-remote.sock"
 #define CTL_WAIT_MS	5000
 
-struct ctl {
-	struct chan	c;
-	int		json;
+#include "pccxctl.h"
+
+static int	cmd_status(struct ctl *, int, char **);
+static int	cmd_reload(struct ctl *, int, char **);
+
+/* Every command: its name, whether it needs the parent, its handler. */
+static const struct ctl_cmd {
+	const char	*name;
+	int		 connect;
+	int		(*run)(struct ctl *, int, char **);
+	const char	*usage;
+} cmds[] = {
+	{ "status", 1, cmd_status, "status" },
+	{ "reload", 1, cmd_reload, "reload" },
 };
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: pccxctl [-j] [-s socket] command\n"
-	    "commands: status, reload\n");
+	size_t	i;
+
+	fprintf(stderr, "usage: pccxctl [-j] [-s socket] command [args]\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(stderr, "       pccxctl %s\n", cmds[i].usage);
 	exit(2);
 }
 
-static void
+void
 ctl_connect(struct ctl *ctl, const char *path)
 {
 	struct sockaddr_un	sun;
@@ -55,8 +69,8 @@ ctl_connect(struct ctl *ctl, const char *path)
 		fatal("chan_init");
 }
 
-/* Wait for the next message from the parent; fatal on silence. */
-static void
+/* ctl_next: wait for the next message from the parent; fatal on silence. */
+void
 ctl_next(struct ctl *ctl, struct msg *m)
 {
 	struct pollfd	pfd = { ctl->c.fd, POLLIN, 0 };
@@ -130,7 +144,7 @@ status_json_row(const struct p_ctl_proc *p)
 }
 
 static int
-cmd_status(struct ctl *ctl)
+cmd_status(struct ctl *ctl, int argc, char **argv)
 {
 	struct p_ctl_proc	 p;
 	struct msg		 m;
@@ -164,7 +178,7 @@ cmd_status(struct ctl *ctl)
 }
 
 static int
-cmd_reload(struct ctl *ctl)
+cmd_reload(struct ctl *ctl, int argc, char **argv)
 {
 	struct p_ctl_result	res;
 	struct msg		m;
@@ -192,6 +206,7 @@ main(int argc, char *argv[])
 {
 	struct ctl	 ctl;
 	const char	*sock = CTL_SOCKET;
+	size_t		 i;
 	int		 ch;
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -210,12 +225,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc < 1)
 		usage();
-	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "reload") != 0)
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0]))
 		usage();
-	ctl_connect(&ctl, sock);
-	if (strcmp(argv[0], "status") == 0)
-		return cmd_status(&ctl);
-	return cmd_reload(&ctl);
+	ctl.sock = sock;
+	if (cmds[i].connect)
+		ctl_connect(&ctl, sock);
+	return cmds[i].run(&ctl, argc, argv);
 }

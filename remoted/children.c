@@ -38,6 +38,30 @@ static const struct {
 	[PROC_AUDIT] = { "_pccxaudit", "audit", 0700 },
 };
 
+/*
+ * Each subsystem that needs more than the shared settings sends them
+ * from remoted/conf_<subsystem>.c; a subsystem not built yet has none.
+ */
+void	conf_send_front(struct chan *, const struct config *, int)
+	    __attribute__((weak));
+void	conf_send_auth(struct chan *, const struct config *, int)
+	    __attribute__((weak));
+void	conf_send_tunnel(struct chan *, const struct config *, int)
+	    __attribute__((weak));
+void	conf_send_session(struct chan *, const struct config *, int)
+	    __attribute__((weak));
+void	conf_send_audit(struct chan *, const struct config *, int)
+	    __attribute__((weak));
+
+static void (*const conf_senders[PROC_MAX])(struct chan *,
+    const struct config *, int) = {
+	[PROC_FRONT] = conf_send_front,
+	[PROC_AUTH] = conf_send_auth,
+	[PROC_TUNNEL] = conf_send_tunnel,
+	[PROC_SESSION] = conf_send_session,
+	[PROC_AUDIT] = conf_send_audit,
+};
+
 static int	parent_msg_log(struct chan *, struct msg *);
 static int	parent_msg_status(struct chan *, struct msg *);
 static int	parent_msg_status_req(struct chan *, struct msg *);
@@ -391,6 +415,8 @@ children_configure(int first)
 			if (proto_send_limits(&ch->c, &env->conf->limits) == -1)
 				fatalx("send limits");
 		}
+		if (conf_senders[p] != NULL)
+			conf_senders[p](&ch->c, env->conf, first);
 		if (proto_send_empty(&ch->c, MSG_CONF_END, 0) == -1)
 			fatalx("send end of configuration");
 		parent_commit(&ch->c);
