@@ -95,6 +95,9 @@ FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 
 TESTS	+= $(sort $(wildcard regress/integration/*.t))
 
+# Output directories of the test programs exist before any link.
+_dirs	:= $(shell mkdir -p $(sort $(dir $(TEST_PROGS))) $(B)/fuzz)
+
 $(B)/regress/unit/test_msg: $(O)/regress/unit/test_msg.o $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <sodium.h>
@@ -170,6 +171,8 @@ child_confine(void)
 	if (role->setup != NULL && role->setup() == -1)
 		fatalx("setup failed");
 	child_close_keys();
+	/* jansson would seed from /dev/urandom, which no chroot holds. */
+	json_object_seed(randombytes_random());
 	ps.root = priv.root;
 	ps.uid = priv.uid;
 	ps.gid = priv.gid;

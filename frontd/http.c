@@ -3,12 +3,14 @@
 /* A strict, incremental HTTP/1.1 request parser: bytes in, requests out. */
 
 /*
- * Why not evhttp: the one in Debian 12 (libevent 2.1.12) sets no limits,
- * reads a non-chunked Transfer-Encoding as "no body", lets the first of
- * two Content-Length headers win, takes chunk sizes such as "0x5", "+5"
- * and " 5", lets a decoded %00 cut route matching short, and cannot hand
- * a connection over after 101 Switching Protocols.  So the front end
- * speaks HTTP/1.1 itself on bufferevents, through this parser.
+ * Not evhttp: libevent 2.1.12's has no limits, loose body framing (any TE,
+ * the first of two Content-Lengths, "0x5" chunks), lets %00 cut routing
+ * and cannot hand a socket over after 101; so bufferevents and this parser.
+ *
+ * Choices where the RFCs leave room: a method is any token, case kept
+ * (the server answers "get" with 501); blanks around a field value are
+ * not part of it, so "Transfer-Encoding:  chunked" is chunked; no empty
+ * line may come before a request line; HTTP/1.0 gets no keep-alive.
  *
  * The parser does no I/O.  It copies the request line and the header
  * lines into one buffer that the head then owns, so a request outlives

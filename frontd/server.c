@@ -3,6 +3,9 @@
 /* HTTP/1.1 connections on bufferevents: limits, timeouts, routing. */
 
 /*
+ * XXX: no hand-over of a connection after 101 Switching Protocols yet;
+ * WebSocket routes will need a call that gives their bufferevent away.
+ *
  * One request at a time per connection: while a request waits for its
  * answer, pipelined bytes stay unparsed in the input buffer, whose
  * read watermark stops the socket reads.  A connection ends after any
@@ -210,21 +213,43 @@ conn_respond(struct http_conn *c, int status, const char *ctype,
 		evbuffer_add(out, body, len);
 }
 
+/*
+ * Compact JSON text and a newline, so that a response read as text
+ * (or several pipelined ones) ends its line; NULL on failure.
+ */
+static char *
+json_text(const json_t *j)
+{
+	char	*s, *t;
+	size_t	 n;
+
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT |
+	    JSON_ENCODE_ANY)) == NULL)
+		return NULL;
+	n = strlen(s);
+	if ((t = realloc(s, n + 2)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	return t;
+}
+
 /* The JSON text of an error; falls back to a fixed one. */
 static char *
 error_body(const char *code, const char *message)
 {
 	json_t	*j;
-	char	*s = NULL;
+	char	*s;
 
 	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
 	    message);
-	if (j != NULL)
-		s = json_dumps(j, JSON_COMPACT);
+	s = json_text(j);
 	json_decref(j);
 	if (s == NULL)
 		s = strdup("{\"error\":{\"code\":\"internal_error\","
-		    "\"message\":\"internal error\"}}");
+		    "\"message\":\"internal error\"}}\n");
 	return s;
 }
 
@@ -420,8 +445,7 @@ http_reply_json(struct http_req *req, int status, json_t *body)
 	char	*s;
 	int	 r;
 
-	s = body != NULL ? json_dumps(body, JSON_COMPACT |
-	    JSON_ENCODE_ANY) : NULL;
+	s = json_text(body);
 	json_decref(body);
 	if (s == NULL)
 		return http_reply_error(req, 500, "internal_error",
@@ -611,7 +635,11 @@ route_allow(size_t i, const char *path, char *allow, size_t size)
 	    rt->method);
 }
 
-/* The route for req, or NULL with the status to refuse it with. */
+/*
+ * The route for req, or NULL with the status to refuse it with: 404
+ * when no row has the path, 501 when no row has the method (methods
+ * are case-sensitive, so "get" is unknown), else 405.
+ */
 static const struct http_route *
 route_find(struct http_req *req, int *status, char *allow, size_t size)
 {
@@ -740,7 +768,6 @@ conn_done(struct http_conn *c)
 		conn_finish(c);
 		return;
 	}
-	conn_set_idle(c, 0);
 	http_req_ref(req);
 	if (req->route->flags & (ROUTE_STREAM | ROUTE_UPLOAD)) {
 		if (req->end_cb != NULL)
@@ -749,6 +776,9 @@ conn_done(struct http_conn *c)
 		http_parser_take_body(&c->parser, &req->body, &req->bodylen);
 		req->route->handler(req);
 	}
+	/* Answered later: the client may be silent meanwhile. */
+	if (c->req == req && !(req->flags & REQ_REPLIED))
+		conn_set_idle(c, 0);
 	http_req_unref(req);
 }
 
@@ -1009,9 +1039,12 @@ srv_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
+	static time_t	 warned;
 
 	if (srv_nconns >= srv_lim.max_connections) {
-		log_warnx("%s: connection limit reached", l->name);
+		if (time(NULL) != warned)
+			log_warnx("%s: connection limit reached", l->name);
+		warned = time(NULL);
 		srv_refuse(fd);
 		return;
 	}

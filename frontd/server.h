@@ -118,9 +118,12 @@ int	http_reply_header(struct http_req *, const char *, const char *);
  */
 int	http_reply(struct http_req *, int, const char *, const void *,
 	    size_t);
-/* http_reply_json: body as compact JSON; steals the reference. */
+/*
+ * http_reply_json: body as compact JSON text and a newline; steals the
+ * reference.
+ */
 int	http_reply_json(struct http_req *, int, json_t *);
-/* http_reply_error: {"error":{"code":code,"message":message}}. */
+/* http_reply_error: {"error":{"code":code,"message":message}} too. */
 int	http_reply_error(struct http_req *, int, const char *, const char *);
 
 #endif

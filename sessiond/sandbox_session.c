@@ -127,4 +127,4 @@ const int caps_session[] = {
 	CAP_SYS_CHROOT,		/* chroot of the trace worker */
 	CAP_SYS_ADMIN,		/* namespaces, mounts, pivot_root */
 };
-const size_t	ncaps_session = SB_NRULES(caps_session);
+const size_t	ncaps_session = sizeof(caps_session) / sizeof(caps_session[0]);

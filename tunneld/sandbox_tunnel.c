@@ -53,4 +53,4 @@ const struct sandbox_policy sandbox_tunnel = {
 
 /* CAP_NET_ADMIN: create and configure the WireGuard interface. */
 const int	caps_tunnel[] = { CAP_NET_ADMIN };
-const size_t	ncaps_tunnel = SB_NRULES(caps_tunnel);
+const size_t	ncaps_tunnel = sizeof(caps_tunnel) / sizeof(caps_tunnel[0]);

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 37
+plan 38
 
 # Every child killed in turn takes the whole suite down within 1 s.
 for role in front auth tunnel session audit; do

@@ -705,11 +705,8 @@ priv_child(const struct priv_case *pc, const char *root, int ready,
 		code = 2;
 	if (pc->load)
 		sandbox_load(r->policy, 0);
-	if (write(ready, &code, 1) != 1)
+	if (write(ready, &code, 1) != 1 || read(go, &c, 1) != 1)
 		_exit(3);
-	/* Until the parent closes its end. */
-	while (read(go, &c, 1) == 1)
-		;
 	_exit(0);
 }
 
@@ -785,6 +782,8 @@ test_priv(void **state)
 		c = -1;
 	if (c == 0)
 		priv_snapshot(pid, buf, sizeof(buf), link, sizeof(link));
+	if (write(go[1], "", 1) != 1)
+		kill(pid, SIGKILL);
 	close(ready[0]);
 	close(go[1]);
 	waitpid(pid, &st, 0);

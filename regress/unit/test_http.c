@@ -2,8 +2,6 @@
 /* Copyright (c) 2026 The pccx-remote authors */
 /* Unit tests of the front end's HTTP parser and server. */
 
-#define _GNU_SOURCE		/* memmem */
-
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -1026,8 +1024,8 @@ test_srv_ok(void **state)
 	cli_send(fd, raw, sizeof(raw) - 1);
 	cli_wait(fd, 1, 3, &r);
 	assert_int_equal(resp_status(r.buf), 200);
-	assert_string_equal(resp_body(r.buf), "{\"ok\":true}");
-	assert_non_null(strstr(r.buf, "\r\nContent-Length: 11\r\n"));
+	assert_string_equal(resp_body(r.buf), "{\"ok\":true}\n");
+	assert_non_null(strstr(r.buf, "\r\nContent-Length: 12\r\n"));
 	assert_non_null(strstr(r.buf, "\r\nCache-Control: no-store\r\n"));
 	assert_non_null(strstr(r.buf, "\r\nContent-Type: application/json"));
 	assert_non_null(srv = strstr(r.buf, "\r\nServer: "));
@@ -1065,13 +1063,13 @@ test_srv_routing(void **state)
 	assert_non_null(strstr(r.buf, "\r\nAllow: GET, DELETE\r\n"));
 	assert_string_equal(resp_body(r.buf), "{\"error\":{\"code\":"
 	    "\"method_not_allowed\",\"message\":\"method not allowed on this "
-	    "resource\"}}");
+	    "resource\"}}\n");
 	/* A refusal without a body keeps the connection. */
 	SEND(fd, "DELETE /t/items/a%20b HTTP/1.1\r\nHost: h\r\n\r\n");
 	cli_wait(fd, 1, 3, &r);
 	assert_int_equal(resp_status(r.buf), 200);
 	assert_string_equal(resp_body(r.buf),
-	    "{\"id\":\"a b\",\"method\":\"DELETE\"}");
+	    "{\"id\":\"a b\",\"method\":\"DELETE\"}\n");
 	close(fd);
 	srv_settle();
 }
@@ -1165,7 +1163,7 @@ test_srv_upload(void **state)
 	cli_send(fd, raw, n + 3000);
 	cli_wait(fd, 1, 3, &r);
 	assert_int_equal(resp_status(r.buf), 200);
-	assert_string_equal(resp_body(r.buf), "{\"bytes\":3000}");
+	assert_string_equal(resp_body(r.buf), "{\"bytes\":3000}\n");
 	close(fd);
 
 	/* Over upload_bytes, cut short in the middle. */
@@ -1196,18 +1194,26 @@ test_srv_upload(void **state)
 static void
 test_srv_async(void **state)
 {
-	struct reply	r;
-	int		fd;
+	struct reply	 r;
+	const char	*p;
+	int		 fd;
 
 	gone_calls = 0;
 	fd = cli_connect();
 	SEND(fd, GETH("/t/async"));
 	cli_wait(fd, 1, 3, &r);
 	assert_int_equal(resp_status(r.buf), 200);
-	assert_string_equal(resp_body(r.buf), "{\"when\":\"later\"}");
+	assert_string_equal(resp_body(r.buf), "{\"when\":\"later\"}\n");
 	assert_true(r.secs >= 0.15);
 	assert_int_equal(late_reply, 0);
 	assert_int_equal(gone_calls, 0);
+
+	/* Pipelined behind a pending request, then answered in turn. */
+	SEND(fd, GETH("/t/async") GETH("/t/ok"));
+	cli_wait(fd, 2, 3, &r);
+	assert_int_equal(resp_count(r.buf, r.len), 2);
+	assert_non_null(p = strstr(r.buf, "{\"when\":\"later\"}"));
+	assert_non_null(strstr(p, "{\"ok\":true}"));
 
 	/* The client leaves first: the late reply is dropped. */
 	SEND(fd, GETH("/t/async"));

@@ -324,9 +324,21 @@ static void
 test_limits_roundtrip(void **state)
 {
 	struct pair	*p = *state;
-	struct p_limits	 in = { 8192, 64, 16384, 1 << 20, 1ULL << 30, 30,
-	    60, 65536, 1 << 20, 1024 }, out;
+	struct p_limits	 in, out;
 	struct msg	 m;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.request_line = 8192;
+	in.header_count = 64;
+	in.header_bytes = 16384;
+	in.body_bytes = 1 << 20;
+	in.upload_bytes = 1ULL << 30;
+	in.idle_timeout = 30;
+	in.request_timeout = 60;
+	in.ws_frame_bytes = 65536;
+	in.ws_message_bytes = 1 << 20;
+	in.max_connections = 1024;
 
 	assert_int_equal(proto_send_limits(&p->a, &in), 0);
 	assert_int_equal(chan_flush(&p->a), 0);
