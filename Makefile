@@ -65,19 +65,19 @@ $(B)/libcommon.a: $(COMMON_OBJS)
 	ar rcs $@ $^
 
 $(B)/pccx-remoted: $(call objs,$(REMOTED)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_remoted)
 $(B)/pccx-frontd: $(call objs,$(FRONTD)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_frontd)
 $(B)/pccx-authd: $(call objs,$(AUTHD)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_authd)
 $(B)/pccx-tunneld: $(call objs,$(TUNNELD)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_tunneld)
 $(B)/pccx-sessiond: $(call objs,$(SESSIOND)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_sessiond)
 $(B)/pccx-auditd: $(call objs,$(AUDITD)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_auditd)
 $(B)/pccxctl: $(call objs,$(PCCXCTL)) $(B)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LIBS_pccxctl)
 
 # Tests, fuzzers and benchmarks; each part of the tree adds its own.
 TESTS	= $(B)/regress/unit/test_msg

@@ -22,10 +22,10 @@ struct event_base;
  */
 struct child_role {
 	int				 proc;
-	const int			*caps;		/* capabilities kept */
+	const int			*caps;		/* kept */
 	size_t				 ncaps;
 	const struct sandbox_policy	*policy;
-	const struct msg_rule		*rules;		/* role messages */
+	const struct msg_rule		*rules;
 	size_t				 nrules;
 	int				(*setup)(void);
 	int				(*serve)(void);
@@ -48,6 +48,7 @@ void		 child_status(struct p_status *);
 /* child_keyfd: a key file the parent passed by name, or -1. */
 int		 child_keyfd(const char *);
 /* child_sign_key: an Ed25519 key pair from a seed file; 0 or -1. */
-int		 child_sign_key(const char *, unsigned char *, unsigned char *);
+int		 child_sign_key(const char *, unsigned char *,
+		    unsigned char *);
 
 #endif

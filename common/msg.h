@@ -32,7 +32,7 @@ struct msg_hdr {
 
 struct msg {
 	struct msg_hdr	 hdr;
-	const uint8_t	*data;		/* valid until the next chan_read */
+	const uint8_t	*data;		/* valid until chan_read */
 	size_t		 len;
 	int		 fd;		/* -1 when none */
 };
@@ -47,7 +47,7 @@ struct msg_out {
 
 struct chan {
 	int			 fd;
-	int			 peer;		/* PROC_* of the other end */
+	int			 peer;		/* PROC_* */
 	uint8_t			*rbuf;
 	size_t			 rlen;		/* bytes held */
 	size_t			 roff;		/* bytes consumed */
@@ -57,7 +57,7 @@ struct chan {
 	size_t			 wqbytes;
 	uint64_t		 nin;		/* messages received */
 	uint64_t		 nout;		/* messages queued */
-	void			*ev;		/* owner's event, if any */
+	void			*ev;		/* the owner's event */
 	void			*arg;		/* owner's data */
 };
 

@@ -117,7 +117,8 @@ static void
 health_get(struct http_req *req)
 {
 	struct health_query	*q;
-	struct timeval		 tv = { 0, HEALTH_TIMEOUT_MS * 1000 };
+	struct timeval		 tv = { HEALTH_TIMEOUT_MS / 1000,
+	    HEALTH_TIMEOUT_MS % 1000 * 1000 };
 
 	if (npending >= HEALTH_MAXPENDING ||
 	    (q = calloc(1, sizeof(*q))) == NULL) {

@@ -905,11 +905,17 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct http_conn	*c = arg;
 
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
-	    http_parser_busy(&c->parser)) {
-		conn_fail(c, 408, "request_timeout",
-		    "the request did not arrive in time");
-		return;
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		if (http_parser_busy(&c->parser)) {
+			conn_fail(c, 408, "request_timeout",
+			    "the request did not arrive in time");
+			return;
+		}
+		/* Idle, but replies are still going out: finish them. */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+			conn_close_soon(c);
+			return;
+		}
 	}
 	if ((what & BEV_EVENT_EOF) && !(c->flags & CONN_LINGER) &&
 	    (c->req == NULL || (c->req->flags & REQ_REPLIED)) &&

@@ -109,8 +109,10 @@ static void
 uptime_text(char *buf, size_t size, uint64_t started)
 {
 	time_t	now = time(NULL);
-	long	s = started > 0 && (time_t)started <= now ? now - started : 0;
+	long	s = 0;
 
+	if (started > 0 && (time_t)started <= now)
+		s = now - started;
 	if (started == 0)
 		snprintf(buf, size, "-");
 	else if (s < 3600)

@@ -71,8 +71,8 @@ enum msg_type {
 struct msg_rule {
 	uint16_t	  type;
 	uint16_t	  from;		/* PROC_BIT mask of senders */
-	uint8_t		  states;	/* ST_* in which it is accepted */
-	uint8_t		  fd;		/* MSG_FD_NEVER or MSG_FD_MUST */
+	uint8_t		  states;	/* ST_* where accepted */
+	uint8_t		  fd;		/* MSG_FD_* */
 #define MSG_FD_NEVER	0
 #define MSG_FD_MUST	1
 	uint32_t	  minlen;
@@ -92,7 +92,7 @@ int	msg_dispatch(const struct msg_rule *, size_t, int, struct chan *,
 /* Payloads. */
 #define PROTO_STRMAX	1024
 #define PROTO_NAMEMAX	64
-#define PROTO_MAXLISTEN	32		/* listeners the front end takes */
+#define PROTO_MAXLISTEN	32		/* listeners in all */
 
 struct p_log {
 	uint8_t		pri;

@@ -39,7 +39,7 @@ static int			 nconns;
 static uint32_t			 next_id = 1;
 static int			 ctl_fd = -1;
 static struct event		*ctl_ev;
-static char			 ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static char			 ctl_path[108];	/* sun_path */
 
 static int	ctl_msg_status(struct chan *, struct msg *);
 static int	ctl_msg_reload(struct chan *, struct msg *);
@@ -120,7 +120,8 @@ static int
 ctl_msg_status(struct chan *c, struct msg *m)
 {
 	struct ctl_conn	*cc = c->arg;
-	struct timeval	 tv = { 0, CTL_TIMEOUT_MS * 1000 };
+	struct timeval	 tv = { CTL_TIMEOUT_MS / 1000,
+	    CTL_TIMEOUT_MS % 1000 * 1000 };
 	struct child	*ch;
 	int		 p;
 

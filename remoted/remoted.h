@@ -32,7 +32,7 @@ struct child {
 struct remoted {
 	struct event_base	*base;
 	struct config		*conf;
-	const char		*conf_path;	/* NULL: embedded default */
+	const char		*conf_path;	/* NULL: built in */
 	char *const		*defs;		/* -D macros */
 	int			 debug;
 	int			 verbose;
