@@ -42,8 +42,9 @@ need() {
 
 need_trace() {
 	if [ -z "$TRACE" ] || [ ! -r "$TRACE" ]; then
-		echo "1..0 # SKIP no trace (../shared/data or PCCX_TRACE)"
-		exit 0
+		echo "Bail out! the real trace is missing" \
+		    "(../shared/data/dummy_trace.pccx or PCCX_TRACE)"
+		exit 1
 	fi
 }
 
