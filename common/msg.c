@@ -186,24 +186,37 @@ chan_compose(struct chan *c, uint16_t type, uint32_t peerid, int fd,
 	return 0;
 }
 
-/* Send the head of the queue; the descriptor rides on its first byte. */
+#define FLUSH_IOV	64
+
+/*
+ * Send as much of the queue as one sendmsg takes: the head and the
+ * messages after it that carry no descriptor.  A descriptor rides on
+ * the first byte of its message, so a message with one only ever
+ * starts a batch.
+ */
 static ssize_t
-chan_send_one(struct chan *c, struct msg_out *o)
+chan_send_batch(struct chan *c)
 {
 	union {
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(sizeof(int))];
 	} cmsgbuf;
+	struct iovec	 iov[FLUSH_IOV];
 	struct msghdr	 mh;
-	struct iovec	 iov;
 	struct cmsghdr	*cm;
+	struct msg_out	*o, *head = TAILQ_FIRST(&c->wq);
+	int		 n = 0;
 
+	TAILQ_FOREACH(o, &c->wq, entry) {
+		if (n == FLUSH_IOV || (o != head && o->fd != -1))
+			break;
+		iov[n].iov_base = o->buf + o->off;
+		iov[n++].iov_len = o->len - o->off;
+	}
 	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = o->buf + o->off;
-	iov.iov_len = o->len - o->off;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (o->off == 0 && o->fd != -1) {
+	mh.msg_iov = iov;
+	mh.msg_iovlen = n;
+	if (head->off == 0 && head->fd != -1) {
 		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 		mh.msg_control = cmsgbuf.buf;
 		mh.msg_controllen = sizeof(cmsgbuf.buf);
@@ -211,36 +224,48 @@ chan_send_one(struct chan *c, struct msg_out *o)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		memcpy(CMSG_DATA(cm), &o->fd, sizeof(int));
+		memcpy(CMSG_DATA(cm), &head->fd, sizeof(int));
 	}
 	return sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+}
+
+/* Take n sent bytes off the queue, freeing the messages they finish. */
+static void
+chan_consume(struct chan *c, size_t n)
+{
+	struct msg_out	*o;
+	size_t		 take;
+
+	while (n > 0 && (o = TAILQ_FIRST(&c->wq)) != NULL) {
+		if (o->fd != -1) {
+			close(o->fd);
+			o->fd = -1;
+		}
+		take = o->len - o->off < n ? o->len - o->off : n;
+		o->off += take;
+		c->wqbytes -= take;
+		n -= take;
+		if (o->off < o->len)
+			break;
+		TAILQ_REMOVE(&c->wq, o, entry);
+		free(o);
+	}
 }
 
 int
 chan_flush(struct chan *c)
 {
-	struct msg_out	*o;
-	ssize_t		 n;
+	ssize_t	n;
 
-	while ((o = TAILQ_FIRST(&c->wq)) != NULL) {
-		n = chan_send_one(c, o);
-		if (n == -1) {
+	while (!TAILQ_EMPTY(&c->wq)) {
+		if ((n = chan_send_batch(c)) == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
 				return 0;
 			return -1;
 		}
-		if (o->fd != -1) {
-			close(o->fd);
-			o->fd = -1;
-		}
-		o->off += n;
-		c->wqbytes -= n;
-		if (o->off < o->len)
-			return 0;
-		TAILQ_REMOVE(&c->wq, o, entry);
-		free(o);
+		chan_consume(c, n);
 	}
 	return 0;
 }

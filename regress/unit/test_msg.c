@@ -146,6 +146,33 @@ test_fd_passing(void **state)
 	close(m.fd);
 }
 
+/* A descriptor stays with its own message inside a batch of writes. */
+static void
+test_fd_in_batch(void **state)
+{
+	struct pair		*p = *state;
+	struct p_conf_key	 k = { "tls" };
+	struct msg		 m;
+	int			 i, fd = open("/dev/null", O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(proto_send_log(&p->a, 6, "one"), 0);
+	assert_int_equal(proto_send_conf_key(&p->a, fd, &k), 0);
+	assert_int_equal(proto_send_log(&p->a, 6, "three"), 0);
+	assert_int_equal(chan_flush(&p->a), 0);
+	assert_false(chan_pending(&p->a));
+	for (i = 0; i < 3; i++) {
+		if (chan_get(&p->b, &m) == MSG_EMORE) {
+			assert_true(chan_read(&p->b) > 0);
+			assert_int_equal(chan_get(&p->b, &m), MSG_OK);
+		}
+		assert_int_equal(m.hdr.type, i == 1 ? MSG_CONF_KEY : MSG_LOG);
+		assert_true(i == 1 ? m.fd >= 0 : m.fd == -1);
+		if (m.fd >= 0)
+			close(m.fd);
+	}
+}
+
 static void
 hdr_send(struct pair *p, uint16_t type, uint16_t flags, uint32_t len)
 {
@@ -360,6 +387,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_partial_write,
 		    pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_fd_passing, pair_setup,
+		    pair_teardown),
+		cmocka_unit_test_setup_teardown(test_fd_in_batch, pair_setup,
 		    pair_teardown),
 		cmocka_unit_test_setup_teardown(test_hdr_too_long, pair_setup,
 		    pair_teardown),
