@@ -19,7 +19,9 @@
 enum limit_kind {
 	LIMIT_SIZE,		/* bytes, K/M/G/T */
 	LIMIT_COUNT,		/* plain number */
-	LIMIT_TIME		/* seconds, s/m/h */
+	LIMIT_TIME,		/* seconds, s/m/h/d */
+	LIMIT_PERCENT,		/* of one CPU, N% */
+	LIMIT_RATE		/* per second, N/s */
 };
 
 struct limit_def {
@@ -33,7 +35,7 @@ struct limit_def {
 };
 
 struct unit {
-	int		 suffix;	/* 0: none */
+	const char	*suffix;	/* "": none; NULL ends a table */
 	uint64_t	 mult;
 };
 
@@ -70,15 +72,159 @@ static const struct limit_def limit_defs[] = {
 };
 #define NLIMITS	(sizeof(limit_defs) / sizeof(limit_defs[0]))
 
-/* Largest first; the printer takes the first that divides exactly. */
+#define MIN	60ULL
+#define HOUR	(60 * MIN)
+#define DAY	(24 * HOUR)
+
+/* How the text of a setting in a block is checked and stored. */
+enum key_kind {
+	KEY_NUM,		/* a LIMIT_* value (arg) in [min, max] */
+	KEY_PATH,		/* an absolute path, then check */
+	KEY_URL,		/* SYNTAX_URL_* flags in arg */
+	KEY_TEXT,		/* any text that check accepts */
+	KEY_ORIGIN,		/* one more WebAuthn origin */
+	KEY_UV			/* "required" or "preferred" */
+};
+
+#define KEY_REQ		0x01	/* its block needs it */
+#define KEY_OPT		0x02	/* printed only when set */
+#define KEY_OWN		0x04	/* printed by its block's own code */
+
+struct key_def {
+	int		 block;		/* CONFIG_B_* */
+	const char	*kw;		/* as the block writes it */
+	int		 kind;
+	int		 flags;
+	int		 project;	/* in conf_project, not in config */
+	size_t		 off;
+	size_t		 size;		/* of the field */
+	int		 arg;
+	const char	*(*check)(const char *);
+	uint64_t	 min;
+	uint64_t	 max;
+	const char	*def;		/* default as written; NULL: none */
+};
+
+#define CF(f)	0, offsetof(struct config, f), \
+		    sizeof(((struct config *)0)->f)
+#define PF(f)	1, offsetof(struct conf_project, f), \
+		    sizeof(((struct conf_project *)0)->f)
+#define NUM(b, kw, fl, fld, unit, lo, hi, def) \
+	{ CONFIG_B_##b, kw, KEY_NUM, fl, fld, unit, NULL, lo, hi, def }
+#define STR(b, kw, kind, fl, fld, arg, chk, def) \
+	{ CONFIG_B_##b, kw, KEY_##kind, fl, fld, arg, chk, 0, 0, def }
+
+#define URL_LOCAL	SYNTAX_URL_HTTP
+#define URL_ORIGIN	(SYNTAX_URL_HTTP | SYNTAX_URL_ORIGIN)
+#define URL_REDIRECT	(SYNTAX_URL_HTTP | SYNTAX_URL_PATH | SYNTAX_URL_QUERY)
+
+static const char	*check_rp_id(const char *);
+
+/* Every setting of a block once, in printed order, with its default. */
+static const struct key_def key_defs[CONFIG_K_MAX] = {
+	[CONFIG_K_ISSUER] = STR(OIDC, "issuer", URL, KEY_REQ,
+	    CF(oidc.issuer), SYNTAX_URL_PATH, NULL, NULL),
+	[CONFIG_K_CLIENT_ID] = STR(OIDC, "client-id", TEXT, KEY_REQ,
+	    CF(oidc.client_id), 0, syntax_check_visible, NULL),
+	[CONFIG_K_CLIENT_SECRET] = STR(OIDC, "client-secret-file", PATH,
+	    KEY_REQ, CF(oidc.client_secret_file), 0, NULL, NULL),
+	[CONFIG_K_OIDC_CA] = STR(OIDC, "ca-file", PATH, KEY_OPT,
+	    CF(oidc.ca_file), 0, NULL, NULL),
+	[CONFIG_K_REDIRECT] = STR(OIDC, "redirect-uri", URL, KEY_REQ,
+	    CF(oidc.redirect_uri), URL_REDIRECT, NULL, NULL),
+	[CONFIG_K_CLAIM] = STR(OIDC, "claim", TEXT, 0, CF(oidc.claim), 0,
+	    syntax_check_visible, "email"),
+	[CONFIG_K_SCOPES] = STR(OIDC, "scopes", TEXT, 0, CF(oidc.scopes), 0,
+	    syntax_check_scopes, "openid email"),
+	[CONFIG_K_RP_ID] = STR(WEBAUTHN, "rp-id", TEXT, 0,
+	    CF(webauthn.rp_id), 0, check_rp_id, "localhost"),
+	[CONFIG_K_ORIGIN] = STR(WEBAUTHN, "origin", ORIGIN, KEY_OWN,
+	    CF(webauthn.origins[0]), URL_ORIGIN, NULL, NULL),
+	[CONFIG_K_UV] = STR(WEBAUTHN, "user-verification", UV, KEY_OWN,
+	    CF(webauthn.uv_required), 0, NULL, "required"),
+	[CONFIG_K_LIFETIME] = NUM(TOKENS, "lifetime", 0, CF(tokens.lifetime),
+	    LIMIT_TIME, 5 * MIN, 7 * DAY, "12h"),
+	[CONFIG_K_IDLE] = NUM(TOKENS, "idle", 0, CF(tokens.idle), LIMIT_TIME,
+	    MIN, 7 * DAY, "30m"),
+	[CONFIG_K_SKEW] = NUM(TOKENS, "skew", 0, CF(tokens.skew), LIMIT_TIME,
+	    0, 5 * MIN, "60s"),
+	[CONFIG_K_ADDR_RATE] = NUM(RATELIMIT, "address", KEY_OWN,
+	    CF(ratelimit.addr_rate), LIMIT_RATE, 1, 100000, "20/s"),
+	[CONFIG_K_ADDR_BURST] = NUM(RATELIMIT, "address burst", KEY_OWN,
+	    CF(ratelimit.addr_burst), LIMIT_COUNT, 1, 1000000, "40"),
+	[CONFIG_K_USER_RATE] = NUM(RATELIMIT, "user", KEY_OWN,
+	    CF(ratelimit.user_rate), LIMIT_RATE, 1, 100000, "50/s"),
+	[CONFIG_K_USER_BURST] = NUM(RATELIMIT, "user burst", KEY_OWN,
+	    CF(ratelimit.user_burst), LIMIT_COUNT, 1, 1000000, "100"),
+	[CONFIG_K_PER_USER] = NUM(SESSIONS, "per-user", 0,
+	    CF(sessions.per_user), LIMIT_COUNT, 1, 64, "4"),
+	[CONFIG_K_ROOT] = STR(SESSIONS, "root", PATH, 0, CF(sessions.root),
+	    0, NULL, "/"),
+	[CONFIG_K_CP_ROWS] = NUM(AUDIT, "checkpoint rows", KEY_OWN,
+	    CF(audit.checkpoint_rows), LIMIT_COUNT, 1, 100000, "256"),
+	[CONFIG_K_CP_INTERVAL] = NUM(AUDIT, "checkpoint interval", KEY_OWN,
+	    CF(audit.checkpoint_interval), LIMIT_TIME, 1, HOUR, "10s"),
+	[CONFIG_K_HOST] = STR(AUDIT, "host", TEXT, 0, CF(audit.host), 0,
+	    syntax_check_name, "localhost"),
+	[CONFIG_K_RECIPIENT] = STR(AUDIT, "recipient", TEXT, KEY_OPT,
+	    CF(audit.recipient), 0, syntax_check_age_recipient, NULL),
+	[CONFIG_K_S3_ENDPOINT] = STR(S3, "endpoint", URL, KEY_REQ,
+	    CF(audit.s3_endpoint), URL_LOCAL, NULL, NULL),
+	[CONFIG_K_S3_BUCKET] = STR(S3, "bucket", TEXT, KEY_REQ,
+	    CF(audit.s3_bucket), 0, syntax_check_bucket, NULL),
+	[CONFIG_K_S3_PREFIX] = STR(S3, "prefix", TEXT, 0, CF(audit.s3_prefix),
+	    0, syntax_check_prefix, "pccx"),
+	[CONFIG_K_S3_REGION] = STR(S3, "region", TEXT, 0, CF(audit.s3_region),
+	    0, syntax_check_region, "us-east-1"),
+	[CONFIG_K_S3_ACCESS_KEY] = STR(S3, "access-key", TEXT, KEY_REQ,
+	    CF(audit.s3_access_key), 0, syntax_check_access_key, NULL),
+	[CONFIG_K_S3_SECRET] = STR(S3, "secret-key-file", PATH, KEY_REQ,
+	    CF(audit.s3_secret_file), 0, NULL, NULL),
+	[CONFIG_K_S3_CA] = STR(S3, "ca-file", PATH, KEY_OPT,
+	    CF(audit.s3_ca_file), 0, NULL, NULL),
+	[CONFIG_K_PATH] = STR(PROJECT, "path", PATH, KEY_REQ, PF(path), 0,
+	    syntax_check_not_root, NULL),
+	[CONFIG_K_MEMORY] = NUM(PROJECT, "memory", KEY_OPT, PF(memory),
+	    LIMIT_SIZE, 16 * MB, TB, NULL),
+	[CONFIG_K_CPU] = NUM(PROJECT, "cpu", KEY_OPT, PF(cpu), LIMIT_PERCENT,
+	    1, 100 * 1024, NULL),
+	[CONFIG_K_PIDS] = NUM(PROJECT, "pids", KEY_OPT, PF(pids), LIMIT_COUNT,
+	    16, 1000000, NULL),
+	[CONFIG_K_IDLE_TIMEOUT] = NUM(PROJECT, "idle-timeout", 0,
+	    PF(idle_timeout), LIMIT_TIME, 1, 7 * DAY, "30m"),
+};
+
+static const char *const block_names[CONFIG_B_MAX] = {
+	[CONFIG_B_OIDC] = "oidc",
+	[CONFIG_B_WEBAUTHN] = "webauthn",
+	[CONFIG_B_TOKENS] = "tokens",
+	[CONFIG_B_RATELIMIT] = "rate-limit",
+	[CONFIG_B_SESSIONS] = "sessions",
+	[CONFIG_B_AUDIT] = "audit",
+	[CONFIG_B_S3] = "s3",
+	[CONFIG_B_PROJECT] = "project",
+};
+
+/*
+ * Largest first; the printer takes the first that divides exactly, and
+ * the first of multiplier 1 for 0 and for what none divides.
+ */
 static const struct unit size_units[] = {
-	{ 'T', TB }, { 'G', GB }, { 'M', MB }, { 'K', KB }, { 0, 1 }
+	{ "T", TB }, { "G", GB }, { "M", MB }, { "K", KB }, { "", 1 },
+	{ NULL, 0 }
 };
 static const struct unit time_units[] = {
-	{ 'h', 3600 }, { 'm', 60 }, { 's', 1 }, { 0, 1 }
+	{ "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 }, { "", 1 },
+	{ NULL, 0 }
 };
 static const struct unit count_units[] = {
-	{ 0, 1 }
+	{ "", 1 }, { NULL, 0 }
+};
+static const struct unit percent_units[] = {
+	{ "%", 1 }, { NULL, 0 }
+};
+static const struct unit rate_units[] = {
+	{ "/s", 1 }, { NULL, 0 }
 };
 
 static const struct unit *
@@ -89,6 +235,10 @@ kind_units(int kind)
 		return size_units;
 	case LIMIT_TIME:
 		return time_units;
+	case LIMIT_PERCENT:
+		return percent_units;
+	case LIMIT_RATE:
+		return rate_units;
 	default:
 		return count_units;
 	}
@@ -102,19 +252,23 @@ kind_name(int kind)
 		return "size";
 	case LIMIT_TIME:
 		return "duration";
+	case LIMIT_PERCENT:
+		return "percentage";
+	case LIMIT_RATE:
+		return "rate";
 	default:
 		return "number";
 	}
 }
 
 /*
- * Digits and at most one unit suffix.  0, or -1 for bad syntax, or -2
- * when the value does not fit in 64 bits.
+ * Digits and one suffix of the table (which may be "").  0, or -1 for
+ * bad syntax, or -2 when the value does not fit in 64 bits.
  */
 static int
 value_parse(const char *s, const struct unit *u, uint64_t *v)
 {
-	uint64_t	n = 0, mult = 1;
+	uint64_t	n = 0;
 	size_t		i;
 
 	if (*s < '0' || *s > '9')
@@ -124,17 +278,14 @@ value_parse(const char *s, const struct unit *u, uint64_t *v)
 			return -2;
 		n = n * 10 + (*s - '0');
 	}
-	if (*s != '\0') {
-		for (i = 0; u[i].suffix != 0; i++)
-			if (s[0] == u[i].suffix && s[1] == '\0')
-				break;
-		if (u[i].suffix == 0)
-			return -1;
-		mult = u[i].mult;
-	}
-	if (n > UINT64_MAX / mult)
+	for (i = 0; u[i].suffix != NULL; i++)
+		if (strcmp(s, u[i].suffix) == 0)
+			break;
+	if (u[i].suffix == NULL)
+		return -1;
+	if (n > UINT64_MAX / u[i].mult)
 		return -2;
-	*v = n * mult;
+	*v = n * u[i].mult;
 	return 0;
 }
 
@@ -147,11 +298,7 @@ value_format(uint64_t v, const struct unit *u, char *buf, size_t len)
 	for (i = 0; u[i].mult != 1; i++)
 		if (v != 0 && v % u[i].mult == 0)
 			break;
-	if (u[i].suffix != 0)
-		snprintf(buf, len, "%" PRIu64 "%c", v / u[i].mult,
-		    u[i].suffix);
-	else
-		snprintf(buf, len, "%" PRIu64, v / u[i].mult);
+	snprintf(buf, len, "%" PRIu64 "%s", v / u[i].mult, u[i].suffix);
 	return buf;
 }
 
@@ -208,6 +355,55 @@ limit_put(struct p_limits *l, const struct limit_def *d, uint64_t v)
 		memcpy(p, &v32, sizeof(v32));
 }
 
+/* Where setting d lives: in conf, or in project pr. */
+static void *
+key_ptr(const struct config *conf, const struct conf_project *pr,
+    const struct key_def *d)
+{
+	const char	*base = d->project ? (const char *)pr :
+			    (const char *)conf;
+
+	return (void *)(uintptr_t)(base + d->off);
+}
+
+static uint64_t
+key_get(const void *p, const struct key_def *d)
+{
+	uint64_t	v64;
+	uint32_t	v32;
+
+	if (d->size == sizeof(v64)) {
+		memcpy(&v64, p, sizeof(v64));
+		return v64;
+	}
+	memcpy(&v32, p, sizeof(v32));
+	return v32;
+}
+
+static int
+key_is_set(const void *p, const struct key_def *d)
+{
+	if (d->kind == KEY_NUM)
+		return key_get(p, d) != 0;
+	return ((const char *)p)[0] != '\0';
+}
+
+/* Every default of conf's settings, or of project pr's when not NULL. */
+static int
+key_defaults(struct config *conf, struct conf_project *pr)
+{
+	char	err[256];
+	int	k;
+
+	for (k = 0; k < CONFIG_K_MAX; k++)
+		if (key_defs[k].def != NULL &&
+		    key_defs[k].project == (pr != NULL) &&
+		    config_set_key(conf, pr, k, key_defs[k].def, err,
+		    sizeof(err)) == -1)
+			return -1;
+	return 0;
+}
+
 struct config *
 config_new(void)
 {
@@ -225,19 +421,45 @@ config_new(void)
 	    CONFIG_CONTROL_SOCKET);
 	for (i = 0; i < NLIMITS; i++)
 		limit_put(&conf->limits, &limit_defs[i], limit_defs[i].def);
+	if (key_defaults(conf, NULL) == -1) {
+		free(conf);
+		return NULL;
+	}
 	return conf;
+}
+
+static void
+project_free(struct conf_project *pr)
+{
+	struct conf_member	*m;
+
+	while ((m = TAILQ_FIRST(&pr->members)) != NULL) {
+		TAILQ_REMOVE(&pr->members, m, entry);
+		free(m);
+	}
+	free(pr);
 }
 
 void
 config_free(struct config *conf)
 {
 	struct listen_addr	*la;
+	struct conf_user	*u;
+	struct conf_project	*pr;
 
 	if (conf == NULL)
 		return;
 	while ((la = TAILQ_FIRST(&conf->listens)) != NULL) {
 		TAILQ_REMOVE(&conf->listens, la, entry);
 		free(la);
+	}
+	while ((u = TAILQ_FIRST(&conf->users)) != NULL) {
+		TAILQ_REMOVE(&conf->users, u, entry);
+		free(u);
+	}
+	while ((pr = TAILQ_FIRST(&conf->projects)) != NULL) {
+		TAILQ_REMOVE(&conf->projects, pr, entry);
+		project_free(pr);
 	}
 	free(conf);
 }
@@ -292,6 +514,375 @@ config_set_limit(struct config *conf, int idx, const char *text, char *err,
 	    errlen) == -1)
 		return -1;
 	limit_put(&conf->limits, d, v);
+	return 0;
+}
+
+const char *
+config_key_name(int key, char *buf, size_t len)
+{
+	if (key < 0 || key >= CONFIG_K_MAX)
+		snprintf(buf, len, "setting");
+	else
+		snprintf(buf, len, "%s %s", block_names[key_defs[key].block],
+		    key_defs[key].kw);
+	return buf;
+}
+
+/* A WebAuthn rp-id: a host name in lower case, as browsers give it. */
+static const char *
+check_rp_id(const char *s)
+{
+	const char	*why;
+
+	if ((why = syntax_check_dns_name(s)) != NULL)
+		return why;
+	if (strpbrk(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != NULL)
+		return "has upper case";
+	return NULL;
+}
+
+static int
+key_set_num(const struct key_def *d, const char *name, void *dst,
+    const char *text, char *err, size_t errlen)
+{
+	uint64_t	v;
+	uint32_t	v32;
+
+	if (value_check(name, d->arg, text, d->min, d->max, &v, err,
+	    errlen) == -1)
+		return -1;
+	v32 = v;
+	if (d->size == sizeof(v))
+		memcpy(dst, &v, sizeof(v));
+	else
+		memcpy(dst, &v32, sizeof(v32));
+	return 0;
+}
+
+/* Text, a URL or a path, checked, into a field of d->size bytes. */
+static int
+key_set_str(const struct key_def *d, const char *name, char *dst,
+    const char *text, char *err, size_t errlen)
+{
+	struct syntax_url	 u;
+	const char		*why = NULL;
+	char			 q[CONF_QUOTEMAX];
+
+	if (d->kind == KEY_PATH) {
+		if (config_set_path(dst, name, text, err, errlen) == -1)
+			return -1;
+		if (d->check != NULL && (why = d->check(dst)) != NULL)
+			goto bad;
+		return 0;
+	}
+	if (strlen(text) >= d->size) {
+		snprintf(err, errlen, "%s: longer than %zu bytes", name,
+		    d->size - 1);
+		return -1;
+	}
+	if (d->kind == KEY_URL || d->kind == KEY_ORIGIN)
+		why = syntax_check_url(text, d->arg, &u);
+	else if (d->check != NULL)
+		why = d->check(text);
+	if (why != NULL)
+		goto bad;
+	memcpy(dst, text, strlen(text) + 1);
+	return 0;
+
+ bad:
+	snprintf(err, errlen, "%s: %s %s", name, conf_quote(text, q,
+	    sizeof(q)), why);
+	return -1;
+}
+
+static int
+key_add_origin(struct config *conf, const struct key_def *d,
+    const char *name, const char *text, char *err, size_t errlen)
+{
+	struct conf_webauthn	*wa = &conf->webauthn;
+	char			 q[CONF_QUOTEMAX];
+	int			 i;
+
+	for (i = 0; i < wa->norigins; i++)
+		if (strcmp(wa->origins[i], text) == 0) {
+			snprintf(err, errlen, "%s: %s given twice", name,
+			    conf_quote(text, q, sizeof(q)));
+			return -1;
+		}
+	if (wa->norigins >= CONFIG_MAXORIGINS) {
+		snprintf(err, errlen, "%s: more than %d origins", name,
+		    CONFIG_MAXORIGINS);
+		return -1;
+	}
+	if (key_set_str(d, name, wa->origins[wa->norigins], text, err,
+	    errlen) == -1)
+		return -1;
+	wa->norigins++;
+	return 0;
+}
+
+static int
+key_set_uv(struct config *conf, const char *name, const char *text,
+    char *err, size_t errlen)
+{
+	char	q[CONF_QUOTEMAX];
+
+	if (strcmp(text, "required") == 0)
+		conf->webauthn.uv_required = 1;
+	else if (strcmp(text, "preferred") == 0)
+		conf->webauthn.uv_required = 0;
+	else {
+		snprintf(err, errlen, "%s: %s is not required or preferred",
+		    name, conf_quote(text, q, sizeof(q)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_set_key(struct config *conf, struct conf_project *pr, int key,
+    const char *text, char *err, size_t errlen)
+{
+	const struct key_def	*d;
+	char			 name[64];
+	void			*dst;
+
+	if (key < 0 || key >= CONFIG_K_MAX || (key_defs[key].project &&
+	    pr == NULL)) {
+		snprintf(err, errlen, "no such setting");
+		return -1;
+	}
+	d = &key_defs[key];
+	config_key_name(key, name, sizeof(name));
+	dst = key_ptr(conf, pr, d);
+	switch (d->kind) {
+	case KEY_NUM:
+		return key_set_num(d, name, dst, text, err, errlen);
+	case KEY_ORIGIN:
+		return key_add_origin(conf, d, name, text, err, errlen);
+	case KEY_UV:
+		return key_set_uv(conf, name, text, err, errlen);
+	default:
+		return key_set_str(d, name, dst, text, err, errlen);
+	}
+}
+
+/* Each origin's host must be the rp-id or a name under it. */
+static int
+check_origins(const struct conf_webauthn *wa, char *err, size_t errlen)
+{
+	struct syntax_url	 u;
+	char			 q[CONF_QUOTEMAX], r[CONF_QUOTEMAX];
+	size_t			 h, n = strlen(wa->rp_id);
+	int			 i;
+
+	for (i = 0; i < wa->norigins; i++) {
+		if (syntax_check_url(wa->origins[i], URL_ORIGIN, &u) == NULL) {
+			h = strlen(u.host);
+			if (strcmp(u.host, wa->rp_id) == 0 || (h > n + 1 &&
+			    u.host[h - n - 1] == '.' &&
+			    strcmp(u.host + h - n, wa->rp_id) == 0))
+				continue;
+		}
+		snprintf(err, errlen, "webauthn origin %s: host is not rp-id "
+		    "%s or a name under it", conf_quote(wa->origins[i], q,
+		    sizeof(q)), conf_quote(wa->rp_id, r, sizeof(r)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_tokens(const struct conf_tokens *t, char *err, size_t errlen)
+{
+	char	a[32], b[32];
+
+	if (t->idle <= t->lifetime)
+		return 0;
+	snprintf(err, errlen, "tokens idle: %s is longer than lifetime %s",
+	    value_format(t->idle, time_units, a, sizeof(a)),
+	    value_format(t->lifetime, time_units, b, sizeof(b)));
+	return -1;
+}
+
+/* The settings that blk needs and lacks, all named in one message. */
+static int
+check_required(const struct config *conf, const struct conf_project *pr,
+    int blk, char *err, size_t errlen)
+{
+	const struct key_def	*d;
+	char			 q[CONF_QUOTEMAX], list[256] = "";
+	int			 k, n = 0;
+
+	for (k = 0; k < CONFIG_K_MAX; k++) {
+		d = &key_defs[k];
+		if (d->block != blk || !(d->flags & KEY_REQ) ||
+		    key_is_set(key_ptr(conf, pr, d), d))
+			continue;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", n++ > 0 ? ", " : "", d->kw);
+	}
+	if (n == 0)
+		return 0;
+	if (blk == CONFIG_B_PROJECT)
+		snprintf(err, errlen, "project %s: %s %s required",
+		    conf_quote(pr->name, q, sizeof(q)), list, n > 1 ? "are" :
+		    "is");
+	else
+		snprintf(err, errlen, "%s: %s %s required", block_names[blk],
+		    list, n > 1 ? "are" : "is");
+	return -1;
+}
+
+int
+config_check_block(const struct config *conf, const struct conf_project *pr,
+    int blk, char *err, size_t errlen)
+{
+	if (blk < 0 || blk >= CONFIG_B_MAX || (blk == CONFIG_B_PROJECT &&
+	    pr == NULL)) {
+		snprintf(err, errlen, "no such block");
+		return -1;
+	}
+	if (check_required(conf, pr, blk, err, errlen) == -1)
+		return -1;
+	if (blk == CONFIG_B_TOKENS)
+		return check_tokens(&conf->tokens, err, errlen);
+	if (blk == CONFIG_B_WEBAUTHN)
+		return check_origins(&conf->webauthn, err, errlen);
+	return 0;
+}
+
+const struct conf_user *
+config_find_user(const struct config *conf, const char *name)
+{
+	const struct conf_user	*u;
+
+	TAILQ_FOREACH(u, &conf->users, entry)
+		if (strcmp(u->name, name) == 0)
+			return u;
+	return NULL;
+}
+
+const struct conf_project *
+config_find_project(const struct config *conf, const char *name)
+{
+	const struct conf_project	*pr;
+
+	TAILQ_FOREACH(pr, &conf->projects, entry)
+		if (strcmp(pr->name, name) == 0)
+			return pr;
+	return NULL;
+}
+
+const char *
+config_role_name(int role)
+{
+	switch (role) {
+	case ROLE_OWNER:
+		return "owner";
+	case ROLE_MAINTAINER:
+		return "maintainer";
+	case ROLE_VIEWER:
+		return "viewer";
+	default:
+		return "none";
+	}
+}
+
+int
+config_add_user(struct config *conf, const char *name, const char *account,
+    char *err, size_t errlen)
+{
+	struct conf_user	*u;
+	const char		*why;
+	char			 q[CONF_QUOTEMAX], a[CONF_QUOTEMAX];
+
+	conf_quote(name, q, sizeof(q));
+	conf_quote(account, a, sizeof(a));
+	if (strlen(name) >= sizeof(u->name))
+		snprintf(err, errlen, "user: longer than %zu bytes",
+		    sizeof(u->name) - 1);
+	else if ((why = syntax_check_visible(name)) != NULL)
+		snprintf(err, errlen, "user: %s %s", q, why);
+	else if ((why = syntax_check_account(account)) != NULL)
+		snprintf(err, errlen, "user %s: account %s %s", q, a, why);
+	else if (config_find_user(conf, name) != NULL)
+		snprintf(err, errlen, "user %s: declared twice", q);
+	else if ((u = calloc(1, sizeof(*u))) == NULL)
+		snprintf(err, errlen, "user: out of memory");
+	else {
+		memcpy(u->name, name, strlen(name) + 1);
+		memcpy(u->account, account, strlen(account) + 1);
+		TAILQ_INSERT_TAIL(&conf->users, u, entry);
+		return 0;
+	}
+	return -1;
+}
+
+struct conf_project *
+config_add_project(struct config *conf, const char *name, char *err,
+    size_t errlen)
+{
+	struct conf_project	*pr;
+	const char		*why;
+	char			 q[CONF_QUOTEMAX];
+
+	err[0] = '\0';
+	conf_quote(name, q, sizeof(q));
+	if (strlen(name) >= sizeof(pr->name))
+		snprintf(err, errlen, "project: longer than %zu bytes",
+		    sizeof(pr->name) - 1);
+	else if ((why = syntax_check_name(name)) != NULL)
+		snprintf(err, errlen, "project: %s %s", q, why);
+	else if (config_find_project(conf, name) != NULL)
+		snprintf(err, errlen, "project %s: declared twice", q);
+	if ((pr = calloc(1, sizeof(*pr))) == NULL) {
+		snprintf(err, errlen, "project: out of memory");
+		return NULL;
+	}
+	TAILQ_INIT(&pr->members);
+	snprintf(pr->name, sizeof(pr->name), "%s", name);
+	if (key_defaults(conf, pr) == -1) {
+		snprintf(err, errlen, "project: bad default");
+		project_free(pr);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&conf->projects, pr, entry);
+	return pr;
+}
+
+int
+config_add_member(struct config *conf, struct conf_project *pr,
+    const char *user, int role, char *err, size_t errlen)
+{
+	struct conf_member	*m;
+	const char		*rn = config_role_name(role);
+	char			 q[CONF_QUOTEMAX], p[CONF_QUOTEMAX];
+
+	conf_quote(user, q, sizeof(q));
+	conf_quote(pr->name, p, sizeof(p));
+	if (role < ROLE_VIEWER || role > ROLE_OWNER) {
+		snprintf(err, errlen, "%s %s: no such role", rn, q);
+		return -1;
+	}
+	if (config_find_user(conf, user) == NULL) {
+		snprintf(err, errlen, "%s %s: no such user (declare it with "
+		    "\"user\" first)", rn, q);
+		return -1;
+	}
+	TAILQ_FOREACH(m, &pr->members, entry)
+		if (strcmp(m->user, user) == 0) {
+			snprintf(err, errlen, "%s %s: already %s of project %s",
+			    rn, q, config_role_name(m->role), p);
+			return -1;
+		}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", rn);
+		return -1;
+	}
+	memcpy(m->user, user, strlen(user) + 1);
+	m->role = role;
+	TAILQ_INSERT_TAIL(&pr->members, m, entry);
 	return 0;
 }
 
@@ -412,6 +1003,25 @@ key_default(char *dst, const char *dir, const char *file, char *err,
 	return 0;
 }
 
+/* Without an origin, the rp-id over https on its default port. */
+static int
+origin_default(struct conf_webauthn *wa, char *err, size_t errlen)
+{
+	int	n;
+
+	if (wa->norigins > 0)
+		return 0;
+	n = snprintf(wa->origins[0], sizeof(wa->origins[0]), "https://%s",
+	    wa->rp_id);
+	if (n < 0 || (size_t)n >= sizeof(wa->origins[0])) {
+		snprintf(err, errlen, "webauthn: rp-id is too long for the "
+		    "default origin; give an origin");
+		return -1;
+	}
+	wa->norigins = 1;
+	return 0;
+}
+
 int
 config_fill(struct config *conf, char *err, size_t errlen)
 {
@@ -423,7 +1033,7 @@ config_fill(struct config *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "limits: out of range");
 		return -1;
 	}
-	return 0;
+	return origin_default(&conf->webauthn, err, errlen);
 }
 
 int
@@ -478,6 +1088,143 @@ print_limits(FILE *fp, const struct p_limits *l)
 	fprintf(fp, "}\n");
 }
 
+static void
+print_indent(FILE *fp, int depth)
+{
+	while (depth-- > 0)
+		putc('\t', fp);
+}
+
+static void
+print_key(FILE *fp, const void *p, const struct key_def *d, int depth)
+{
+	char	buf[32];
+
+	print_indent(fp, depth);
+	fprintf(fp, "%s ", d->kw);
+	if (d->kind == KEY_NUM)
+		fputs(value_format(key_get(p, d), kind_units(d->arg), buf,
+		    sizeof(buf)), fp);
+	else
+		print_str(fp, p);
+	putc('\n', fp);
+}
+
+/* A block's own lines that come before its plain settings. */
+static void
+print_block_head(FILE *fp, const struct config *conf, int blk, int depth)
+{
+	const struct conf_ratelimit	*rl = &conf->ratelimit;
+	char				 buf[32];
+
+	if (blk == CONFIG_B_AUDIT) {
+		print_indent(fp, depth);
+		fprintf(fp, "checkpoint rows %u interval %s\n",
+		    conf->audit.checkpoint_rows, value_format(
+		    conf->audit.checkpoint_interval, time_units, buf,
+		    sizeof(buf)));
+	}
+	if (blk != CONFIG_B_RATELIMIT)
+		return;
+	print_indent(fp, depth);
+	fprintf(fp, "address %u/s burst %u\n", rl->addr_rate,
+	    rl->addr_burst);
+	print_indent(fp, depth);
+	fprintf(fp, "user %u/s burst %u\n", rl->user_rate, rl->user_burst);
+}
+
+static void
+print_members(FILE *fp, const struct conf_project *pr, int depth)
+{
+	const struct conf_member	*m;
+	int				 role;
+
+	for (role = ROLE_OWNER; role >= ROLE_VIEWER; role--)
+		TAILQ_FOREACH(m, &pr->members, entry) {
+			if (m->role != role)
+				continue;
+			print_indent(fp, depth);
+			fprintf(fp, "%s ", config_role_name(role));
+			print_str(fp, m->user);
+			putc('\n', fp);
+		}
+}
+
+/* A block's own lines that come after its plain settings. */
+static void
+print_block_tail(FILE *fp, const struct config *conf,
+    const struct conf_project *pr, int blk, int depth)
+{
+	const struct conf_webauthn	*wa = &conf->webauthn;
+	int				 i;
+
+	if (blk == CONFIG_B_WEBAUTHN) {
+		for (i = 0; i < wa->norigins; i++) {
+			print_indent(fp, depth);
+			fprintf(fp, "origin ");
+			print_str(fp, wa->origins[i]);
+			putc('\n', fp);
+		}
+		print_indent(fp, depth);
+		fprintf(fp, "user-verification %s\n", wa->uv_required ?
+		    "required" : "preferred");
+	}
+	if (blk == CONFIG_B_PROJECT)
+		print_members(fp, pr, depth);
+}
+
+static void
+print_block(FILE *fp, const struct config *conf,
+    const struct conf_project *pr, int blk, int depth)
+{
+	const struct key_def	*d;
+	const void		*p;
+	int			 k;
+
+	print_indent(fp, depth);
+	fprintf(fp, "%s ", block_names[blk]);
+	if (blk == CONFIG_B_PROJECT) {
+		print_str(fp, pr->name);
+		putc(' ', fp);
+	}
+	fprintf(fp, "{\n");
+	print_block_head(fp, conf, blk, depth + 1);
+	for (k = 0; k < CONFIG_K_MAX; k++) {
+		d = &key_defs[k];
+		p = key_ptr(conf, pr, d);
+		if (d->block == blk && !(d->flags & KEY_OWN) &&
+		    (!(d->flags & KEY_OPT) || key_is_set(p, d)))
+			print_key(fp, p, d, depth + 1);
+	}
+	print_block_tail(fp, conf, pr, blk, depth + 1);
+	if (blk == CONFIG_B_AUDIT && conf->audit.s3_set)
+		print_block(fp, conf, NULL, CONFIG_B_S3, depth + 1);
+	print_indent(fp, depth);
+	fprintf(fp, "}\n");
+}
+
+/* The blocks, then users before the projects that name them. */
+static void
+print_blocks(FILE *fp, const struct config *conf)
+{
+	const struct conf_user		*u;
+	const struct conf_project	*pr;
+	int				 blk;
+
+	for (blk = CONFIG_B_OIDC; blk <= CONFIG_B_AUDIT; blk++)
+		if (blk != CONFIG_B_OIDC || conf->oidc.set)
+			print_block(fp, conf, NULL, blk, 0);
+	TAILQ_FOREACH(u, &conf->users, entry) {
+		fprintf(fp, "user ");
+		print_str(fp, u->name);
+		fprintf(fp, " account ");
+		print_str(fp, u->account);
+		putc('\n', fp);
+	}
+	TAILQ_FOREACH(pr, &conf->projects, entry)
+		print_block(fp, conf, pr, CONFIG_B_PROJECT, 0);
+}
+
 void
 config_print(FILE *fp, const struct config *conf)
 {
@@ -500,4 +1247,5 @@ config_print(FILE *fp, const struct config *conf)
 	fprintf(fp, "sandbox %s\n", conf->seccomp_debug ? "debug" :
 	    "enforce");
 	print_limits(fp, &conf->limits);
+	print_blocks(fp, conf);
 }

@@ -43,12 +43,13 @@ struct listen_addr {
 struct conf_user {
 	TAILQ_ENTRY(conf_user)	 entry;
 	char			 name[PROTO_NAMEMAX];	/* e.g. an email */
-	char			 account[PROTO_NAMEMAX];	/* for sessions */
+	char			 account[PROTO_NAMEMAX]; /* for sessions */
 };
 
+/* One user's role in a project; a user has at most one per project. */
 struct conf_member {
 	TAILQ_ENTRY(conf_member) entry;
-	char			 user[PROTO_NAMEMAX];
+	char			 user[PROTO_NAMEMAX];	/* a conf_user name */
 	int			 role;			/* ROLE_* */
 };
 
@@ -59,14 +60,14 @@ struct conf_project {
 	char			 path[PATH_MAX];
 	TAILQ_HEAD(, conf_member) members;
 	uint64_t		 memory;	/* bytes; 0: no limit */
-	uint32_t		 cpu;		/* percent of one CPU; 0: none */
+	uint32_t		 cpu;		/* % of one CPU; 0: none */
 	uint32_t		 pids;		/* 0: no limit */
-	uint32_t		 idle_timeout;	/* seconds */
+	uint32_t		 idle_timeout;	/* seconds, default 30m */
 };
 
 /* The OpenID provider the suite trusts, as a relying party. */
 struct conf_oidc {
-	int			 set;
+	int			 set;		/* the block was given */
 	char			 issuer[512];
 	char			 client_id[256];
 	char			 client_secret_file[PATH_MAX];	/* secret */
@@ -79,38 +80,38 @@ struct conf_oidc {
 #define CONFIG_MAXORIGINS	8
 
 struct conf_webauthn {
-	char			 rp_id[256];		/* default "localhost" */
+	char			 rp_id[256];	/* default "localhost" */
 	char			 origins[CONFIG_MAXORIGINS][256];
-	int			 norigins;		/* exact matches */
+	int			 norigins;	/* exact matches; at least 1 */
 	int			 uv_required;		/* default 1 */
 };
 
 struct conf_tokens {
 	uint32_t		 lifetime;	/* hard expiry, default 12h */
-	uint32_t		 idle;		/* sliding expiry, default 30m */
+	uint32_t		 idle;		/* sliding expiry, 30m */
 	uint32_t		 skew;		/* clock skew allowed, 60s */
 };
 
 struct conf_ratelimit {
-	uint32_t		 addr_rate;	/* requests per second */
-	uint32_t		 addr_burst;
-	uint32_t		 user_rate;
-	uint32_t		 user_burst;
+	uint32_t		 addr_rate;	/* requests per second, 20 */
+	uint32_t		 addr_burst;	/* default 40 */
+	uint32_t		 user_rate;	/* default 50 */
+	uint32_t		 user_burst;	/* default 100 */
 };
 
 struct conf_audit {
 	uint32_t		 checkpoint_rows;	/* default 256 */
 	uint32_t		 checkpoint_interval;	/* default 10s */
-	char			 host[64];	/* in object keys; hostname */
+	char			 host[64];	/* in keys; "localhost" */
 	char			 recipient[128];	/* age1...; "": plain */
-	int			 s3_set;
+	int			 s3_set;	/* the s3 block was given */
 	char			 s3_endpoint[512];
 	char			 s3_bucket[64];
-	char			 s3_prefix[256];
+	char			 s3_prefix[256];	/* default "pccx" */
 	char			 s3_region[64];		/* default us-east-1 */
 	char			 s3_access_key[128];
 	char			 s3_secret_file[PATH_MAX];	/* secret */
-	char			 s3_ca_file[PATH_MAX];
+	char			 s3_ca_file[PATH_MAX];	/* "": system CAs */
 };
 
 struct conf_sessions {
@@ -191,5 +192,124 @@ int		 config_set_limit(struct config *, int, const char *, char *,
 		    size_t);
 /* config_fill: derive what the file did not set and check it. */
 int		 config_fill(struct config *, char *, size_t);
+
+/* Blocks of settings, for config_check_block(). */
+enum config_block {
+	CONFIG_B_OIDC,
+	CONFIG_B_WEBAUTHN,
+	CONFIG_B_TOKENS,
+	CONFIG_B_RATELIMIT,
+	CONFIG_B_SESSIONS,
+	CONFIG_B_AUDIT,
+	CONFIG_B_S3,
+	CONFIG_B_PROJECT,
+	CONFIG_B_MAX
+};
+
+/* Settings inside blocks, for config_set_key(); the last are a project's. */
+enum config_key {
+	CONFIG_K_ISSUER,
+	CONFIG_K_CLIENT_ID,
+	CONFIG_K_CLIENT_SECRET,
+	CONFIG_K_OIDC_CA,
+	CONFIG_K_REDIRECT,
+	CONFIG_K_CLAIM,
+	CONFIG_K_SCOPES,
+	CONFIG_K_RP_ID,
+	CONFIG_K_ORIGIN,		/* each adds one */
+	CONFIG_K_UV,
+	CONFIG_K_LIFETIME,
+	CONFIG_K_IDLE,
+	CONFIG_K_SKEW,
+	CONFIG_K_ADDR_RATE,
+	CONFIG_K_ADDR_BURST,
+	CONFIG_K_USER_RATE,
+	CONFIG_K_USER_BURST,
+	CONFIG_K_PER_USER,
+	CONFIG_K_ROOT,
+	CONFIG_K_CP_ROWS,
+	CONFIG_K_CP_INTERVAL,
+	CONFIG_K_HOST,
+	CONFIG_K_RECIPIENT,
+	CONFIG_K_S3_ENDPOINT,
+	CONFIG_K_S3_BUCKET,
+	CONFIG_K_S3_PREFIX,
+	CONFIG_K_S3_REGION,
+	CONFIG_K_S3_ACCESS_KEY,
+	CONFIG_K_S3_SECRET,
+	CONFIG_K_S3_CA,
+	CONFIG_K_PATH,			/* first of a project's */
+	CONFIG_K_MEMORY,
+	CONFIG_K_CPU,
+	CONFIG_K_PIDS,
+	CONFIG_K_IDLE_TIMEOUT,
+	CONFIG_K_MAX
+};
+
+/*
+ * config_set_key: check the text of setting key and store it in conf,
+ * or in project pr for a project's setting.
+ */
+int		 config_set_key(struct config *, struct conf_project *, int,
+		    const char *, char *, size_t);
+/* config_key_name: "block keyword" of a setting, for messages. */
+const char	*config_key_name(int, char *, size_t);
+/*
+ * config_check_block: what a block needs once it is closed: required
+ * settings, idle within lifetime, origins under the rp-id.  pr is the
+ * project for CONFIG_B_PROJECT.
+ */
+int		 config_check_block(const struct config *,
+		    const struct conf_project *, int, char *, size_t);
+/* config_add_user: declare a user; names are unique. */
+int		 config_add_user(struct config *, const char *, const char *,
+		    char *, size_t);
+/*
+ * config_add_project: append a project with its defaults and return
+ * it.  A bad or duplicate name is put in err, which is "" otherwise;
+ * the project is appended either way.  NULL when out of memory.
+ */
+struct conf_project *config_add_project(struct config *, const char *,
+		    char *, size_t);
+/* config_add_member: give a declared user one role in project pr. */
+int		 config_add_member(struct config *, struct conf_project *,
+		    const char *, int, char *, size_t);
+/* config_find_user, config_find_project: by name, or NULL. */
+const struct conf_user *config_find_user(const struct config *,
+		    const char *);
+const struct conf_project *config_find_project(const struct config *,
+		    const char *);
+/* config_role_name: "owner", "maintainer", "viewer", or "none". */
+const char	*config_role_name(int);
+
+/*
+ * Value syntax, in config_syntax.c.  Each check returns NULL when s is
+ * well formed, or the end of a message that says why not, to follow
+ * the quoted value ("is not ...").
+ */
+#define SYNTAX_URL_HTTP		0x01	/* http too, on a loopback host */
+#define SYNTAX_URL_PATH		0x02	/* a path may follow the host */
+#define SYNTAX_URL_QUERY	0x04	/* a query may follow */
+#define SYNTAX_URL_ORIGIN	0x08	/* lower case, no default port */
+
+struct syntax_url {
+	int			 https;
+	int			 loopback;	/* localhost, 127/8, ::1 */
+	uint16_t		 port;		/* 0: not given */
+	char			 host[256];	/* IPv6 without brackets */
+};
+
+const char	*syntax_check_url(const char *, int, struct syntax_url *);
+const char	*syntax_check_dns_name(const char *);
+const char	*syntax_check_name(const char *);
+const char	*syntax_check_account(const char *);
+const char	*syntax_check_visible(const char *);
+const char	*syntax_check_scopes(const char *);
+const char	*syntax_check_bucket(const char *);
+const char	*syntax_check_prefix(const char *);
+const char	*syntax_check_region(const char *);
+const char	*syntax_check_access_key(const char *);
+const char	*syntax_check_age_recipient(const char *);
+const char	*syntax_check_not_root(const char *);
 
 #endif

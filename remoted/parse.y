@@ -28,6 +28,18 @@ struct parse_val {
 #define SEEN_TOKENKEY	0x08
 #define SEEN_AUDITKEY	0x10
 #define SEEN_SANDBOX	0x20
+#define SEEN_OIDC	0x40
+#define SEEN_WEBAUTHN	0x80
+#define SEEN_TOKENS	0x100
+#define SEEN_RATELIMIT	0x200
+#define SEEN_SESSIONS	0x400
+#define SEEN_AUDIT	0x800
+#define SEEN_S3		0x1000
+
+/* Settings of a project, which each project may set once. */
+#define PROJECT_KEYS	(~0ULL << CONFIG_K_PATH)
+
+_Static_assert(CONFIG_K_MAX <= 64, "keys_seen holds one bit per key");
 
 /* What the first token of a line was, for syntax error messages. */
 enum line_kind {
@@ -35,6 +47,31 @@ enum line_kind {
 	LINE_KEYWORD,		/* a keyword: the statement */
 	LINE_WORD,		/* a bare word that is no keyword */
 	LINE_OTHER
+};
+
+/* An open block: s3 opens inside audit, so two at most. */
+struct parse_block {
+	int			 kind;		/* CONFIG_B_* */
+	const char		*name;
+	struct conf_pos		 pos;		/* of its "{" */
+	int			 errors;	/* lex.errors when it opened */
+	int			 again;		/* given twice: reported */
+};
+#define PARSE_MAXDEPTH	2
+
+/* Each block's name in messages, and its bit in "seen" if once only. */
+static const struct {
+	const char	*name;
+	unsigned int	 bit;
+} block_defs[CONFIG_B_MAX] = {
+	[CONFIG_B_OIDC] =	{ "oidc",	SEEN_OIDC },
+	[CONFIG_B_WEBAUTHN] =	{ "webauthn",	SEEN_WEBAUTHN },
+	[CONFIG_B_TOKENS] =	{ "tokens",	SEEN_TOKENS },
+	[CONFIG_B_RATELIMIT] =	{ "rate-limit",	SEEN_RATELIMIT },
+	[CONFIG_B_SESSIONS] =	{ "sessions",	SEEN_SESSIONS },
+	[CONFIG_B_AUDIT] =	{ "audit",	SEEN_AUDIT },
+	[CONFIG_B_S3] =		{ "s3",		SEEN_S3 },
+	[CONFIG_B_PROJECT] =	{ "project",	0 },
 };
 
 /* Every string the lexer hands over, freed in one go after a parse. */
@@ -57,6 +94,14 @@ static void	 parse_listen(const char *, const char *, int);
 static int	 parse_listen_opt(int, int, const char *);
 static void	 parse_sandbox(int);
 static void	 parse_limit(const char *, const char *);
+static void	 parse_open(int);
+static void	 parse_close(void);
+static void	 parse_key(int, const char *);
+static void	 parse_key_many(int, const char *);
+static void	 parse_rate(int, int, const char *, const char *);
+static void	 parse_user(const char *, const char *);
+static void	 parse_project(const char *);
+static void	 parse_member(const char *, int);
 
 static TAILQ_HEAD(, pstr) pstrs = TAILQ_HEAD_INITIALIZER(pstrs);
 static struct conf_lex	 lex;
@@ -68,22 +113,35 @@ static const char	*block;		/* open block, for messages */
 static int		 line_kind;
 static int		 line_ntok;
 static int		 line_second;	/* second token of the line */
+static int		 line_brace;	/* a "{" came earlier on the line */
 static char		 line_first[CONF_MACRONAMEMAX];
+static char		 line_next[CONF_MACRONAMEMAX];	/* after "{" */
+static struct conf_pos	 brace_pos;	/* of the last "{" */
+static struct parse_block blocks[PARSE_MAXDEPTH];
+static int		 nblocks;
+static uint64_t		 keys_seen;	/* 1 << CONFIG_K_* */
+static struct conf_project *project;	/* open project block */
 %}
 
 %token	AUDITKEY CERTIFICATE CONTROLSOCKET DEBUG ENFORCE INCLUDE KEY
 %token	LIMITS LISTEN ON PORT SANDBOX STATEDIR TLS TOKENKEY TUNNEL
+%token	ACCESSKEY ACCOUNT ADDRESS AUDIT BUCKET BURST CAFILE CHECKPOINT CLAIM
+%token	CLIENTID CLIENTSECRET CPU ENDPOINT HOST IDLE IDLETIMEOUT INTERVAL
+%token	ISSUER LIFETIME MAINTAINER MEMORY OIDC ORIGIN OWNER PATH PERUSER PIDS
+%token	PREFIX PROJECT RATELIMIT RECIPIENT REDIRECTURI REGION ROOT ROWS RPID
+%token	S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER USERVERIFICATION
+%token	VIEWER WEBAUTHN
 %token	ERROR
 %token	<str>	STRING
-%type	<str>	string
+%type	<str>	string burst
 %type	<num>	listenopts sandboxmode
 
 %%
 
 /*
- * A line is a statement, a macro, an include or a block.  A new block
- * (users, projects and their roles, an identity provider) is one more
- * alternative here with its own list, named in "block" while open.
+ * A line is a statement, a macro, an include or a block.  A block is
+ * named in "block" while open; its settings are separated by newlines
+ * or by nothing, so that a short block fits on one line.
  */
 grammar		: /* empty */
 		| grammar '\n'
@@ -91,6 +149,8 @@ grammar		: /* empty */
 		| grammar varset '\n'
 		| grammar main '\n'
 		| grammar limits '\n'
+		| grammar user '\n'
+		| grammar block '\n'
 		| grammar error '\n'		{ yyerrok; }
 		;
 
@@ -156,6 +216,156 @@ limitend	: '}'
 		;
 
 limit		: STRING STRING			{ parse_limit($1, $2); }
+		| IDLETIMEOUT STRING	{ parse_limit("idle-timeout", $2); }
+		;
+
+user		: USER STRING ACCOUNT STRING	{ parse_user($2, $4); }
+		;
+
+block		: OIDC '{'		{ parse_open(CONFIG_B_OIDC); }
+		    oidcopts blockend	{ parse_close(); }
+		| WEBAUTHN '{'		{ parse_open(CONFIG_B_WEBAUTHN); }
+		    waopts blockend	{ parse_close(); }
+		| TOKENS '{'		{ parse_open(CONFIG_B_TOKENS); }
+		    tokopts blockend	{ parse_close(); }
+		| RATELIMIT '{'		{ parse_open(CONFIG_B_RATELIMIT); }
+		    rlopts blockend	{ parse_close(); }
+		| SESSIONS '{'		{ parse_open(CONFIG_B_SESSIONS); }
+		    sesopts blockend	{ parse_close(); }
+		| AUDIT '{'		{ parse_open(CONFIG_B_AUDIT); }
+		    auditopts blockend	{ parse_close(); }
+		| PROJECT STRING '{'	{ parse_project($2); }
+		    projopts blockend	{ parse_close(); }
+		;
+
+/* After an error the line is skipped, or the block ends at its "}". */
+blockend	: '}'
+		| error '}'			{ yyerrok; }
+		;
+
+oidcopts	: /* empty */
+		| oidcopts '\n'
+		| oidcopts oidcopt
+		| oidcopts error '\n'		{ yyerrok; }
+		;
+
+oidcopt		: ISSUER string		{ parse_key(CONFIG_K_ISSUER, $2); }
+		| CLIENTID STRING	{ parse_key(CONFIG_K_CLIENT_ID, $2); }
+		| CLIENTSECRET string {
+			parse_key(CONFIG_K_CLIENT_SECRET, $2);
+		}
+		| CAFILE string		{ parse_key(CONFIG_K_OIDC_CA, $2); }
+		| REDIRECTURI string	{ parse_key(CONFIG_K_REDIRECT, $2); }
+		| CLAIM STRING		{ parse_key(CONFIG_K_CLAIM, $2); }
+		| SCOPES STRING		{ parse_key(CONFIG_K_SCOPES, $2); }
+		;
+
+waopts		: /* empty */
+		| waopts '\n'
+		| waopts waopt
+		| waopts error '\n'		{ yyerrok; }
+		;
+
+waopt		: RPID STRING		{ parse_key(CONFIG_K_RP_ID, $2); }
+		| ORIGIN string		{ parse_key_many(CONFIG_K_ORIGIN, $2); }
+		| USERVERIFICATION STRING	{ parse_key(CONFIG_K_UV, $2); }
+		;
+
+tokopts		: /* empty */
+		| tokopts '\n'
+		| tokopts tokopt
+		| tokopts error '\n'		{ yyerrok; }
+		;
+
+tokopt		: LIFETIME STRING	{ parse_key(CONFIG_K_LIFETIME, $2); }
+		| IDLE STRING		{ parse_key(CONFIG_K_IDLE, $2); }
+		| SKEW STRING		{ parse_key(CONFIG_K_SKEW, $2); }
+		;
+
+rlopts		: /* empty */
+		| rlopts '\n'
+		| rlopts rlopt
+		| rlopts error '\n'		{ yyerrok; }
+		;
+
+rlopt		: ADDRESS STRING burst {
+			parse_rate(CONFIG_K_ADDR_RATE, CONFIG_K_ADDR_BURST, $2,
+			    $3);
+		}
+		| USER STRING burst {
+			parse_rate(CONFIG_K_USER_RATE, CONFIG_K_USER_BURST, $2,
+			    $3);
+		}
+		;
+
+burst		: /* empty */			{ $$ = NULL; }
+		| BURST STRING			{ $$ = $2; }
+		;
+
+sesopts		: /* empty */
+		| sesopts '\n'
+		| sesopts sesopt
+		| sesopts error '\n'		{ yyerrok; }
+		;
+
+sesopt		: PERUSER STRING	{ parse_key(CONFIG_K_PER_USER, $2); }
+		| ROOT string		{ parse_key(CONFIG_K_ROOT, $2); }
+		;
+
+auditopts	: /* empty */
+		| auditopts '\n'
+		| auditopts auditopt
+		| auditopts error '\n'		{ yyerrok; }
+		;
+
+auditopt	: CHECKPOINT cpitems
+		| HOST STRING		{ parse_key(CONFIG_K_HOST, $2); }
+		| RECIPIENT STRING	{ parse_key(CONFIG_K_RECIPIENT, $2); }
+		| S3 '{'		{ parse_open(CONFIG_B_S3); }
+		    s3opts blockend	{ parse_close(); }
+		;
+
+cpitems		: cpitem
+		| cpitems cpitem
+		;
+
+cpitem		: ROWS STRING		{ parse_key(CONFIG_K_CP_ROWS, $2); }
+		| INTERVAL STRING	{ parse_key(CONFIG_K_CP_INTERVAL, $2); }
+		;
+
+s3opts		: /* empty */
+		| s3opts '\n'
+		| s3opts s3opt
+		| s3opts error '\n'		{ yyerrok; }
+		;
+
+s3opt		: ENDPOINT string	{ parse_key(CONFIG_K_S3_ENDPOINT, $2); }
+		| BUCKET STRING		{ parse_key(CONFIG_K_S3_BUCKET, $2); }
+		| PREFIX STRING		{ parse_key(CONFIG_K_S3_PREFIX, $2); }
+		| REGION STRING		{ parse_key(CONFIG_K_S3_REGION, $2); }
+		| ACCESSKEY STRING {
+			parse_key(CONFIG_K_S3_ACCESS_KEY, $2);
+		}
+		| SECRETKEYFILE string	{ parse_key(CONFIG_K_S3_SECRET, $2); }
+		| CAFILE string		{ parse_key(CONFIG_K_S3_CA, $2); }
+		;
+
+projopts	: /* empty */
+		| projopts '\n'
+		| projopts projopt
+		| projopts error '\n'		{ yyerrok; }
+		;
+
+projopt		: PATH string		{ parse_key(CONFIG_K_PATH, $2); }
+		| OWNER STRING		{ parse_member($2, ROLE_OWNER); }
+		| MAINTAINER STRING	{ parse_member($2, ROLE_MAINTAINER); }
+		| VIEWER STRING		{ parse_member($2, ROLE_VIEWER); }
+		| MEMORY STRING		{ parse_key(CONFIG_K_MEMORY, $2); }
+		| CPU STRING		{ parse_key(CONFIG_K_CPU, $2); }
+		| PIDS STRING		{ parse_key(CONFIG_K_PIDS, $2); }
+		| IDLETIMEOUT STRING {
+			parse_key(CONFIG_K_IDLE_TIMEOUT, $2);
+		}
 		;
 
 nl		: '\n' optnl
@@ -174,22 +384,68 @@ struct keyword {
 
 /* Sorted for bsearch. */
 static const struct keyword keywords[] = {
+	{ "access-key",		ACCESSKEY },
+	{ "account",		ACCOUNT },
+	{ "address",		ADDRESS },
+	{ "audit",		AUDIT },
 	{ "audit-key",		AUDITKEY },
+	{ "bucket",		BUCKET },
+	{ "burst",		BURST },
+	{ "ca-file",		CAFILE },
 	{ "certificate",	CERTIFICATE },
+	{ "checkpoint",		CHECKPOINT },
+	{ "claim",		CLAIM },
+	{ "client-id",		CLIENTID },
+	{ "client-secret-file",	CLIENTSECRET },
 	{ "control-socket",	CONTROLSOCKET },
+	{ "cpu",		CPU },
 	{ "debug",		DEBUG },
+	{ "endpoint",		ENDPOINT },
 	{ "enforce",		ENFORCE },
+	{ "host",		HOST },
+	{ "idle",		IDLE },
+	{ "idle-timeout",	IDLETIMEOUT },
 	{ "include",		INCLUDE },
+	{ "interval",		INTERVAL },
+	{ "issuer",		ISSUER },
 	{ "key",		KEY },
+	{ "lifetime",		LIFETIME },
 	{ "limits",		LIMITS },
 	{ "listen",		LISTEN },
+	{ "maintainer",		MAINTAINER },
+	{ "memory",		MEMORY },
+	{ "oidc",		OIDC },
 	{ "on",			ON },
+	{ "origin",		ORIGIN },
+	{ "owner",		OWNER },
+	{ "path",		PATH },
+	{ "per-user",		PERUSER },
+	{ "pids",		PIDS },
 	{ "port",		PORT },
+	{ "prefix",		PREFIX },
+	{ "project",		PROJECT },
+	{ "rate-limit",		RATELIMIT },
+	{ "recipient",		RECIPIENT },
+	{ "redirect-uri",	REDIRECTURI },
+	{ "region",		REGION },
+	{ "root",		ROOT },
+	{ "rows",		ROWS },
+	{ "rp-id",		RPID },
+	{ "s3",			S3 },
 	{ "sandbox",		SANDBOX },
+	{ "scopes",		SCOPES },
+	{ "secret-key-file",	SECRETKEYFILE },
+	{ "sessions",		SESSIONS },
+	{ "skew",		SKEW },
 	{ "state-dir",		STATEDIR },
 	{ "tls",		TLS },
 	{ "token-key",		TOKENKEY },
+	{ "tokens",		TOKENS },
 	{ "tunnel",		TUNNEL },
+	{ "user",		USER },
+	{ "user-verification",	USERVERIFICATION },
+	{ "viewer",		VIEWER },
+	{ "webauthn",		WEBAUTHN },
 };
 
 static int
@@ -208,18 +464,35 @@ keyword_find(const char *s)
 	return kw == NULL ? 0 : kw->token;
 }
 
-/* Remember how the line began, for yyerror(). */
+/*
+ * Remember how the line began, for yyerror().  In a block, or after a
+ * "{" on the same line, the last keyword before the current token names
+ * the statement.
+ */
 static void
 line_track(int t, int tok)
 {
+	if (line_next[0] != '\0') {
+		memcpy(line_first, line_next, sizeof(line_first));
+		line_next[0] = '\0';
+		line_kind = LINE_KEYWORD;
+	}
 	if (t == CONF_T_NL || t == CONF_T_EOF) {
 		line_ntok = 0;
+		line_brace = 0;
 		return;
 	}
+	if (t == CONF_T_LBRACE)
+		line_brace = 1;
 	if (++line_ntok == 2)
 		line_second = t;
-	if (line_ntok != 1)
+	if (line_ntok != 1) {
+		if ((line_brace || block != NULL) && t == CONF_T_WORD &&
+		    tok != STRING && tok != ERROR)
+			snprintf(line_next, sizeof(line_next), "%.*s",
+			    (int)sizeof(line_next) - 1, lex.text);
 		return;
+	}
 	if (tok != STRING && tok != ERROR && t == CONF_T_WORD)
 		line_kind = LINE_KEYWORD;
 	else if (t == CONF_T_WORD)
@@ -245,6 +518,7 @@ yylex(void)
 		break;
 	case CONF_T_LBRACE:
 		tok = '{';
+		conf_lex_getpos(&lex, &brace_pos);
 		break;
 	case CONF_T_RBRACE:
 		tok = '}';
@@ -311,7 +585,8 @@ yyerror(const char *msg)
 	else if (line_kind == LINE_WORD && !named)
 		conf_lex_error(&lex, "unknown keyword %s",
 		    conf_quote(line_first, q, sizeof(q)));
-	else if (named && lex.last == CONF_T_NL)
+	else if (named && (lex.last == CONF_T_NL ||
+	    lex.last == CONF_T_RBRACE))
 		conf_lex_error(&lex, "%s: missing argument", line_first);
 	else if (named && line_ntok > 1)
 		conf_lex_error(&lex, "%s: unexpected %s", line_first,
@@ -469,6 +744,142 @@ parse_limit(const char *name, const char *value)
 	limits_seen |= 1U << idx;
 }
 
+/*
+ * Block blk opens at the "{" just read.  Errors inside it silence the
+ * checks made when it closes.
+ */
+static void
+parse_open(int blk)
+{
+	struct parse_block	*b;
+	unsigned int		 bit = block_defs[blk].bit;
+
+	if (nblocks >= PARSE_MAXDEPTH)
+		fatalx("config: blocks nested too deep");
+	b = &blocks[nblocks++];
+	b->kind = blk;
+	b->name = block_defs[blk].name;
+	b->again = bit != 0 && (seen & bit);
+	if (b->again)
+		conf_lex_error_at(&lex, &brace_pos, "%s: block given more "
+		    "than once", b->name);
+	seen |= bit;
+	if (blk == CONFIG_B_OIDC)
+		conf->oidc.set = 1;
+	if (blk == CONFIG_B_S3)
+		conf->audit.s3_set = 1;
+	b->pos = brace_pos;
+	b->errors = lex.errors;
+	block = b->name;
+}
+
+/* What a block needs is checked at its "{", once it has been read. */
+static void
+parse_close(void)
+{
+	struct parse_block	*b;
+	char			 err[LOG_MAXLINE];
+
+	if (nblocks == 0)
+		fatalx("config: no block to close");
+	b = &blocks[--nblocks];
+	if (lex.errors == b->errors && config_check_block(conf, project,
+	    b->kind, err, sizeof(err)) == -1)
+		conf_lex_error_at(&lex, &b->pos, "%s", err);
+	block = nblocks > 0 ? blocks[nblocks - 1].name : NULL;
+	if (b->kind == CONFIG_B_PROJECT)
+		project = NULL;
+}
+
+/* A setting in a block; 0, or -1 when its value is refused. */
+static int
+parse_key_set(int key, const char *value)
+{
+	char	err[LOG_MAXLINE];
+
+	if (config_set_key(conf, project, key, value, err, sizeof(err)) ==
+	    -1) {
+		conf_lex_error(&lex, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A setting that may appear once in its block.  In a block given twice,
+ * which has been reported as a whole, it is not reported again.
+ */
+static void
+parse_key(int key, const char *value)
+{
+	char		name[64];
+	uint64_t	bit = 1ULL << key;
+
+	if (parse_key_set(key, value) == -1)
+		return;
+	if ((keys_seen & bit) && !(nblocks > 0 && blocks[nblocks - 1].again))
+		conf_lex_error(&lex, "%s: set more than once",
+		    config_key_name(key, name, sizeof(name)));
+	keys_seen |= bit;
+}
+
+/* A setting that may be repeated, such as an origin. */
+static void
+parse_key_many(int key, const char *value)
+{
+	parse_key_set(key, value);
+}
+
+/* A rate and its burst, which is twice the rate when not given. */
+static void
+parse_rate(int rkey, int bkey, const char *rate, const char *burst)
+{
+	char		buf[32];
+	uint32_t	r;
+
+	parse_key(rkey, rate);
+	if (burst == NULL) {
+		r = rkey == CONFIG_K_ADDR_RATE ? conf->ratelimit.addr_rate :
+		    conf->ratelimit.user_rate;
+		snprintf(buf, sizeof(buf), "%u", 2 * r);
+		burst = buf;
+	}
+	parse_key_many(bkey, burst);
+}
+
+static void
+parse_user(const char *name, const char *account)
+{
+	char	err[LOG_MAXLINE];
+
+	if (config_add_user(conf, name, account, err, sizeof(err)) == -1)
+		conf_lex_error(&lex, "%s", err);
+}
+
+static void
+parse_project(const char *name)
+{
+	char	err[LOG_MAXLINE];
+
+	if ((project = config_add_project(conf, name, err, sizeof(err))) ==
+	    NULL)
+		fatalx("config: %s", err);
+	if (err[0] != '\0')
+		conf_lex_error_at(&lex, &brace_pos, "%s", err);
+	keys_seen &= ~PROJECT_KEYS;
+	parse_open(CONFIG_B_PROJECT);
+}
+
+static void
+parse_member(const char *user, int role)
+{
+	char	err[LOG_MAXLINE];
+
+	if (config_add_member(conf, project, user, role, err, sizeof(err)) ==
+	    -1)
+		conf_lex_error(&lex, "%s", err);
+}
+
 /* Checks that need the whole file: listeners, tls, derived paths. */
 static void
 parse_check(const char *name)
@@ -497,7 +908,11 @@ parse_run(const char *name, const char *path, const char *buf, size_t len,
 	seen = limits_seen = 0;
 	memset(&tls_pos, 0, sizeof(tls_pos));
 	block = NULL;
-	line_ntok = 0;
+	line_ntok = line_brace = 0;
+	line_next[0] = '\0';
+	nblocks = 0;
+	keys_seen = 0;
+	project = NULL;
 	for (; defs != NULL && *defs != NULL; defs++)
 		conf_lex_macro_define(&lex, *defs);
 	if ((conf = config_new()) == NULL)

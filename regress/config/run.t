@@ -63,7 +63,7 @@ args() {
 good >"$tmp/good"
 ngood=$(wc -l <"$tmp/good")
 nbad=$(set -- "$dir"/bad-*.conf; echo $#)
-echo "1..$((2 * ngood + 2 * nbad + 1))"
+echo "1..$((2 * ngood + 2 * nbad + 2))"
 
 while read -r f out; do
 	# shellcheck disable=SC2046
@@ -106,6 +106,22 @@ for f in "$dir"/bad-*.conf; do
 	diffs "${f%.conf}.err" "$tmp/err" && r=0
 	ok $r "$f: stderr is ${f%.conf}.err"
 done
+
+# The sample's commented examples of blocks, from "#oidc {" on, must
+# parse once their "#" is taken away.
+awk '/^#oidc \{/ { on = 1 }
+    on && /^#[a-z}\t]/ { print substr($0, 2); next }
+    { print }' etc/pccx-remote.conf >"$tmp/examples.conf"
+"$bin" -n -f "$tmp/examples.conf" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+r=1
+if [ $rc -eq 0 ] && grep -q '^project "demo" {' "$tmp/examples.conf"; then
+	r=0
+else
+	echo "# exit status $rc, stderr:"
+	sed 's/^/#   /' "$tmp/err"
+fi
+ok $r "etc/pccx-remote.conf: its commented block examples parse"
 
 # Without -f and without the installed file, the built-in copy of the
 # sample is what is read.

@@ -100,6 +100,36 @@ print(const struct config *conf, size_t *len)
 	return s;
 }
 
+/* What the blocks of an accepted configuration must hold. */
+static void
+check_blocks(const struct config *conf)
+{
+	const struct conf_oidc		*o = &conf->oidc;
+	const struct conf_audit		*a = &conf->audit;
+	const struct conf_project	*pr;
+	const struct conf_member	*m;
+
+	if (conf->tokens.idle > conf->tokens.lifetime ||
+	    conf->webauthn.norigins < 1 ||
+	    conf->webauthn.norigins > CONFIG_MAXORIGINS)
+		abort();
+	if (o->set && (o->issuer[0] == '\0' || o->client_id[0] == '\0' ||
+	    o->client_secret_file[0] != '/' || o->redirect_uri[0] == '\0'))
+		abort();
+	if (a->s3_set && (a->s3_endpoint[0] == '\0' ||
+	    a->s3_bucket[0] == '\0' || a->s3_access_key[0] == '\0' ||
+	    a->s3_secret_file[0] != '/'))
+		abort();
+	TAILQ_FOREACH(pr, &conf->projects, entry) {
+		if (pr->path[0] != '/' || strcmp(pr->path, "/") == 0)
+			abort();
+		TAILQ_FOREACH(m, &pr->members, entry)
+			if (config_find_user(conf, m->user) == NULL ||
+			    m->role < ROLE_VIEWER || m->role > ROLE_OWNER)
+				abort();
+	}
+}
+
 /* What every accepted configuration must hold. */
 static void
 check(const struct config *conf)
@@ -114,6 +144,7 @@ check(const struct config *conf)
 	TAILQ_FOREACH(la, &conf->listens, entry)
 		if (la->port == 0 || (la->tls && conf->tls_cert[0] == '\0'))
 			abort();
+	check_blocks(conf);
 }
 
 /*
