@@ -16,6 +16,9 @@ CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	   $(shell pkg-config --cflags $(PKGS))
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 LIBS	= $(shell pkg-config --libs $(PKGS))
+LIBS_auditd = -lsqlite3 -lcurl
+LIBS_pccxctl = -lsqlite3 -lcurl
+LIBS_authd = -lcurl -lfido2 -lsqlite3
 YACC	= bison -y
 
 B	= build

@@ -13,16 +13,26 @@
 /*
  * Beyond the base set the auth daemon talks HTTPS to the OIDC issuer
  * through libcurl (discovery, JWKS, token exchange), which resolves
- * the issuer's name in a thread with glibc's resolver.  It reads, and
- * never writes, files in its root.
- * XXX: users, devices and credentials are read-only under this policy;
- * if the auth daemon comes to store registrations in its root itself,
- * it needs rules to write them (or the parent writes them for it).
+ * the issuer's name in a thread with glibc's resolver, and keeps its
+ * devices and enrolment codes in auth.db (SQLite, rollback journal)
+ * in its root.
  */
 static const struct sandbox_rule auth_rules[] = {
 	SANDBOX_RULES_HTTPS_CLIENT,
-	SB_ALLOW_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY,
-	    "read /etc/hosts, resolv.conf, nsswitch.conf, the CA file"),
+	SB_ALLOW("openat", "SQLite opens and creates auth.db and its "
+	    "journal; the resolver's files and the CA file are read"),
+	SB_ALLOW("pread64", "SQLite reads pages"),
+	SB_ALLOW("pwrite64", "SQLite writes pages and the journal"),
+	SB_ALLOW("fsync", "SQLite syncs the journal and the database"),
+	SB_ALLOW("fdatasync", "SQLite syncs the journal"),
+	SB_ALLOW("ftruncate", "SQLite truncates the journal and database"),
+	SB_ALLOW_EQ("fcntl", 1, F_GETLK, "SQLite tests a lock"),
+	SB_ALLOW_EQ("fcntl", 1, F_SETLK, "SQLite takes and drops locks"),
+	SB_ALLOW("fchmod", "SQLite gives a new journal the db's mode"),
+	SB_ALLOW("unlink", "SQLite removes the journal after a commit"),
+	SB_ALLOW("getcwd", "SQLite makes a relative name absolute"),
+	SB_ALLOW("geteuid", "SQLite chowns new files only as root"),
+	SB_ALLOW("clock_nanosleep", "SQLite's busy handler sleeps"),
 };
 
 const struct sandbox_policy sandbox_auth = {

@@ -7,6 +7,7 @@
 
 #include "common/child.h"
 #include "common/log.h"
+#include "authgate.h"
 #include "frontd.h"
 #include "server.h"
 
@@ -37,6 +38,10 @@ static const struct msg_rule front_rules[] = {
 	    3, 3 + PROTO_NAMEMAX, front_msg_listen },
 	{ MSG_STATUS, DAEMONS_MASK, ST_RUN, MSG_FD_NEVER,
 	    P_STATUS_LEN, P_STATUS_LEN, front_msg_status },
+	{ MSG_AUTH_ALLOW, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
+	    8, 6 + 3 * PROTO_NAMEMAX, authgate_msg },
+	{ MSG_AUTH_REPLY, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
+	    9, 9 + AUTH_REPLYMAX, authgate_msg },
 };
 
 static int

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "authgate.h"
 #include "frontd.h"
 #include "server.h"
 
@@ -15,6 +16,7 @@ static const struct {
 	const size_t		*n;
 } tables[] = {
 	{ health_routes, &health_nroutes },
+	{ auth_routes, &auth_nroutes },
 };
 
 /* routes_install: hand the server one table with every route in it. */
@@ -33,5 +35,6 @@ routes_install(void)
 		    *tables[i].n * sizeof(*all));
 		off += *tables[i].n;
 	}
+	authgate_wrap(all, n);
 	server_set_routes(all, n);
 }

@@ -574,6 +574,12 @@ http_req_peer(const struct http_req *req)
 	return req->peer;
 }
 
+const struct http_route *
+http_req_route(const struct http_req *req)
+{
+	return req->route;
+}
+
 int
 http_req_route_flags(const struct http_req *req)
 {

@@ -100,6 +100,8 @@ const char	*http_req_body(const struct http_req *, size_t *);
 /* http_req_peer: the client's numeric address and port. */
 const char	*http_req_peer(const struct http_req *);
 int		 http_req_route_flags(const struct http_req *);
+/* http_req_route: the route table row the request matched, or NULL. */
+const struct http_route *http_req_route(const struct http_req *);
 
 /*
  * Replies.  Each returns 0 when the response was queued, or -1 when it

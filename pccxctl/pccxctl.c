@@ -37,6 +37,14 @@ static const struct ctl_cmd {
 } cmds[] = {
 	{ "status", 1, cmd_status, "status" },
 	{ "reload", 1, cmd_reload, "reload" },
+	{ "enrol", 1, cmd_enrol, "enrol user" },
+	{ "revoke", 1, cmd_revoke, "revoke user|device|session id" },
+	{ "audit", 0, cmd_audit, "audit verify [--from seq] [--from-s3 "
+	    "[-i identity]] [-d state] [-k keyfile | -p pubkey]" },
+	{ "audit", 0, cmd_audit, "audit search [--raw] [-n count] "
+	    "[-d state] [--] text ..." },
+	{ "audit", 0, cmd_audit, "audit tail [-f] [-n count] [-d state]" },
+	{ "audit", 0, cmd_audit, "audit key [-d state] [-k keyfile]" },
 };
 
 static void __attribute__((noreturn))
@@ -213,7 +221,7 @@ main(int argc, char *argv[])
 
 	memset(&ctl, 0, sizeof(ctl));
 	log_init("pccxctl", 1, 0);
-	while ((ch = getopt(argc, argv, "js:")) != -1) {
+	while ((ch = getopt(argc, argv, "+js:")) != -1) {
 		switch (ch) {
 		case 'j':
 			ctl.json = 1;

@@ -17,5 +17,10 @@ struct ctl {
 void	ctl_connect(struct ctl *, const char *);
 /* ctl_next: the next message from the parent; fatal on silence. */
 void	ctl_next(struct ctl *, struct msg *);
+/* cmd_audit: pccxctl audit verify|search|tail|key (pccxctl/audit.c). */
+int	cmd_audit(struct ctl *, int, char **);
+/* cmd_enrol, cmd_revoke: enrolment codes and revocation (auth.c). */
+int	cmd_enrol(struct ctl *, int, char **);
+int	cmd_revoke(struct ctl *, int, char **);
 
 #endif

@@ -77,6 +77,8 @@ static const struct msg_rule parent_rules[] = {
 	    P_STATUS_LEN, P_STATUS_LEN, parent_msg_status },
 	{ MSG_STATUS_REQ, PROC_BIT(PROC_FRONT), ST_ANY, MSG_FD_NEVER,
 	    0, 0, parent_msg_status_req },
+	{ MSG_CTL_RESULT, PROC_BIT(PROC_AUTH), ST_ANY, MSG_FD_NEVER,
+	    6, 6 + PROTO_STRMAX, ctl_auth_result },
 };
 
 struct child *

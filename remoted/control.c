@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/auth.h"
 #include "remoted.h"
 
 #define CTL_MAXCONNS	8
@@ -49,6 +50,11 @@ static const struct msg_rule ctl_rules[] = {
 	    ctl_msg_status },
 	{ MSG_CTL_RELOAD, PROC_BIT(PROC_CTL), ST_ANY, MSG_FD_NEVER, 0, 0,
 	    ctl_msg_reload },
+	/* Relayed to the auth daemon by ctl_auth.c. */
+	{ MSG_AUTH_CTL_ENROL, PROC_BIT(PROC_CTL), ST_ANY, MSG_FD_NEVER, 4,
+	    3 + PROTO_NAMEMAX, ctl_auth_relay },
+	{ MSG_AUTH_CTL_REVOKE, PROC_BIT(PROC_CTL), ST_ANY, MSG_FD_NEVER, 4,
+	    3 + PROTO_NAMEMAX, ctl_auth_relay },
 };
 
 static void
@@ -291,6 +297,31 @@ control_init(const char *path)
 	ctl_ev = event_new(env->base, ctl_fd, EV_READ | EV_PERSIST,
 	    ctl_on_accept, NULL);
 	event_add(ctl_ev, NULL);
+	return 0;
+}
+
+/* control_id: the id of the control connection behind channel c. */
+uint32_t
+control_id(struct chan *c)
+{
+	return ((struct ctl_conn *)c->arg)->id;
+}
+
+/*
+ * control_reply: send a result to control connection id; -1 when
+ * that connection has closed meanwhile.
+ */
+int
+control_reply(uint32_t id, const struct p_ctl_result *res)
+{
+	struct ctl_conn	*cc;
+
+	TAILQ_FOREACH(cc, &conns, entry)
+		if (cc->id == id)
+			break;
+	if (cc == NULL || proto_send_ctl_result(&cc->c, res) == -1)
+		return -1;
+	ctl_commit(cc);
 	return 0;
 }
 

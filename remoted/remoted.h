@@ -61,6 +61,12 @@ void	keys_close(void);
 int	control_init(const char *);
 void	control_on_status(int, uint32_t, const struct p_status *);
 void	control_cleanup(void);
+uint32_t control_id(struct chan *);
+int	control_reply(uint32_t, const struct p_ctl_result *);
+
+/* ctl_auth.c */
+int	ctl_auth_relay(struct chan *, struct msg *);
+int	ctl_auth_result(struct chan *, struct msg *);
 
 /* remoted.c */
 int	remoted_reload(char *, size_t);

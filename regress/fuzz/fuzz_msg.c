@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "common/msg.h"
+#include "proto/audit.h"
 #include "proto/proto.h"
+#include "proto/auth.h"
 
 /* Run the decoder of the message's type, whatever the type says. */
 static void
@@ -25,6 +27,8 @@ decode(const struct msg *m)
 		struct p_ctl_result	res;
 	} u;
 
+	proto_auth_decode_any(m);
+	proto_audit_decode_any(m);
 	switch (m->hdr.type % MSG_TYPE_MAX) {
 	case MSG_LOG:
 		proto_get_log(m, &u.log);

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Authenticated requests: token, signature, device, limits, RBAC. */
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/child.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "authd.h"
+#include "httpsig.h"
+#include "ratelimit.h"
+#include "rbac.h"
+#include "store.h"
+#include "token.h"
+
+/* The outcome of the checks every authenticated request passes. */
+struct check {
+	struct token_info	 ti;
+	const char		*jwt;
+	int			 status;	/* 0: allowed */
+	const char		*code;
+	const char		*message;
+	unsigned		 retry;
+};
+
+static int
+check_deny(struct check *k, int status, const char *code, const char *msg)
+{
+	k->status = status;
+	k->code = code;
+	k->message = msg;
+	return -1;
+}
+
+static int
+check_token(const struct p_auth_req *r, struct check *k, time_t now)
+{
+	enum token_error	e;
+
+	if (strncmp(r->authorization, "Bearer ", 7) != 0)
+		return check_deny(k, 401, "no_token",
+		    "Authorization: Bearer is required");
+	k->jwt = r->authorization + 7;
+	if ((e = token_verify(auth->tokens, k->jwt, now, &k->ti)) !=
+	    TOKEN_OK)
+		return check_deny(k, 401, token_errname(e), token_errmsg(e));
+	if (token_touch(auth->tokens, k->ti.sid, now) == -1)
+		return check_deny(k, 401, token_errname(TOKEN_REVOKED),
+		    token_errmsg(TOKEN_REVOKED));
+	return 0;
+}
+
+static int
+check_sig(const struct p_auth_req *r, struct check *k, time_t now)
+{
+	struct httpsig_request	hr;
+	enum httpsig_error	e;
+
+	memset(&hr, 0, sizeof(hr));
+	hr.method = r->method;
+	hr.target_uri = r->target;
+	hr.signature_input = *r->sig_input ? r->sig_input : NULL;
+	hr.signature = *r->signature ? r->signature : NULL;
+	hr.content_digest = *r->content_digest ? r->content_digest : NULL;
+	hr.body_sha256 = r->body_sha256;
+	if ((e = httpsig_verify(auth->sigs, &hr, k->ti.jkt, k->ti.login_pk,
+	    now)) != HTTPSIG_OK)
+		return check_deny(k, 401, httpsig_errname(e),
+		    httpsig_errmsg(e));
+	return 0;
+}
+
+/* X-Device-Key must be the token's device's WireGuard key. */
+static int
+check_device(const struct p_auth_req *r, struct check *k)
+{
+	struct store_device	d;
+	size_t			n = strlen(r->device_key);
+
+	if (n == 0)
+		return check_deny(k, 401, "device_key_missing",
+		    "X-Device-Key is required");
+	if (store_device_get(auth->store, k->ti.device, &d) != 0 ||
+	    d.revoked != 0 || strcmp(d.user, k->ti.user) != 0)
+		return check_deny(k, 401, "device_revoked",
+		    "the token's device is revoked");
+	if (n != strlen(d.wg_key) ||
+	    sodium_memcmp(d.wg_key, r->device_key, n) != 0)
+		return check_deny(k, 401, "device_key_mismatch",
+		    "X-Device-Key is not the token's device");
+	return 0;
+}
+
+static int
+check_limits(const struct p_auth_req *r, struct check *k, int kind,
+    const char *key)
+{
+	if ((k->retry = ratelimit_take(auth->limits, kind, key,
+	    now_mono_ms())) != 0)
+		return check_deny(k, 429, "rate_limited",
+		    "too many requests");
+	return 0;
+}
+
+static int
+check_rbac(const struct p_auth_req *r, uint16_t type, struct check *k)
+{
+	int	action = r->action;
+
+	if (type == MSG_AUTH_REFRESH || type == MSG_AUTH_LOGOUT)
+		return 0;
+	if (type == MSG_AUTH_DEV_LIST)
+		action = RBAC_DEVICE_LIST;
+	else if (type == MSG_AUTH_DEV_DELETE)
+		action = RBAC_DEVICE_DELETE;
+	else if (action == AUTH_ACTION_BYNAME)
+		action = rbac_action_find(r->arg);
+	if (action < 0)
+		action = RBAC_NACTIONS;
+	if (action >= RBAC_NACTIONS || !rbac_can(auth->rbac, k->ti.user,
+	    *r->project ? r->project : NULL, action))
+		return check_deny(k, 403, "forbidden",
+		    "your role does not allow this");
+	return 0;
+}
+
+/*
+ * The whole chain, in order; 0 when the request may go ahead.  The
+ * per-address limit comes first, so that a flood is refused before
+ * any signature is checked; the per-user limit needs the token.
+ */
+static int
+check_all(const struct p_auth_req *r, uint16_t type, struct check *k)
+{
+	time_t	now = time(NULL);
+
+	memset(k, 0, sizeof(*k));
+	if (check_limits(r, k, RATELIMIT_ADDR, r->addr) == -1 ||
+	    check_token(r, k, now) == -1 || check_sig(r, k, now) == -1 ||
+	    check_device(r, k) == -1 ||
+	    check_limits(r, k, RATELIMIT_USER, k->ti.user) == -1 ||
+	    check_rbac(r, type, k) == -1)
+		return -1;
+	return 0;
+}
+
+static const char *
+check_action_name(const struct p_auth_req *r, uint16_t type)
+{
+	const char	*s;
+
+	switch (type) {
+	case MSG_AUTH_REFRESH:
+		return "auth.refresh";
+	case MSG_AUTH_LOGOUT:
+		return "auth.logout";
+	case MSG_AUTH_DEV_LIST:
+		return "device.list";
+	case MSG_AUTH_DEV_DELETE:
+		return "device.delete";
+	}
+	if (r->action == AUTH_ACTION_BYNAME)
+		return rbac_action_find(r->arg) >= 0 ? r->arg : "unknown";
+	s = r->action < RBAC_NACTIONS ? rbac_action_name(r->action) : NULL;
+	return s != NULL ? s : "unknown";
+}
+
+static void
+check_devices(struct chan *c, uint32_t id, const struct check *k)
+{
+	struct store_device	*d;
+	json_t			*a = json_array();
+	int			 i, n;
+
+	if ((d = calloc(STORE_MAXDEVICES, sizeof(*d))) == NULL)
+		fatal("devices");
+	n = store_devices(auth->store, k->ti.user, d, STORE_MAXDEVICES);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, "
+		    "s:b}", "id", d[i].id, "name", d[i].name, "wg_key",
+		    d[i].wg_key, "created", (json_int_t)d[i].created,
+		    "current", strcmp(d[i].id, k->ti.device) == 0));
+	free(d);
+	reply_json(c, id, 200, json_pack("{s:o}", "devices", a));
+}
+
+static void
+check_delete(struct chan *c, uint32_t id, const struct p_auth_req *r,
+    const struct check *k)
+{
+	if (store_device_revoke(auth->store, r->arg, k->ti.user,
+	    time(NULL)) != 1) {
+		reply_error(c, id, 404, "not_found", "no such device", 0);
+		return;
+	}
+	token_revoke_device(auth->tokens, r->arg);
+	auth_audit_revoke(k->ti.user, r->addr, "device", r->arg, "ok");
+	reply_json(c, id, 200, json_pack("{s:s}", "status", "revoked"));
+}
+
+static void
+check_refresh(struct chan *c, uint32_t id, const struct check *k)
+{
+	enum token_error	 e;
+	json_t			*roles;
+	char			*jwt = NULL;
+
+	roles = rbac_roles(auth->rbac, k->ti.user);
+	e = token_refresh(auth->tokens, k->jwt, roles, time(NULL), &jwt,
+	    NULL);
+	json_decref(roles);
+	if (e != TOKEN_OK) {
+		reply_error(c, id, 401, token_errname(e), token_errmsg(e), 0);
+		return;
+	}
+	reply_json(c, id, 200, json_pack("{s:s}", "token", jwt));
+	free(jwt);
+}
+
+/*
+ * check_request: one authenticated request; MSG_AUTH_CHECK is answered
+ * with MSG_AUTH_ALLOW, the others act here and answer with the reply.
+ */
+void
+check_request(struct chan *c, uint16_t type, uint32_t id,
+    const struct p_auth_req *r)
+{
+	struct p_auth_allow	a;
+	struct check		k;
+	int			rv;
+
+	rv = check_all(r, type, &k);
+	auth_audit(*k.ti.user ? k.ti.user : "-", k.ti.device, r->addr,
+	    check_action_name(r, type), r->project, rv == 0 ? "allow" :
+	    "deny", k.code);
+	if (rv == -1) {
+		reply_error(c, id, k.status, k.code, k.message, k.retry);
+		return;
+	}
+	switch (type) {
+	case MSG_AUTH_CHECK:
+		memset(&a, 0, sizeof(a));
+		pccx_strlcpy(a.user, k.ti.user, sizeof(a.user));
+		pccx_strlcpy(a.device, k.ti.device, sizeof(a.device));
+		pccx_strlcpy(a.sid, k.ti.sid, sizeof(a.sid));
+		reply_allow(c, id, &a);
+		break;
+	case MSG_AUTH_REFRESH:
+		check_refresh(c, id, &k);
+		break;
+	case MSG_AUTH_LOGOUT:
+		token_revoke_sid(auth->tokens, k.ti.sid);
+		auth_audit_revoke(k.ti.user, r->addr, "session", k.ti.sid,
+		    "ok");
+		reply_json(c, id, 200, json_pack("{s:s}", "status",
+		    "logged_out"));
+		break;
+	case MSG_AUTH_DEV_LIST:
+		check_devices(c, id, &k);
+		break;
+	default:
+		check_delete(c, id, r, &k);
+	}
+}
+
+static int
+check_revoke(const struct p_auth_ctl *ctl, char *text, size_t size)
+{
+	time_t	now = time(NULL);
+	int	n = 0, m = 0;
+
+	switch (ctl->kind) {
+	case AUTH_CTL_USER:
+		n = token_revoke_user(auth->tokens, ctl->id);
+		m = store_user_revoke(auth->store, ctl->id, now);
+		break;
+	case AUTH_CTL_DEVICE:
+		n = token_revoke_device(auth->tokens, ctl->id);
+		m = store_device_revoke(auth->store, ctl->id, NULL, now);
+		break;
+	default:
+		n = token_revoke_sid(auth->tokens, ctl->id);
+	}
+	if (m == -1)
+		return -1;
+	snprintf(text, size, "revoked %d session%s, %d device%s", n,
+	    n == 1 ? "" : "s", m, m == 1 ? "" : "s");
+	return n + m > 0 ? 0 : 1;
+}
+
+static const char *const ctl_kinds[] = {
+	[AUTH_CTL_USER] = "user",
+	[AUTH_CTL_DEVICE] = "device",
+	[AUTH_CTL_SESSION] = "session",
+};
+
+/*
+ * check_ctl: the operator's enrol and revoke, relayed by the parent;
+ * answered with MSG_CTL_RESULT under the parent's peer id.
+ */
+void
+check_ctl(struct chan *c, uint16_t type, uint32_t id,
+    const struct p_auth_ctl *ctl)
+{
+	struct p_ctl_result	res;
+	int			rv;
+
+	memset(&res, 0, sizeof(res));
+	if (type == MSG_AUTH_CTL_REVOKE) {
+		rv = check_revoke(ctl, res.text, sizeof(res.text));
+		if (rv == 1)
+			pccx_strlcpy(res.text, "nothing to revoke",
+			    sizeof(res.text));
+	} else if (!rbac_can(auth->rbac, ctl->id, NULL, RBAC_DEVICE_LIST)) {
+		rv = 1;
+		pccx_strlcpy(res.text, "no such user", sizeof(res.text));
+	} else
+		rv = store_code_new(auth->store, ctl->id, res.text,
+		    time(NULL)) == 0 ? 0 : -1;
+	if (rv == -1)
+		pccx_strlcpy(res.text, "database error", sizeof(res.text));
+	res.code = rv == 0 ? 0 : 1;
+	if (type == MSG_AUTH_CTL_REVOKE)
+		auth_audit_revoke("operator", "control", ctl_kinds[ctl->kind],
+		    ctl->id, rv == 0 ? "ok" : "fail");
+	else
+		auth_audit("operator", "", "control", "device.enrol_code",
+		    "", rv == 0 ? "ok" : "fail", NULL);
+	if (proto_send_ctl_result_id(c, id, &res) == -1)
+		log_warnx("control answer not queued");
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: ISC
+// Copyright (c) 2026 The pccx-remote authors
+// The whole login against a running suite: OIDC, WebAuthn, signed requests.
+//
+// node login.mjs PORT PROFILE_DIR PIDFILE TOKEN_SEED PCCXCTL SOCKET CODE
+//
+// Drives headless Chromium (playwright-core, a virtual authenticator)
+// through the OIDC provider and the login page on http://localhost:PORT,
+// fetches the token with requests signed by http-message-signatures,
+// checks it with jose against the suite's token key (from the seed
+// file TOKEN_SEED), then makes signed requests that must pass or be
+// refused with an exact code.  The pids of Chromium go to PIDFILE.
+
+import { createHash, createPrivateKey, createPublicKey,
+    generateKeyPairSync, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import * as jose from 'jose';
+import { httpbis, createSigner } from 'http-message-signatures';
+import { chromium } from 'playwright-core';
+
+const [port, profile, pidfile, seedfile, pccxctl, sock, code0, logfile] =
+    process.argv.slice(2);
+const base = `http://localhost:${port}`;
+let n = 0, failed = 0;
+
+function ok(cond, name, diag) {
+	n++;
+	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
+	if (!cond) {
+		failed++;
+		if (diag !== undefined)
+			for (const l of String(diag).split('\n'))
+				console.log(`#   ${l}`);
+	}
+	return cond;
+}
+const is = (got, want, name) =>
+    ok(got === want, name, `got:  ${got}\nwant: ${want}`);
+const ctl = (...a) => execFileSync(pccxctl, ['-s', sock, ...a],
+    { encoding: 'utf8' }).trim();
+
+// The suite's token key, from the 32-byte seed the parent keeps.
+function tokenKey() {
+	const seed = fs.readFileSync(seedfile).subarray(0, 32);
+	const der = Buffer.concat([
+	    Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+	return createPublicKey(createPrivateKey({ key: der, format: 'der',
+	    type: 'pkcs8' }));
+}
+
+// A per-login key, as a client makes one.
+async function loginKey() {
+	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+	const jwk = publicKey.export({ format: 'jwk' });
+	return { privateKey, x: jwk.x,
+	    keyid: await jose.calculateJwkThumbprint(jwk) };
+}
+
+const digest = (b) =>
+    `sha-256=:${createHash('sha256').update(b).digest('base64')}:`;
+
+// A request signed over @method, @target-uri and content-digest.
+async function signed(key, method, path, body = '', extra = {}, over = {}) {
+	const url = `${base}${path}`;
+	const msg = { method, url, headers: {
+	    'content-type': 'application/json',
+	    'content-digest': digest(body), ...(over.headers ?? {}) } };
+	const s = await httpbis.signMessage({
+		key: createSigner(key.privateKey, 'ed25519', key.keyid),
+		name: 'sig1', fields: ['@method', '@target-uri',
+		    'content-digest'],
+		params: ['created', 'nonce', 'keyid'],
+		paramValues: { nonce: randomBytes(18).toString('base64url'),
+		    ...extra },
+	}, msg);
+	return { method, url, headers: s.headers,
+	    body: over.body ?? body };
+}
+
+async function send(m) {
+	const r = await fetch(m.url, { method: m.method, headers: m.headers,
+	    body: m.method === 'GET' || m.method === 'DELETE' ? undefined :
+	    m.body });
+	let j = {};
+	try {
+		j = await r.json();
+	} catch {}
+	return { status: r.status, json: j, headers: r.headers };
+}
+
+const code = (r) => r.json?.error?.code ?? `status ${r.status}`;
+
+// An authenticated request: token, device key, signature.
+async function authed(key, s, method, path, body = '', extra = {},
+    over = {}) {
+	const h = { authorization: `Bearer ${s.token}`,
+	    'x-device-key': s.wg, ...(over.headers ?? {}) };
+	for (const k of over.drop ?? [])
+		delete h[k];
+	return signed(key, method, path, body, extra,
+	    { ...over, headers: h });
+}
+
+// OIDC at the provider in the browser, then the page at the callback.
+async function browserLogin(page, url) {
+	await page.goto(url);
+	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
+		if (await page.$('input[name=login]')) {
+			await page.fill('input[name=login]', 'alice');
+			await page.fill('input[name=password]', 'wonderland');
+		}
+		await Promise.all([page.waitForNavigation(),
+		    page.evaluate(() => document.forms[0].submit())]);
+	}
+	return page.url().startsWith(`${base}/v1/auth/callback`);
+}
+
+async function login(ctx, reg, wgkey) {
+	const key = await loginKey();
+	const r = await send({ method: 'POST', url: `${base}/v1/auth/login`,
+	    headers: { 'content-type': 'application/json' },
+	    body: JSON.stringify({ login_key: key.x }) });
+	ok(r.status === 200 && /^https:/.test(r.json.authorization_url),
+	    'login started: authorization URL', JSON.stringify(r.json));
+	const lid = r.json.login_id;
+	const tok = () => signed(key, 'POST', '/v1/auth/token',
+	    JSON.stringify({ login_id: lid }));
+	is((await send(await tok())).status, 202,
+	    'token before the ceremony: 202 pending');
+
+	// The virtual authenticator belongs to this one page.
+	const page = ctx.page;
+	const log = [];
+	const onlog = (msg) => log.push(`console: ${msg.text()}`);
+	const onerr = (e) => log.push(`page error: ${e.message}`);
+	let csp = '';
+	const onres = (res) => {
+		if (res.url().startsWith(`${base}/v1/auth/callback`))
+			csp = res.headers()['content-security-policy'] ?? '';
+	};
+	page.on('console', onlog);
+	page.on('pageerror', onerr);
+	page.on('response', onres);
+	ok(await browserLogin(page, r.json.authorization_url),
+	    'OIDC: back at the callback', page.url());
+	ok(/default-src 'none'; script-src 'nonce-/.test(csp),
+	    'login page under a strict Content-Security-Policy', csp);
+	const wg = wgkey ?? randomBytes(32).toString('base64');
+	if (reg) {
+		await page.waitForSelector('#register:not([hidden])');
+		await page.fill('#code', reg);
+		await page.fill('#wg', wg);
+		await page.click('#enrol');
+	} else {
+		await page.waitForSelector('#login:not([hidden])');
+		await page.click('#signin');
+	}
+	await page.waitForSelector('body[data-state=done], ' +
+	    'body[data-state=error]', { timeout: 15000 }).catch(() => {});
+	is(await page.textContent('#status'),
+	    'Signed in. You can close this page.', 'WebAuthn step accepted');
+	if (failed)
+		log.forEach((l) => console.log(`# ${l}`));
+	page.off('console', onlog);
+	page.off('pageerror', onerr);
+	page.off('response', onres);
+
+	const t = await send(await tok());
+	ok(t.status === 200 && typeof t.json.token === 'string',
+	    'signed token fetch: the token', JSON.stringify(t.json));
+	is(code(await send(await tok())), 'unknown_login',
+	    'the token is handed out once');
+	return { key, token: t.json.token, wg };
+}
+
+// A registration with a code that was never issued is refused.
+async function badEnrol(ctx) {
+	const key = await loginKey();
+	const r = await send({ method: 'POST', url: `${base}/v1/auth/login`,
+	    headers: { 'content-type': 'application/json' },
+	    body: JSON.stringify({ login_key: key.x }) });
+	const page = ctx.page;
+	await browserLogin(page, r.json.authorization_url);
+	await page.waitForSelector('#register:not([hidden])');
+	await page.fill('#code', 'A'.repeat(32));
+	await page.fill('#wg', randomBytes(32).toString('base64'));
+	await page.click('#enrol');
+	await page.waitForSelector('body[data-state=error]',
+	    { timeout: 15000 }).catch(() => {});
+	is(await page.textContent('#status'), 'Refused: bad_enrolment_code',
+	    'a made-up enrolment code is refused');
+}
+
+async function main(ctx) {
+	const s1 = await login(ctx, code0);
+	const key = s1.key;
+	const { payload, protectedHeader } = await jose.jwtVerify(s1.token,
+	    tokenKey(), { issuer: 'pccx-remote' });
+	is(protectedHeader.alg, 'EdDSA', 'jose: the token verifies, EdDSA');
+	is(payload.cnf?.jkt, key.keyid, 'jose: cnf is the login key');
+	is(payload.sub, 'alice@example.com', 'jose: the token names the user');
+	is(JSON.stringify(payload.roles), '{"core":"maintainer","lab":"viewer"}',
+	    'jose: the roles claim');
+
+	let m = await authed(key, s1, 'GET', '/v1/devices');
+	let r = await send(m);
+	ok(r.status === 200 && r.json.devices?.length === 1 &&
+	    r.json.devices[0].current === true && r.json.devices[0].wg_key ===
+	    s1.wg, 'GET /v1/devices, signed: this device', JSON.stringify(r));
+	is(code(await send(m)), 'replayed', 'the same signature again');
+	m = await authed(key, s1, 'POST', '/v1/auth/refresh', '{}', {},
+	    { body: '{"x":1}' });
+	is(code(await send(m)), 'digest_mismatch', 'body not its digest');
+	m = await authed(key, s1, 'GET', '/v1/devices', '',
+	    { created: new Date(Date.now() - 300000) });
+	is(code(await send(m)), 'stale', 'created five minutes ago');
+	m = await authed(key, s1, 'GET', '/v1/devices', '', {},
+	    { drop: ['x-device-key'] });
+	is(code(await send(m)), 'device_key_missing', 'no X-Device-Key');
+	m = await authed(key, s1, 'GET', '/v1/devices', '', {},
+	    { headers: { 'x-device-key':
+	    randomBytes(32).toString('base64') } });
+	is(code(await send(m)), 'device_key_mismatch',
+	    'another device key');
+	m = await authed(key, s1, 'GET',
+	    '/v1/auth/check?project=lab&action=session.open');
+	r = await send(m);
+	ok(r.status === 403 && code(r) === 'forbidden',
+	    'viewer in lab: session.open forbidden', JSON.stringify(r));
+	m = await authed(key, s1, 'GET',
+	    '/v1/auth/check?project=core&action=session.open');
+	r = await send(m);
+	ok(r.status === 200 && r.json.allowed === true,
+	    'maintainer in core: session.open allowed', JSON.stringify(r));
+	m = await authed(key, { ...s1, token: s1.token.slice(0, -2) + 'AA' },
+	    'GET', '/v1/devices');
+	is(code(await send(m)), 'bad_signature', 'a forged token');
+
+	const many = await Promise.all(Array.from({ length: 16 },
+	    async () => send(await authed(key, s1, 'GET', '/v1/devices'))));
+	ok(many.every((x) => x.status === 200),
+	    '16 signed requests at once, all answered',
+	    many.map((x) => x.status).join(' '));
+
+	const reqs = [];
+	for (let i = 0; i < 100; i++)
+		reqs.push(await authed(key, s1, 'GET', '/v1/devices'));
+	let t = process.hrtime.bigint();
+	for (const q of reqs)
+		await send(q);
+	t = Number(process.hrtime.bigint() - t) / 1e6;
+	console.log(`# 100 signed GET /v1/devices one after another: ` +
+	    `${(t / 100).toFixed(2)} ms each`);
+	t = process.hrtime.bigint();
+	for (let i = 0; i < 100; i++)
+		await send({ method: 'GET', url: `${base}/v1/health`,
+		    headers: {} });
+	t = Number(process.hrtime.bigint() - t) / 1e6;
+	console.log(`# 100 GET /v1/health for comparison: ` +
+	    `${(t / 100).toFixed(2)} ms each`);
+
+	m = await authed(key, s1, 'POST', '/v1/auth/refresh', '{}');
+	r = await send(m);
+	ok(r.status === 200 && typeof r.json.token === 'string',
+	    'refresh: a new token', JSON.stringify(r.json));
+	const old = s1.token;
+	s1.token = r.json.token;
+	m = await authed(key, { ...s1, token: old }, 'GET', '/v1/devices');
+	is(code(await send(m)), 'superseded', 'the old token after refresh');
+
+	let t0 = Date.now();
+	ctl('revoke', 'session', payload.sid);
+	r = await send(await authed(key, s1, 'GET', '/v1/devices'));
+	let dt = Date.now() - t0;
+	is(code(r), 'revoked', 'revoked session refused');
+	ok(dt < 100, `session revocation in effect after ${dt} ms`);
+
+	const s2 = await login(ctx, null, s1.wg);
+	is((await send(await authed(s2.key, s2, 'GET', '/v1/devices')))
+	    .status, 200, 'second login with the registered key');
+	r = await send(await authed(s2.key, s2, 'POST', '/v1/auth/logout',
+	    '{}'));
+	is(r.json.status, 'logged_out', 'logout');
+	is(code(await send(await authed(s2.key, s2, 'GET', '/v1/devices'))),
+	    'revoked', 'the token after logout');
+
+	const s2b = await login(ctx, null, s1.wg);
+	const p2 = jose.decodeJwt(s2b.token);
+	t0 = Date.now();
+	ctl('revoke', 'device', p2.dev);
+	r = await send(await authed(s2b.key, s2b, 'GET', '/v1/devices'));
+	dt = Date.now() - t0;
+	is(code(r), 'revoked', 'token of a revoked device refused');
+	ok(dt < 100, `device revocation in effect after ${dt} ms`);
+
+	const code2 = ctl('enrol', 'alice@example.com');
+	const s3 = await login(ctx, code2);
+	t0 = Date.now();
+	ctl('revoke', 'user', 'alice@example.com');
+	r = await send(await authed(s3.key, s3, 'GET', '/v1/devices'));
+	dt = Date.now() - t0;
+	is(code(r), 'revoked', 'token of a revoked user refused');
+	ok(dt < 100, `user revocation in effect after ${dt} ms`);
+
+	const s4 = await login(ctx, ctl('enrol', 'alice@example.com'));
+	const p4 = jose.decodeJwt(s4.token);
+	r = await send(await authed(s4.key, s4, 'DELETE',
+	    '/v1/devices/AAAAAAAAAAAAAAAAAAAAAA'));
+	is(code(r), 'not_found', 'DELETE of a device not ours');
+	r = await send(await authed(s4.key, s4, 'DELETE',
+	    `/v1/devices/${p4.dev}`));
+	is(r.json.status, 'revoked', 'DELETE of our own device');
+	is(code(await send(await authed(s4.key, s4, 'GET', '/v1/devices'))),
+	    'revoked', 'the token of the deleted device');
+
+	await badEnrol(ctx);
+
+	let limited = null;
+	for (let i = 0; i < 400 && limited === null; i++) {
+		r = await send({ method: 'POST', url: `${base}/v1/auth/login`,
+		    headers: { 'content-type': 'application/json' },
+		    body: '{}' });
+		if (r.status === 429)
+			limited = r;
+	}
+	ok(limited !== null && code(limited) === 'rate_limited' &&
+	    Number(limited.headers.get('retry-after')) >= 1,
+	    'a flood of logins: 429 with Retry-After');
+
+	const log = fs.readFileSync(logfile, 'utf8');
+	ok(/audit: session.open lab by alice@example.com .*: deny forbidden/
+	    .test(log), 'the refusal is audited with its code');
+	ok(/audit: auth.login - by alice@example.com .*: ok/.test(log),
+	    'the login is audited');
+}
+
+const ctx = await chromium.launchPersistentContext(profile, {
+	executablePath: '/usr/bin/chromium', headless: true,
+	ignoreHTTPSErrors: true,
+	args: ['--no-sandbox', '--disable-gpu',
+	    '--disable-background-networking', '--disable-component-update',
+	    '--disable-sync', '--no-first-run'],
+});
+const browserPids = () => fs.readdirSync('/proc').filter((d) => /^\d+$/
+    .test(d)).filter((d) => {
+	try {
+		const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+		return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) ===
+		    process.pid;
+	} catch {
+		return false;
+	}
+});
+fs.writeFileSync(pidfile, browserPids().map((p) => `${p}\n`).join(''));
+ctx.page = ctx.pages()[0] ?? await ctx.newPage();
+const cdp = await ctx.newCDPSession(ctx.page);
+await cdp.send('WebAuthn.enable');
+await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
+	protocol: 'ctap2', transport: 'usb', hasResidentKey: true,
+	hasUserVerification: true, isUserVerified: true,
+	automaticPresenceSimulation: true } });
+try {
+	await main(ctx);
+} catch (e) {
+	ok(false, 'the run went through', e.stack ?? e);
+}
+await ctx.close().catch(() => {});
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);
