@@ -19,6 +19,8 @@ LIBS	= $(shell pkg-config --libs $(PKGS))
 LIBS_auditd = -lsqlite3 -lcurl
 LIBS_pccxctl = -lsqlite3 -lcurl
 LIBS_authd = -lcurl -lfido2 -lsqlite3
+LIBS_tunneld = -lmnl
+LIBS_frontd = -lwslay
 YACC	= bison -y
 
 B	= build
@@ -94,7 +96,8 @@ FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 	    $(shell pkg-config --cflags $(PKGS))
 
 # Fragments: each test area, and the trace checker, add their own rules.
--include $(sort $(wildcard regress/*/Makefile.inc)) verify/Makefile.inc
+-include $(sort $(wildcard regress/*/Makefile.inc)) verify/Makefile.inc \
+	 client/Makefile.inc
 
 TESTS	+= $(sort $(wildcard regress/integration/*.t))
 

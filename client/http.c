@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Requests to the server over libcurl: signed, with token and device key. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "common/log.h"
+#include "client/pccx.h"
+
+#define HTTP_BODYMAX	(1024 * 1024)
+#define HTTP_TIMEOUT	30L
+
+/* A growing answer body, bounded. */
+struct http_buf {
+	char	*data;
+	size_t	 len;
+	int	 toolong;
+};
+
+static size_t
+http_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_buf	*b = arg;
+	size_t		 len = size * n;
+	char		*d;
+
+	if (b->len + len > HTTP_BODYMAX) {
+		b->toolong = 1;
+		return 0;
+	}
+	if ((d = realloc(b->data, b->len + len + 1)) == NULL)
+		return 0;
+	memcpy(d + b->len, p, len);
+	b->data = d;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return len;
+}
+
+/* Add "name: value" to the list; the text is wiped after the copy. */
+static int
+http_header(struct curl_slist **h, const char *name, const char *value)
+{
+	struct curl_slist	*n;
+	char			*line;
+	size_t			 len = strlen(name) + strlen(value) + 3;
+
+	if ((line = malloc(len)) == NULL)
+		return -1;
+	snprintf(line, len, "%s: %s", name, value);
+	n = curl_slist_append(*h, line);
+	sodium_memzero(line, len);
+	free(line);
+	if (n == NULL)
+		return -1;
+	*h = n;
+	return 0;
+}
+
+/* The header fields of this request; -1 if one could not be made. */
+static int
+http_headers(const struct client *c, const char *method, const char *url,
+    const char *body, const struct sign_key *key, const char *bearer,
+    struct curl_slist **h)
+{
+	struct sign_fields	f;
+	int			rv = 0;
+
+	rv |= http_header(h, "Accept", "application/json");
+	if (body != NULL)
+		rv |= http_header(h, "Content-Type", "application/json");
+	if (bearer != NULL) {
+		if (c->wg_pub[0] == '\0')
+			return -1;
+		rv |= http_header(h, "X-Device-Key", c->wg_pub);
+		rv |= http_header(h, "Authorization", bearer);
+	}
+	if (key != NULL) {
+		if (sign_request(key, method, url, body, body != NULL ?
+		    strlen(body) : 0, &f) == -1)
+			return -1;
+		rv |= http_header(h, "Content-Digest", f.content_digest);
+		rv |= http_header(h, "Signature-Input", f.signature_input);
+		rv |= http_header(h, "Signature", f.signature);
+	}
+	return rv;
+}
+
+/* The options of one request: no redirects, no other protocols. */
+static void
+http_setup(const struct client *c, CURL *e, const char *method,
+    const char *url, const char *body, struct http_buf *b)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, HTTP_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "pccx");
+	if (c->ca_file[0] != '\0')
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	if (body != NULL) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	} else if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+}
+
+/*
+ * The token travels as "Bearer TOKEN": the header list holds a copy,
+ * so the token is put there through a buffer wiped right after.
+ */
+static char *
+http_bearer(const char *token)
+{
+	size_t	 len = strlen(token) + 8;
+	char	*s;
+
+	if ((s = malloc(len)) != NULL)
+		snprintf(s, len, "Bearer %s", token);
+	return s;
+}
+
+/* http_call: one request; see pccx.h.  Headers are wiped after use. */
+int
+http_call(const struct client *c, const char *method, const char *path,
+    const char *body, const struct sign_key *key, int auth,
+    struct reply *rep)
+{
+	struct http_buf		 b = { NULL, 0, 0 };
+	struct curl_slist	*h = NULL, *p;
+	char			 url[CLIENT_URLMAX + 256], *bearer = NULL;
+	CURL			*e;
+	CURLcode		 rc;
+	curl_off_t		 ra = 0;
+	int			 rv = EXIT_UNREACH;
+
+	memset(rep, 0, sizeof(*rep));
+	if (snprintf(url, sizeof(url), "%s%s", c->server, path) >=
+	    (int)sizeof(url) || (e = curl_easy_init()) == NULL)
+		return EXIT_UNREACH;
+	if (auth && (c->token == NULL ||
+	    (bearer = http_bearer(c->token)) == NULL)) {
+		log_warnx("no token to send");
+		goto done;
+	}
+	if (http_headers(c, method, url, body, key, bearer, &h) == -1) {
+		log_warnx("cannot build the request");
+		goto done;
+	}
+	http_setup(c, e, method, url, body, &b);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	if ((rc = curl_easy_perform(e)) != CURLE_OK) {
+		log_warnx("%s: %s", c->server,
+		    curl_easy_strerror(rc));
+		goto done;
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &rep->status);
+	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
+	rep->retry_after = (long)ra;
+	log_debug("%s %s: HTTP %ld", method, path, rep->status);
+	/*
+	 * XXX: jansson's copy of a token in an answer is freed without
+	 * being wiped; the raw body is wiped below.
+	 */
+	if (b.data != NULL)
+		rep->json = json_loadb(b.data, b.len, 0, NULL);
+	rv = 0;
+ done:
+	if (bearer != NULL) {
+		sodium_memzero(bearer, strlen(bearer));
+		free(bearer);
+	}
+	for (p = h; p != NULL; p = p->next)
+		sodium_memzero(p->data, strlen(p->data));
+	curl_slist_free_all(h);
+	curl_easy_cleanup(e);
+	if (b.data != NULL) {
+		sodium_memzero(b.data, b.len);
+		free(b.data);
+	}
+	return rv;
+}
+
+/* A server's text, cut short and without control characters. */
+static const char *
+http_clean(const char *in, char *out, size_t size)
+{
+	size_t	i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < size; i++)
+		out[i] = (unsigned char)in[i] < 0x20 ||
+		    (unsigned char)in[i] >= 0x7f ? '?' : in[i];
+	out[i] = '\0';
+	return out;
+}
+
+/* http_refused: one line with the server's code; 4 for 401, else 1. */
+int
+http_refused(const char *what, const struct reply *r)
+{
+	json_t		*err = json_object_get(r->json, "error");
+	const char	*code, *msg;
+	char		 b1[64], b2[160];
+
+	code = json_string_value(json_object_get(err, "code"));
+	msg = json_string_value(json_object_get(err, "message"));
+	if (code != NULL)
+		log_warnx("%s: refused: %s (%s)", what,
+		    http_clean(code, b1, sizeof(b1)),
+		    http_clean(msg != NULL ? msg : "no message", b2,
+		    sizeof(b2)));
+	else
+		log_warnx("%s: refused: HTTP status %ld", what,
+		    r->status);
+	if (r->status == 401)
+		return EXIT_NOLOGIN;
+	return EXIT_REFUSED;
+}
+
+/* reply_free: drop the parsed body of an answer. */
+void
+reply_free(struct reply *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+}

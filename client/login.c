@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Login, device registration, refresh and logout against the server. */
+
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "client/pccx.h"
+
+#define LOGIN_TIMEOUT	300	/* seconds to wait for the browser */
+#define LOGIN_POLL	1	/* seconds between two token requests */
+
+extern char	**environ;
+
+static int	login_wait(struct client *, const struct sign_key *,
+		    const char *, time_t, int);
+
+/* How one login goes. */
+struct login_opts {
+	int	browser;
+	int	timeout;
+	int	reg;
+};
+
+/*
+ * jwt_claims: the claims of a token, decoded and not verified: only for
+ * showing what the server said; NULL if it is not a JWT.
+ */
+json_t *
+jwt_claims(const char *jwt)
+{
+	const char	*p, *q;
+	unsigned char	 buf[8192];
+	size_t		 n;
+
+	if (jwt == NULL || (p = strchr(jwt, '.')) == NULL ||
+	    (q = strchr(p + 1, '.')) == NULL ||
+	    sodium_base642bin(buf, sizeof(buf) - 1, p + 1, q - p - 1, NULL,
+	    &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return NULL;
+	return json_loadb((char *)buf, n, 0, NULL);
+}
+
+/* A JSON object of one string member, or NULL. */
+static char *
+login_body(const char *name, const char *value)
+{
+	json_t	*o = json_pack("{s:s}", name, value);
+	char	*s;
+
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* Hand the address to xdg-open, if there is one; never wait for it. */
+static void
+login_open(const char *url)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				*argv[3];
+	pid_t				 pid;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return;
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	argv[0] = "xdg-open";
+	argv[1] = (char *)url;
+	argv[2] = NULL;
+	if (posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ) == 0)
+		(void)waitpid(pid, NULL, WNOHANG);
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+/* The address goes to a terminal: visible ASCII only, no spaces. */
+static int
+login_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Step 1: tell the server about the key; the login id, or NULL. */
+static char *
+login_start(struct client *c, const struct sign_key *k,
+    const struct login_opts *o, int *rv)
+{
+	struct reply	 r;
+	const char	*lid, *url;
+	char		*body, *id = NULL;
+
+	if ((body = login_body("login_key", k->x)) == NULL) {
+		*rv = EXIT_REFUSED;
+		return NULL;
+	}
+	*rv = http_call(c, "POST", "/v1/auth/login", body, NULL, 0, &r);
+	free(body);
+	if (*rv != 0)
+		return NULL;
+	lid = json_string_value(json_object_get(r.json, "login_id"));
+	url = json_string_value(json_object_get(r.json,
+	    "authorization_url"));
+	if (r.status != 200 || lid == NULL || url == NULL ||
+	    strncmp(url, "https://", 8) != 0 || !login_printable(url)) {
+		*rv = http_refused("login", &r);
+		reply_free(&r);
+		return NULL;
+	}
+	printf("To sign in, open this address in a browser:\n%s\n", url);
+	if (o->reg)
+		printf("On the page, enter your enrolment code and this "
+		    "WireGuard public key:\n%s\n", c->wg_pub);
+	fflush(stdout);
+	if (o->browser)
+		login_open(url);
+	id = strdup(lid);
+	reply_free(&r);
+	return id;
+}
+
+/* Step 4: ask for the token until it comes; 0 with c->token set. */
+static int
+login_poll(struct client *c, const struct sign_key *k, const char *lid,
+    int timeout)
+{
+	char	*body;
+	time_t	 end = time(NULL) + timeout;
+	int	 rv;
+
+	if ((body = login_body("login_id", lid)) == NULL)
+		return EXIT_REFUSED;
+	rv = login_wait(c, k, body, end, timeout);
+	free(body);
+	return rv;
+}
+
+/* Ask with body until the token comes or end passes. */
+static int
+login_wait(struct client *c, const struct sign_key *k, const char *body,
+    time_t end, int timeout)
+{
+	struct reply	 r;
+	const char	*t;
+	long		 wait;
+	int		 rv;
+
+	for (;;) {
+		if ((rv = http_call(c, "POST", "/v1/auth/token", body, k, 0,
+		    &r)) != 0)
+			return rv;
+		t = json_string_value(json_object_get(r.json, "token"));
+		if (r.status == 200 && t != NULL) {
+			c->token = strdup(t);
+			reply_free(&r);
+			return c->token != NULL ? 0 : EXIT_REFUSED;
+		}
+		if (r.status != 202 && r.status != 429) {
+			rv = http_refused("login", &r);
+			reply_free(&r);
+			return rv == EXIT_NOLOGIN ? EXIT_REFUSED : rv;
+		}
+		wait = r.status == 429 && r.retry_after > 0 ? r.retry_after :
+		    LOGIN_POLL;
+		reply_free(&r);
+		if (time(NULL) + wait > end) {
+			log_warnx("login: no answer from the browser in "
+			    "%d s", timeout);
+			return EXIT_NOLOGIN;
+		}
+		sleep(wait);
+	}
+}
+
+/* Keep the new login: key, token, and the device the token names. */
+static int
+login_keep(struct client *c, const struct sign_key *k)
+{
+	const char	*dev, *sub;
+	json_t		*cl = jwt_claims(c->token);
+
+	c->key = *k;
+	c->have_key = 1;
+	dev = json_string_value(json_object_get(cl, "dev"));
+	sub = json_string_value(json_object_get(cl, "sub"));
+	if (dev != NULL)
+		pccx_strlcpy(c->device, dev, sizeof(c->device));
+	if (state_save_config(c) == -1 || state_save(c) == -1) {
+		json_decref(cl);
+		return EXIT_REFUSED;
+	}
+	printf("Signed in as %s on device %s\n", sub != NULL ? sub : "?",
+	    c->device[0] != '\0' ? c->device : "?");
+	json_decref(cl);
+	return EXIT_OK;
+}
+
+static int
+login_run(struct client *c, const struct login_opts *o)
+{
+	struct sign_key	 k;
+	char		*lid;
+	int		 rv;
+
+	if (sign_key_new(&k) == -1)
+		return EXIT_REFUSED;
+	if ((lid = login_start(c, &k, o, &rv)) != NULL) {
+		state_wipe(c);
+		if ((rv = login_poll(c, &k, lid, o->timeout)) == 0)
+			rv = login_keep(c, &k);
+		free(lid);
+	}
+	sodium_memzero(&k, sizeof(k));
+	return rv;
+}
+
+/* Options common to login and register; -1 on a usage error. */
+static int
+login_args(int argc, char **argv, struct login_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "no-browser", no_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int		 ch;
+
+	o->browser = 1;
+	o->timeout = LOGIN_TIMEOUT;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+nt:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			o->browser = 0;
+			break;
+		case 't':
+			o->timeout = atoi(optarg);
+			if (o->timeout < 1 || o->timeout > 3600) {
+				log_warnx("timeout must be 1 to 3600 seconds");
+				return -1;
+			}
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+/*
+ * cmd_login: pccx login [-n] [-t SECONDS]; a registered device.
+ * XXX: no --fido2 yet: a login with libfido2 and a local key, without a
+ * browser, needs the step handle and challenge that only the login page
+ * carries today.
+ */
+int
+cmd_login(struct client *c, int argc, char **argv)
+{
+	struct login_opts	o;
+	int			rv;
+
+	if (login_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	o.reg = 0;
+	if ((rv = state_wg_load(c)) != 1) {
+		if (rv == 0)
+			log_warnx("this laptop has no device key: run "
+			    "pccx device register");
+		return EXIT_NOLOGIN;
+	}
+	return login_run(c, &o);
+}
+
+/*
+ * cmd_register: pccx device register [-n] [-t SECONDS]: a WireGuard
+ * key pair for this laptop (kept if there is one), then a login whose
+ * page registers the security key and the public key.
+ * XXX: the enrolment code is typed into that page, not given here: the
+ * server takes it only in /v1/devices/register/begin, with the step
+ * handle that only the page holds.
+ */
+int
+cmd_register(struct client *c, int argc, char **argv)
+{
+	struct login_opts	o;
+	int			rv;
+
+	if (login_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	o.reg = 1;
+	if ((rv = state_wg_load(c)) == -1)
+		return EXIT_NOLOGIN;
+	if (rv == 0 && state_wg_new(c) == -1)
+		return EXIT_REFUSED;
+	c->device[0] = '\0';
+	return login_run(c, &o);
+}
+
+/* Load what every authenticated command needs; 0 or the exit code. */
+static int
+login_need(struct client *c)
+{
+	int	rv;
+
+	if ((rv = state_load(c)) == -1)
+		return EXIT_NOLOGIN;
+	if (rv == 0) {
+		log_warnx("not logged in: run pccx login");
+		return EXIT_NOLOGIN;
+	}
+	if ((rv = state_wg_load(c)) != 1) {
+		if (rv == 0)
+			log_warnx("this laptop has no device key: run "
+			    "pccx device register");
+		return EXIT_NOLOGIN;
+	}
+	return 0;
+}
+
+/* client_authed: the login, the device key, then one signed request. */
+int
+client_authed(struct client *c, const char *method, const char *path,
+    const char *body, struct reply *r)
+{
+	int	rv;
+
+	if ((rv = login_need(c)) != 0)
+		return rv;
+	return http_call(c, method, path, body, &c->key, 1, r);
+}
+
+/* cmd_refresh: pccx refresh: a new token for the same login. */
+int
+cmd_refresh(struct client *c, int argc, char **argv)
+{
+	struct reply	 r;
+	const char	*t;
+	int		 rv;
+
+	if (argc != 1)
+		return EXIT_USAGE;
+	if ((rv = client_authed(c, "POST", "/v1/auth/refresh", "{}", &r)) !=
+	    0)
+		return rv;
+	t = json_string_value(json_object_get(r.json, "token"));
+	if (r.status != 200 || t == NULL)
+		rv = http_refused("refresh", &r);
+	else {
+		free(c->token);
+		if ((c->token = strdup(t)) == NULL || state_save(c) == -1)
+			rv = EXIT_REFUSED;
+	}
+	reply_free(&r);
+	return rv;
+}
+
+/*
+ * cmd_logout: pccx logout: end the login on the server; the local
+ * state goes whatever the server says.
+ */
+int
+cmd_logout(struct client *c, int argc, char **argv)
+{
+	struct reply	r;
+	int		rv;
+
+	if (argc != 1)
+		return EXIT_USAGE;
+	if ((rv = client_authed(c, "POST", "/v1/auth/logout", "{}", &r)) ==
+	    0) {
+		if (r.status != 200)
+			rv = http_refused("logout", &r);
+		reply_free(&r);
+	}
+	if (state_clear(c) == -1)
+		return EXIT_REFUSED;
+	if (rv == EXIT_NOLOGIN)
+		rv = EXIT_OK;
+	printf("Logged out\n");
+	return rv;
+}
