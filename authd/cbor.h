@@ -56,16 +56,21 @@ enum cbor_err {
  */
 struct cbor_item {
 	enum cbor_type		 type;
-	uint64_t		 val;	/* integer; string length; entries */
-	const uint8_t		*ptr;	/* string contents, else NULL */
-	uint32_t		 off;	/* offset of the item's first byte */
-	uint32_t		 end;	/* offset past the item's last byte */
+	/* integer; string length; entries */
+	uint64_t		 val;
+	/* string contents, else NULL */
+	const uint8_t		*ptr;
+	/* offset of the item's first byte */
+	uint32_t		 off;
+	/* offset past the item's last byte */
+	uint32_t		 end;
 	uint32_t		 next;	/* index past this subtree */
 };
 
 struct cbor_doc {
 	const uint8_t		*buf;
-	size_t			 len;	/* bytes the top-level item uses */
+	/* bytes the top-level item uses */
+	size_t			 len;
 	size_t			 nitems;
 	struct cbor_item	 items[CBOR_MAXITEMS];
 };

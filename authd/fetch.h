@@ -10,7 +10,8 @@
 struct event_base;
 struct fetch;
 
-#define FETCH_BODY_MAX		(256 * 1024)	/* larger answers fail */
+/* larger answers fail */
+#define FETCH_BODY_MAX		(256 * 1024)
 #define FETCH_URL_MAX		2048
 #define FETCH_CA_MAX		(4 * 1024 * 1024)
 #define FETCH_INFLIGHT_MAX	64
@@ -33,7 +34,8 @@ enum fetch_err {
 /* The outcome of one transfer, valid only during the callback. */
 struct fetch_result {
 	enum fetch_err	 error;
-	long		 status;	/* HTTP status; 0 without an answer */
+	/* HTTP status; 0 without an answer */
+	long		 status;
 	const char	*body;		/* NUL-terminated; never NULL */
 	size_t		 len;
 	const char	*ctype;		/* Content-Type, or "" */
@@ -41,8 +43,10 @@ struct fetch_result {
 
 struct fetch_req {
 	const char	*url;		/* https:// only */
-	const char	*form;		/* POST this urlencoded form, or NULL */
-	const char	*user;		/* HTTP basic credentials, or NULL */
+	/* POST this urlencoded form, or NULL */
+	const char	*form;
+	/* HTTP basic credentials, or NULL */
+	const char	*user;
 	const char	*password;
 	const char	*bearer;	/* Authorization: Bearer, or NULL */
 };

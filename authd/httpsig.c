@@ -17,7 +17,8 @@
 
 /* A nonce remembered until its signature would be stale anyway. */
 struct rp_entry {
-	unsigned char	 id[RP_IDLEN];	/* keyed hash of keyid and nonce */
+	/* keyed hash of keyid and nonce */
+	unsigned char	 id[RP_IDLEN];
 	int64_t		 until;
 	uint32_t	 hnext;		/* hash chain, or free list */
 };

@@ -10,28 +10,36 @@
 #include <time.h>
 
 #define HTTPSIG_WINDOW		60	/* seconds either side of now */
-#define HTTPSIG_CACHE		131072	/* default nonces remembered */
+/* default nonces remembered */
+#define HTTPSIG_CACHE		131072
 #define HTTPSIG_NONCE_MIN	16
 #define HTTPSIG_NONCE_MAX	64
 #define HTTPSIG_KEYID_MAX	128
 #define HTTPSIG_LABEL_MAX	64
-#define HTTPSIG_PARAMS_MAX	1024	/* the serialised @signature-params */
+/* the serialised @signature-params */
+#define HTTPSIG_PARAMS_MAX	1024
 #define HTTPSIG_SIGLEN		64
 
 /* Why a request signature was refused; httpsig_errname() for codes. */
 enum httpsig_error {
 	HTTPSIG_OK = 0,
-	HTTPSIG_NO_SIGNATURE,		/* Signature or Signature-Input absent */
-	HTTPSIG_BAD_SIGNATURE_INPUT,	/* unparsable, >1 signature, params */
-	HTTPSIG_COMPONENTS,		/* not exactly the three we require */
-	HTTPSIG_STALE,			/* created too long ago, or expired */
+	/* Signature or Signature-Input absent */
+	HTTPSIG_NO_SIGNATURE,
+	/* unparsable, >1 signature, params */
+	HTTPSIG_BAD_SIGNATURE_INPUT,
+	/* not exactly the three we require */
+	HTTPSIG_COMPONENTS,
+	/* created too long ago, or expired */
+	HTTPSIG_STALE,
 	HTTPSIG_FUTURE,			/* created too far ahead */
 	HTTPSIG_REPLAYED,		/* nonce seen within the window */
 	HTTPSIG_KEYID,			/* not the token's login key */
 	HTTPSIG_BAD_SIGNATURE,
 	HTTPSIG_DIGEST_MISMATCH,	/* Content-Digest is not the body's */
-	HTTPSIG_DIGEST_MISSING,		/* no usable sha-256 Content-Digest */
-	HTTPSIG_BUSY,			/* nonce cache full of live nonces */
+	/* no usable sha-256 Content-Digest */
+	HTTPSIG_DIGEST_MISSING,
+	/* nonce cache full of live nonces */
+	HTTPSIG_BUSY,
 	HTTPSIG_NERRORS
 };
 
@@ -66,7 +74,8 @@ enum httpsig_comp {
 /* One parsed signature: what Signature-Input and Signature say. */
 struct httpsig_sig {
 	char		 label[HTTPSIG_LABEL_MAX];
-	int		 comp[HTTPSIG_NCOMP];	/* enum httpsig_comp, in order */
+	/* enum httpsig_comp, in order */
+	int		 comp[HTTPSIG_NCOMP];
 	int64_t		 created;
 	int64_t		 expires;		/* 0: none */
 	char		 nonce[HTTPSIG_NONCE_MAX + 1];

@@ -23,7 +23,8 @@
  */
 enum jose_alg {
 	JOSE_ALG_NONE = 0,	/* not an algorithm: refused everywhere */
-	JOSE_ALG_RS256,		/* RSA >= 2048 bits, PKCS#1 v1.5, SHA-256 */
+	/* RSA >= 2048 bits, PKCS#1 v1.5, SHA-256 */
+	JOSE_ALG_RS256,
 	JOSE_ALG_ES256,		/* ECDSA P-256, SHA-256, r || s */
 	JOSE_ALG_EDDSA		/* Ed25519 ("EdDSA" or "Ed25519") */
 };
@@ -38,7 +39,8 @@ enum jose_err {
 };
 
 struct jose_key {
-	char		 kid[JOSE_KID_MAX];	/* "" when the JWK has none */
+	/* "" when the JWK has none */
+	char		 kid[JOSE_KID_MAX];
 	enum jose_alg	 alg;
 	EVP_PKEY	*pkey;
 };
@@ -58,11 +60,13 @@ struct jose_jws {
 	char		 kid[JOSE_KID_MAX];
 	int		 has_kid;
 	char		 typ[32];		/* "" when absent */
-	unsigned char	*payload;		/* decoded, NUL-terminated */
+	/* decoded, NUL-terminated */
+	unsigned char	*payload;
 	size_t		 payloadlen;
 	unsigned char	*sig;
 	size_t		 siglen;
-	const char	*input;			/* header.payload, not owned */
+	/* header.payload, not owned */
+	const char	*input;
 	size_t		 inputlen;
 };
 

@@ -50,18 +50,21 @@ struct oidc_disc {
 	char		*authz;
 	char		*token;
 	char		*jwks;
-	char		*userinfo;		/* NULL when not offered */
+	/* NULL when not offered */
+	char		*userinfo;
 	int		 auth_post;		/* client_secret_post */
 };
 
 struct oidc_req {
 	TAILQ_ENTRY(oidc_req)	 entry;		/* o->reqs */
-	TAILQ_ENTRY(oidc_req)	 wait;		/* a queue of o, if waiting */
+	/* a queue of o, if waiting */
+	TAILQ_ENTRY(oidc_req)	 wait;
 	struct oidc		*o;
 	enum oidc_kind		 kind;
 	enum oidc_step		 step;
 	enum oidc_err		 err;
-	struct event		*ev;		/* completion, from the loop */
+	/* completion, from the loop */
+	struct event		*ev;
 	void			(*login_cb)(enum oidc_err,
 				    const struct oidc_login *, void *);
 	void			(*id_cb)(enum oidc_err,

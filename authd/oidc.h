@@ -16,12 +16,14 @@ struct event_base;
 struct jose_jwks;
 struct oidc;
 
-#define OIDC_STATE_LEN		43	/* base64url of 32 random bytes */
+/* base64url of 32 random bytes */
+#define OIDC_STATE_LEN		43
 #define OIDC_PENDING_MAX	1024	/* logins started, not finished */
 #define OIDC_PENDING_TTL	600	/* seconds a state stays usable */
 #define OIDC_IAT_MAX_AGE	600	/* seconds an ID token may be old */
 #define OIDC_JWKS_REFETCH	30	/* seconds between JWKS refetches */
-#define OIDC_DISC_TTL		86400	/* seconds a discovery is kept */
+/* seconds a discovery is kept */
+#define OIDC_DISC_TTL		86400
 #define OIDC_SKEW_MAX		300
 #define OIDC_URL_MAX		4096
 #define OIDC_CODE_MAX		1024
@@ -67,16 +69,20 @@ enum oidc_err {
 
 /* A login to send the browser to; valid only during the callback. */
 struct oidc_login {
-	const char	*url;			/* authorisation request */
-	const char	*state;			/* OIDC_STATE_LEN chars */
+	/* authorisation request */
+	const char	*url;
+	/* OIDC_STATE_LEN chars */
+	const char	*state;
 };
 
 /* Who logged in; valid only during the callback. */
 struct oidc_identity {
 	const char	*identity;		/* the configured claim */
-	const char	*claim;			/* its name, e.g. "email" */
+	/* its name, e.g. "email" */
+	const char	*claim;
 	const char	*sub;
-	int		 from_userinfo;		/* not in the ID token */
+	/* not in the ID token */
+	int		 from_userinfo;
 };
 
 /* What an ID token must satisfy, for oidc_idtoken_verify(). */

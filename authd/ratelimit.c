@@ -16,7 +16,8 @@
 #include "authd/ratelimit.h"
 
 #define RL_NIL		UINT32_MAX
-#define RL_ONE		1000		/* one token, in milli-tokens */
+/* one token, in milli-tokens */
+#define RL_ONE		1000
 #define RL_MAXFAILS	32
 
 /* One key's bucket and login failures. */
@@ -49,8 +50,8 @@ struct ratelimit {
 };
 
 static int	 rl_table_init(struct rl_table *, size_t);
-static uint32_t	 rl_hash(const struct ratelimit *, const struct rl_table *,
-		    const char *);
+static uint32_t	 rl_hash(const struct ratelimit *,
+		    const struct rl_table *, const char *);
 static struct rl_entry *rl_find(struct ratelimit *, struct rl_table *,
 		    const char *);
 static struct rl_entry *rl_get(struct ratelimit *, struct rl_table *,

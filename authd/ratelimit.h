@@ -19,9 +19,12 @@ enum ratelimit_kind {
 	RATELIMIT_NKINDS
 };
 
-#define RATELIMIT_MAXENTRIES	16384	/* default size of each table */
-#define RATELIMIT_LOCK_MAX	300	/* longest login lockout, seconds */
-#define RATELIMIT_FORGET	3600	/* failures forgotten after, seconds */
+/* default size of each table */
+#define RATELIMIT_MAXENTRIES	16384
+/* longest login lockout, seconds */
+#define RATELIMIT_LOCK_MAX	300
+/* failures forgotten after, seconds */
+#define RATELIMIT_FORGET	3600
 #define RATELIMIT_KEYMAX	PROTO_NAMEMAX
 
 struct ratelimit;

@@ -25,8 +25,10 @@ struct rbac_rule {
 
 /* The policy: one row per action, weakest sufficient role. */
 static const struct rbac_rule rbac_rules[RBAC_NACTIONS] = {
-	[RBAC_SESSION_LIST] =	{ "session.list", ROLE_VIEWER, SCOPE_PROJECT },
-	[RBAC_SESSION_READ] =	{ "session.read", ROLE_VIEWER, SCOPE_PROJECT },
+	[RBAC_SESSION_LIST] =	{ "session.list", ROLE_VIEWER,
+				    SCOPE_PROJECT },
+	[RBAC_SESSION_READ] =	{ "session.read", ROLE_VIEWER,
+				    SCOPE_PROJECT },
 	[RBAC_SESSION_OPEN] =	{ "session.open", ROLE_MAINTAINER,
 				    SCOPE_PROJECT },
 	[RBAC_SESSION_EXEC] =	{ "session.exec", ROLE_MAINTAINER,
@@ -41,13 +43,16 @@ static const struct rbac_rule rbac_rules[RBAC_NACTIONS] = {
 	[RBAC_TRACE_READ] =	{ "trace.read", ROLE_VIEWER, SCOPE_PROJECT },
 	[RBAC_TRACE_UPLOAD] =	{ "trace.upload", ROLE_MAINTAINER,
 				    SCOPE_PROJECT },
-	[RBAC_TRACE_DELETE] =	{ "trace.delete", ROLE_OWNER, SCOPE_PROJECT },
-	[RBAC_REPORT_READ] =	{ "report.read", ROLE_VIEWER, SCOPE_PROJECT },
+	[RBAC_TRACE_DELETE] =	{ "trace.delete", ROLE_OWNER,
+				    SCOPE_PROJECT },
+	[RBAC_REPORT_READ] =	{ "report.read", ROLE_VIEWER,
+				    SCOPE_PROJECT },
 	[RBAC_REFERENCE_WRITE] = { "reference.write", ROLE_MAINTAINER,
 				    SCOPE_PROJECT },
 	[RBAC_DEVICE_LIST] =	{ "device.list", ROLE_NONE, SCOPE_SELF },
 	[RBAC_DEVICE_REGISTER] = { "device.register", ROLE_NONE, SCOPE_SELF },
-	[RBAC_DEVICE_DELETE] =	{ "device.delete", ROLE_NONE, SCOPE_SELF },
+	[RBAC_DEVICE_DELETE] =	{ "device.delete", ROLE_NONE,
+				    SCOPE_SELF },
 	[RBAC_EVENTS_READ] =	{ "events.read", ROLE_VIEWER, SCOPE_SUITE },
 	[RBAC_AUDIT_READ] =	{ "audit.read", ROLE_OWNER, SCOPE_SUITE },
 };

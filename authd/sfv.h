@@ -24,7 +24,8 @@ enum sfv_type {
 /* A bare item.  Text points into the parsed field value. */
 struct sfv_bare {
 	enum sfv_type	 type;
-	int64_t		 num;		/* integer, decimal, boolean */
+	/* integer, decimal, boolean */
+	int64_t		 num;
 	const char	*p;
 	size_t		 len;
 };

@@ -143,8 +143,8 @@ store_device_add(struct store *s, struct store_device *d, time_t now)
 	return store_run(s, st) == 1 ? 0 : -1;
 }
 
-#define DEVICE_COLS	"id, user, name, cred_id, cose, sign_count, aaguid, " \
-			"wg_key, created, revoked"
+#define DEVICE_COLS	"id, user, name, cred_id, cose, sign_count, " \
+			"aaguid, wg_key, created, revoked"
 
 static void
 store_copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)

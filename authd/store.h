@@ -14,7 +14,8 @@
 #define STORE_CREDMAX		1023
 #define STORE_COSEMAX		128
 #define STORE_WGKEYLEN		44	/* base64 of 32 bytes */
-#define STORE_CODELEN		32	/* base64url of 24 random bytes */
+/* base64url of 24 random bytes */
+#define STORE_CODELEN		32
 #define STORE_CODE_TTL		(24 * 3600)
 #define STORE_MAXDEVICES	16	/* per user */
 
@@ -59,7 +60,8 @@ int		 store_devices(struct store *, const char *,
 int		 store_device_get(struct store *, const char *,
 		    struct store_device *);
 /* store_device_counter: record a new sign counter; 0 or -1. */
-int		 store_device_counter(struct store *, const char *, uint32_t);
+int		 store_device_counter(struct store *, const char *,
+		    uint32_t);
 /*
  * store_device_revoke: mark device id (of user, unless user is NULL)
  * revoked; returns how many rows changed, or -1.

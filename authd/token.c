@@ -51,7 +51,8 @@ struct token_store {
 	unsigned char	 sk[crypto_sign_SECRETKEYBYTES];
 	char		 iss[TOKEN_ISSMAX];
 	char		 kid[TOKEN_B64KEYLEN + 1];
-	char		*hdr;		/* base64url of the fixed header */
+	/* base64url of the fixed header */
+	char		*hdr;
 	uint32_t	 lifetime;
 	uint32_t	 idle;
 	uint32_t	 skew;
@@ -364,7 +365,8 @@ token_sign(struct token_store *ts, const struct token_sess *s,
 {
 	unsigned char	 jti_raw[TOKEN_JTIRAW], sig[TOKEN_SIGLEN];
 	char		 jti[sizeof(jti_raw) * 2];
-	char		*claims = NULL, *body = NULL, *sigs = NULL, *out = NULL;
+	char		*claims = NULL, *body = NULL;
+	char		*sigs = NULL, *out = NULL;
 	size_t		 len;
 	json_t		*j;
 

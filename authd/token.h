@@ -39,10 +39,12 @@ enum token_error {
 
 /* What a login brings to token_issue. */
 struct token_login {
-	const char		*user;		/* 1..PROTO_NAMEMAX-1 bytes */
+	/* 1..PROTO_NAMEMAX-1 bytes */
+	const char		*user;
 	const char		*device;	/* 1..PROTO_NAMEMAX-1 bytes */
 	const unsigned char	*login_pk;	/* TOKEN_KEYLEN bytes */
-	json_t			*roles;		/* project -> role; NULL: {} */
+	/* project -> role; NULL: {} */
+	json_t			*roles;
 };
 
 /* What a verified token says, checked against the session table. */
@@ -114,10 +116,12 @@ enum token_error	 token_refresh(struct token_store *, const char *,
 
 /* Revocation takes effect for the next verify; each returns how many
  * sessions it ended. */
-int			 token_revoke_sid(struct token_store *, const char *);
+int			 token_revoke_sid(struct token_store *,
+			    const char *);
 int			 token_revoke_device(struct token_store *,
 			    const char *);
-int			 token_revoke_user(struct token_store *, const char *);
+int			 token_revoke_user(struct token_store *,
+			    const char *);
 /* token_expire: drop every session dead at now; returns how many. */
 int			 token_expire(struct token_store *, time_t);
 /* token_count: live entries in the table (dead ones not yet dropped

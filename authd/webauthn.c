@@ -51,12 +51,15 @@ struct cose_key {
 /* One registration under way. */
 struct reg_state {
 	const struct webauthn_rp *rp;
-	struct cbor_doc		 doc;		/* the attestation object */
-	int			 fmt;		/* item indexes in doc */
+	/* the attestation object */
+	struct cbor_doc		 doc;
+	/* item indexes in doc */
+	int			 fmt;
 	int			 stmt;
 	const uint8_t		*authdata;
 	size_t			 authdatalen;
-	uint8_t			 cdh[32];	/* SHA-256(clientDataJSON) */
+	/* SHA-256(clientDataJSON) */
+	uint8_t			 cdh[32];
 	struct authdata		 ad;
 	struct cose_key		 key;
 	enum webauthn_att	 att;
@@ -220,7 +223,8 @@ static enum webauthn_err
 clientdata_fields(const struct webauthn_rp *rp, const char *type,
     const uint8_t *chal, size_t chlen, const json_t *root, const char **why)
 {
-	char		 enc[sodium_base64_ENCODED_LEN(WEBAUTHN_CHALLENGE_MAX,
+	char		 enc[sodium_base64_ENCODED_LEN(
+			    WEBAUTHN_CHALLENGE_MAX,
 			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	const json_t	*v;
 	size_t		 i, n;

@@ -112,7 +112,8 @@ struct webauthn_assertion {
 	size_t			 cred_idlen;
 	const uint8_t		*clientdata;
 	size_t			 clientdatalen;
-	const uint8_t		*authdata;	/* authenticatorData, raw */
+	/* authenticatorData, raw */
+	const uint8_t		*authdata;
 	size_t			 authdatalen;
 	const uint8_t		*sig;
 	size_t			 siglen;
@@ -124,7 +125,8 @@ struct webauthn_assertion {
 struct webauthn_stored {
 	const uint8_t		*cred_id;
 	size_t			 cred_idlen;
-	const uint8_t		*cose;		/* webauthn_cred.cose */
+	/* webauthn_cred.cose */
+	const uint8_t		*cose;
 	size_t			 coselen;
 	uint32_t		 sign_count;	/* last count seen */
 };

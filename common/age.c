@@ -65,11 +65,14 @@ struct age_dec {
 	enum dec_state		 st;
 	enum age_err		 err;
 	char			 detail[128];
-	size_t			 hlen;		/* header bytes in buf */
-	size_t			 line;		/* where the open line starts */
+	/* header bytes in buf */
+	size_t			 hlen;
+	/* where the open line starts */
+	size_t			 line;
 	size_t			 nstanza;
 	size_t			 nx25519;
-	int			 x25519;	/* the open stanza is X25519 */
+	/* the open stanza is X25519 */
+	int			 x25519;
 	uint8_t			 share[AGE_KEY_LEN];
 	uint8_t			 body[AGE_WRAPPED_LEN];
 	size_t			 bodylen;
@@ -79,7 +82,8 @@ struct age_dec {
 	size_t			 noncelen;
 	uint8_t			 key[AGE_KEY_LEN];
 	uint64_t		 counter;
-	size_t			 len;		/* payload bytes in buf */
+	/* payload bytes in buf */
+	size_t			 len;
 	uint8_t			 buf[AGE_BUF_LEN];
 };
 

@@ -35,7 +35,8 @@ enum age_err {
 	AGE_E_EMPTY_CHUNK,	/* an empty last chunk after other chunks */
 	AGE_E_OUTPUT,		/* the output callback failed */
 	AGE_E_STATE,		/* call after an error or after final */
-	AGE_E_SYSTEM		/* out of memory or a crypto library failure */
+	/* out of memory or a crypto library failure */
+	AGE_E_SYSTEM
 };
 
 struct age_recipient {

@@ -20,7 +20,8 @@
 struct conf_file {
 	TAILQ_ENTRY(conf_file)	 entry;
 	char			*name;
-	char			*buf;		/* owned contents, or NULL */
+	/* owned contents, or NULL */
+	char			*buf;
 	const char		*data;
 	size_t			 len;
 	size_t			 off;
@@ -49,8 +50,8 @@ static int		 lex_macro(struct conf_lex *, struct conf_file *);
 static int		 lex_fail(struct conf_lex *, struct conf_file *,
 			    const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
-static void		 lex_verror(struct conf_lex *, const struct conf_pos *,
-			    const char *, va_list)
+static void		 lex_verror(struct conf_lex *,
+			    const struct conf_pos *, const char *, va_list)
 			    __attribute__((format(printf, 3, 0)));
 static struct conf_macro *macro_find(struct conf_lex *, const char *);
 

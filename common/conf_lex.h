@@ -22,7 +22,8 @@ enum conf_tok {
 	CONF_T_NL,		/* end of a line, or of a file */
 	CONF_T_WORD,		/* bare word */
 	CONF_T_STRING,		/* quoted string, escapes undone */
-	CONF_T_MACRO,		/* a $macro's value: one word, no keyword */
+	/* a $macro's value: one word, no keyword */
+	CONF_T_MACRO,
 	CONF_T_LBRACE,
 	CONF_T_RBRACE,
 	CONF_T_EQUAL,
@@ -37,13 +38,16 @@ struct conf_macro;
 
 /* A place in the input, for messages after the token has gone. */
 struct conf_pos {
-	const char	*file;		/* valid until conf_lex_close() */
+	/* valid until conf_lex_close() */
+	const char	*file;
 	int		 line;		/* 0: the whole file */
 };
 
 struct conf_lex {
-	TAILQ_HEAD(, conf_file)	 files;		/* first is being read */
-	TAILQ_HEAD(, conf_file)	 done;		/* closed; names kept */
+	/* first is being read */
+	TAILQ_HEAD(, conf_file)	 files;
+	/* closed; names kept */
+	TAILQ_HEAD(, conf_file)	 done;
 	TAILQ_HEAD(, conf_macro) macros;
 	struct conf_file	*pending;	/* include after this line */
 	int			 depth;
@@ -51,9 +55,12 @@ struct conf_lex {
 	int			 nmacros;
 	int			 flags;
 	int			 errors;	/* messages reported */
-	int			 quiet;		/* line has reported an error */
-	int			 last;		/* last token returned */
-	struct conf_pos		 pos;		/* of the last token */
+	/* line has reported an error */
+	int			 quiet;
+	/* last token returned */
+	int			 last;
+	/* of the last token */
+	struct conf_pos		 pos;
 	size_t			 len;
 	char			 text[CONF_TOKMAX + 1];
 };

@@ -119,7 +119,8 @@ struct http_parser {
 	size_t			 path_len;	/* raw path */
 	int			 has_query;
 	struct http_buf		 scratch;	/* chunk, trailer */
-	struct http_buf		 body;		/* if not streamed */
+	/* if not streamed */
+	struct http_buf		 body;
 	uint64_t		 cap;		/* body bound */
 	int			 stream;
 	uint64_t		 remain;	/* of chunk or body */

@@ -370,7 +370,8 @@ verify_rows(struct audit_ctx *ctx, struct audit_report *rep,
 {
 	sqlite3_stmt		*st;
 	struct audit_rec	 r;
-	unsigned char		 prev[AUDIT_HASHLEN], stored[AUDIT_HASHLEN];
+	unsigned char		 prev[AUDIT_HASHLEN];
+	unsigned char		 stored[AUDIT_HASHLEN];
 	uint64_t		 want = ctx->from > 0 ? ctx->from : 1;
 	size_t			 ci = 0;
 	int			 bad;
@@ -590,7 +591,8 @@ s3_list(struct audit_ctx *ctx, const struct audit_s3 *s3)
 {
 	json_t		*keys = json_array();
 	struct s3_buf	 b;
-	char		 prefix[512], query[2048], token[1024] = "", key[1024];
+	char		 prefix[512], query[2048];
+	char		 token[1024] = "", key[1024];
 	char		*ep, *et = NULL;
 	const char	*p;
 	long		 code;
@@ -627,7 +629,8 @@ struct s3_walk {
 	uint64_t	 next;
 	const char	*key;
 	uint64_t	 first, last;
-	unsigned char	(*hashes)[AUDIT_HASHLEN];	/* this object's */
+	/* this object's */
+	unsigned char	(*hashes)[AUDIT_HASHLEN];
 	int		 have_cp_last;
 	sqlite3_stmt	*local;
 };
@@ -1268,8 +1271,8 @@ static int
 audit_tail(struct audit_ctx *ctx, int argc, char **argv)
 {
 	sqlite3_stmt	*st;
-	json_t		*arr = ctx->ctl->json && !ctx->follow ? json_array() :
-			    NULL;
+	json_t		*arr = ctx->ctl->json && !ctx->follow ?
+			    json_array() : NULL;
 	int64_t		 last = 0;
 
 	if (argc != 0)
@@ -1328,7 +1331,8 @@ audit_key(struct audit_ctx *ctx, int argc, char **argv)
 	sodium_bin2base64(b64, sizeof(b64), ctx->pk, AUDIT_PKLEN,
 	    sodium_base64_VARIANT_ORIGINAL);
 	if (ctx->ctl->json) {
-		json_t	*o = json_pack("{s:s, s:s}", "key", b64, "from", src);
+		json_t	*o = json_pack("{s:s, s:s}", "key", b64,
+			    "from", src);
 
 		json_out(o);
 	} else

@@ -23,7 +23,8 @@ static const uint8_t *bc_string(struct verify *, const uint8_t *,
 static void	 bc_field(struct verify *, uint64_t);
 static void	 bc_fixed(struct verify *, uint64_t);
 static void	 bc_event(struct verify *, int);
-static void	 bc_bad_type(struct verify *, uint64_t, const char *, size_t);
+static void	 bc_bad_type(struct verify *, uint64_t, const char *,
+		    size_t);
 
 static uint64_t
 payload_rest(const struct verify *v, uint64_t off)

@@ -9,14 +9,21 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VERIFY_FIXEDLEN		16		/* magic, versions, length */
+/* magic, versions, length */
+#define VERIFY_FIXEDLEN		16
 #define VERIFY_MAXHEADER	(1024 * 1024)	/* larger is absurd */
-#define VERIFY_MAXCORES		4096		/* state is kept per core */
-#define VERIFY_NAMEMAX		64		/* bytes of an API name kept */
-#define VERIFY_MAXSTEPS		10000		/* steps kept for a report */
-#define VERIFY_MAXKEPT		256		/* findings kept for a report */
-#define VERIFY_EMITMAX		16		/* findings emitted per code */
-#define VERIFY_TLBINS		200		/* timeline columns per core */
+/* state is kept per core */
+#define VERIFY_MAXCORES		4096
+/* bytes of an API name kept */
+#define VERIFY_NAMEMAX		64
+/* steps kept for a report */
+#define VERIFY_MAXSTEPS		10000
+/* findings kept for a report */
+#define VERIFY_MAXKEPT		256
+/* findings emitted per code */
+#define VERIFY_EMITMAX		16
+/* timeline columns per core */
+#define VERIFY_TLBINS		200
 #define VERIFY_CHUNK		(256 * 1024)	/* read size */
 
 /* Event types, as numbered by the flatbuf encoding. */
@@ -98,7 +105,8 @@ struct verify_finding {
 };
 
 struct verify_diff {
-	int			 checked;	/* metric present in the row */
+	/* metric present in the row */
+	int			 checked;
 	int			 pass;
 	uint64_t		 expected;
 	uint64_t		 actual;
@@ -113,12 +121,14 @@ struct verify_diff {
 struct verify_step {
 	uint64_t		 index;
 	uint64_t		 offset;	/* file offset of first event */
-	uint64_t		 first;		/* number of its first event */
+	/* number of its first event */
+	uint64_t		 first;
 	uint64_t		 events;
 	uint64_t		 count[VT_NTYPES];
 	uint64_t		 start;		/* earliest start */
 	uint64_t		 end;		/* latest end */
-	int			 present;	/* 0: only in the reference */
+	/* 0: only in the reference */
+	int			 present;
 	char			 api[VERIFY_NAMEMAX + 1];
 	enum verify_golden_state golden;
 	struct verify_diff	 diff[VM_NMETRICS];
@@ -128,7 +138,8 @@ struct verify_step {
 /* What has been learnt of the file so far; complete after finish. */
 struct verify_info {
 	uint64_t		 bytes;		/* bytes read */
-	int			 fixed_ok;	/* magic and major version */
+	/* magic and major version */
+	int			 fixed_ok;
 	unsigned		 major, minor;
 	int			 header_ok;
 	uint64_t		 header_length;
@@ -162,7 +173,8 @@ struct verify_sink {
 	void	 *arg;
 };
 
-#define VERIFY_F_TIMELINE	0x01	/* keep per-core timeline columns */
+/* keep per-core timeline columns */
+#define VERIFY_F_TIMELINE	0x01
 #define VERIFY_F_KEEPSTEPS	0x02	/* keep steps for a report */
 
 struct verify;
@@ -240,7 +252,8 @@ void		 summary_write(FILE *, const struct verify *);
  * needs VERIFY_F_TIMELINE and the step table VERIFY_F_KEEPSTEPS.
  * Returns 0, or -1 if writing failed.
  */
-int		 report_write(FILE *, enum report_kind, const struct verify *);
+int		 report_write(FILE *, enum report_kind,
+		    const struct verify *);
 /* report_kind_parse: "html", "md" or "json"; -1 if none of them. */
 int		 report_kind_parse(const char *);
 

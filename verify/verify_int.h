@@ -84,7 +84,8 @@ struct verify {
 	size_t			 nstage, need;
 	uint64_t		 strleft;	/* bytes of a string to go */
 	uint64_t		 evleft;	/* bincode events to go */
-	uint64_t		 evoff;		/* offset of current event */
+	/* offset of current event */
+	uint64_t		 evoff;
 	uint32_t		 ev_core;
 	uint64_t		 ev_start, ev_dur, ev_tlen;
 	char			 tname[16];
@@ -92,7 +93,8 @@ struct verify {
 	char			 name[VERIFY_NAMEMAX + 1];
 	size_t			 nname;
 	uint64_t		 tab_left;	/* name table entries to go */
-	uint64_t		 tab_index;	/* API call the entry names */
+	/* API call the entry names */
+	uint64_t		 tab_index;
 	uint64_t		 tab_off;	/* the table's magic is here */
 	const uint8_t		*bstart;	/* piece being decoded */
 	uint64_t		 bbase;		/* its file offset */
@@ -100,7 +102,8 @@ struct verify {
 	/* analysis */
 	struct vcore		*cores;
 	uint64_t		 ncores;
-	uint64_t		*bins;		/* ncores * VERIFY_TLBINS */
+	/* ncores * VERIFY_TLBINS */
+	uint64_t		*bins;
 	uint64_t		 binw;
 	struct verify_step	 step;
 	int			 in_step;
@@ -114,8 +117,8 @@ struct verify {
 };
 
 /* verify.c */
-void	 verify_find(struct verify *, enum verify_code, enum verify_severity,
-	    uint64_t, const char *, ...)
+void	 verify_find(struct verify *, enum verify_code,
+	    enum verify_severity, uint64_t, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
 
 /* header.c */

@@ -236,7 +236,8 @@ test_keys(void **state)
 {
 	struct age_identity	 id;
 	struct age_recipient	 r;
-	char			 s[AGE_IDENTITY_STRLEN], t[AGE_IDENTITY_STRLEN];
+	char			 s[AGE_IDENTITY_STRLEN];
+	char			 t[AGE_IDENTITY_STRLEN];
 
 	assert_int_equal(age_identity_parse(&id, KAT_IDENTITY), 0);
 	age_identity_recipient(&id, &r);
@@ -315,9 +316,10 @@ test_identity_file(void **state)
 static void
 test_roundtrip(void **state)
 {
-	static const size_t	 sizes[] = { 0, 1, CHUNK - 1, CHUNK, CHUNK + 1,
-	    3 * CHUNK, 3 * CHUNK + 17 };
-	static const size_t	 steps[] = { 1 << 20, 1, 7, 4096, CHUNK + 3 };
+	static const size_t	 sizes[] = { 0, 1, CHUNK - 1, CHUNK,
+	    CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17 };
+	static const size_t	 steps[] = { 1 << 20, 1, 7, 4096,
+	    CHUNK + 3 };
 	struct sink		 c, p;
 	uint8_t			*msg;
 	size_t			 i, j, n;

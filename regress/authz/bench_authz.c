@@ -17,7 +17,8 @@
 #include "regress/authz/client.h"
 
 #define N	20000
-#define ROUNDS	5		/* alternate the two loops, N / ROUNDS each */
+/* alternate the two loops, N / ROUNDS each */
+#define ROUNDS	5
 #define T0	1767225600
 #define URI	"https://remote.example:8443/v1/traces?project=npu"
 #define BODY	"{\"name\":\"run-1\",\"project\":\"npu\"," \
@@ -70,7 +71,8 @@ main(void)
 	struct conf_ratelimit	 rc = { 1000000000, 1000000000, 1000000000,
 				    1000000000 };
 	unsigned char		 pk[32], sk[64], lpk[32], lsk[64], sig[64];
-	struct token_login	 l = { "alice@example.org", "laptop", lpk, NULL };
+	struct token_login	 l = { "alice@example.org", "laptop", lpk,
+				    NULL };
 	struct client_req	 cr;
 	struct token_store	*ts;
 	struct httpsig		*hs;

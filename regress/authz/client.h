@@ -22,12 +22,15 @@ struct client_req {
 	const unsigned char	*body;
 	size_t			 bodylen;
 	const char		*label;		/* NULL: "sig1" */
-	const char *const	*comps;		/* NULL: the usual three */
+	/* NULL: the usual three */
+	const char *const	*comps;
 	int64_t			 created;
 	const char		*nonce;
 	const char		*keyid;
-	const char		*extra;		/* appended to the params */
-	const char		*digest;	/* NULL: sha-256 of the body */
+	/* appended to the params */
+	const char		*extra;
+	/* NULL: sha-256 of the body */
+	const char		*digest;
 };
 
 /*

@@ -214,10 +214,12 @@ test_bad_input(void **state)
 		"sig1=(\"@method\" \"@target-uri\" \"content-digest\")"
 		    ";created=1767225600;nonce=\"0123456789abcde\";keyid=\"k\"",
 		"sig1=(\"@method\" \"@target-uri\" \"content-digest\")"
-		    ";created=1767225600;nonce=\"0123456789abcdef0123456789abcdef"
-		    "0123456789abcdef0123456789abcdef0\";keyid=\"k\"",
+		    ";created=1767225600;nonce=\"0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef0123456789abcdef0"
+		    "\";keyid=\"k\"",
 		"sig1=(\"@method\" \"@target-uri\" \"content-digest\")"
-		    ";created=\"1767225600\";nonce=\"0123456789abcdef\";keyid=\"k\"",
+		    ";created=\"1767225600\";nonce=\"0123456789abcdef\""
+		    ";keyid=\"k\"",
 		"sig1=(\"@method\" \"@target-uri\" \"content-digest\")"
 		    ";created=1767225600;nonce=\"0123456789abcdef\";keyid=k",
 		"sig1=(\"@method\" \"@target-uri\" \"content-digest\")"
@@ -502,17 +504,19 @@ test_base(void **state)
 	struct httpsig_sig	 sig;
 	char			*base;
 	size_t			 len;
-	const char		*input = "sig1=( \"@target-uri\"  \"@method\" "
-				    "\"content-digest\");created=0017;"
-				    "nonce=\"a\\\"b\\\\c-0123456789abcdef\";"
-				    "keyid=\"k1\";alg=\"ed25519\"";
+	const char		*input =
+	    "sig1=( \"@target-uri\"  \"@method\" "
+	    "\"content-digest\");created=0017;"
+	    "nonce=\"a\\\"b\\\\c-0123456789abcdef\";"
+	    "keyid=\"k1\";alg=\"ed25519\"";
 	const char		*want =
 	    "\"@target-uri\": https://h.example/p?q=1\n"
 	    "\"@method\": DELETE\n"
 	    "\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZ"
 	    "G3hSuFU=:\n"
 	    "\"@signature-params\": (\"@target-uri\" \"@method\" "
-	    "\"content-digest\");created=17;nonce=\"a\\\"b\\\\c-0123456789abcdef\""
+	    "\"content-digest\");created=17;"
+	    "nonce=\"a\\\"b\\\\c-0123456789abcdef\""
 	    ";keyid=\"k1\";alg=\"ed25519\"";
 	struct httpsig_request	 req = {
 		.method = "DELETE", .target_uri = "https://h.example/p?q=1",

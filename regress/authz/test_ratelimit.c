@@ -193,8 +193,8 @@ static void
 test_backoff(void **state)
 {
 	struct ratelimit	*rl = *state;
-	unsigned		 want[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 300,
-				    300, 300 };
+	unsigned		 want[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256,
+				    300, 300, 300 };
 	uint64_t		 t = T0;
 	size_t			 i;
 

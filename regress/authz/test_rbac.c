@@ -231,7 +231,8 @@ static void
 test_config(void **state)
 {
 	struct config		 c;
-	struct conf_user	 u1 = { .name = "uma" }, u2 = { .name = "owen" };
+	struct conf_user	 u1 = { .name = "uma" };
+	struct conf_user	 u2 = { .name = "owen" };
 	struct conf_project	 p = { .name = "npu" };
 	struct conf_member	 m1 = { .user = "owen", .role = ROLE_OWNER };
 	struct conf_member	 m2 = { .user = "vic", .role = ROLE_VIEWER };

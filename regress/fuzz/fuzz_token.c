@@ -46,7 +46,8 @@ fuzz_signed(const uint8_t *data, size_t size)
 	const uint8_t	*nul = memchr(data, '\0', size);
 	size_t		 hl = nul ? (size_t)(nul - data) : size / 2;
 	size_t		 pl = nul ? size - hl - 1 : size - hl;
-	size_t		 cap = sodium_base64_ENCODED_LEN(size, B64URL) * 2 + 100;
+	size_t		 cap =
+			    sodium_base64_ENCODED_LEN(size, B64URL) * 2 + 100;
 	unsigned char	 sig[crypto_sign_BYTES];
 	char		*jwt, *p;
 

@@ -28,11 +28,14 @@ struct file {
 	const char	*enc;		/* "flatbuf" */
 	uint64_t	 cores, cycles;	/* 4, 1000 */
 	int		 checksum;	/* CK_* */
-	int64_t		 byte_length;	/* -1: the payload's length */
+	/* -1: the payload's length */
+	int64_t		 byte_length;
 	const char	*trace_extra;	/* more members of "trace" */
 	struct buf	 payload;
-	size_t		 tail;		/* zero bytes after the payload */
-	int64_t		 cut;		/* -1, or write only so many bytes */
+	/* zero bytes after the payload */
+	size_t		 tail;
+	/* -1, or write only so many bytes */
+	int64_t		 cut;
 };
 
 enum {
@@ -551,7 +554,8 @@ big_write(const char *enc, uint64_t bytes, const char *path)
 	else if (strcmp(enc, "flatbuf") != 0)
 		errx(1, "no encoding %s", enc);
 	g.slots = bytes / (BIG_CORES * (g.bincode ? 39 : 24));
-	g.slots += g.slots / (BIG_APIEVERY - 1) + 1;	/* API slots: small */
+	/* API slots: small */
+	g.slots += g.slots / (BIG_APIEVERY - 1) + 1;
 
 	g.fd = -1;
 	big_payload(&g, 0);

@@ -43,7 +43,8 @@ struct authdata_spec {
 	const char	*rp_id;
 	uint8_t		 flags;
 	uint32_t	 count;
-	const uint8_t	*aaguid;		/* 16 bytes or NULL: zeros */
+	/* 16 bytes or NULL: zeros */
+	const uint8_t	*aaguid;
 	const struct blob *credid;
 	const struct blob *cose;
 	const struct blob *ext;			/* raw bytes appended */

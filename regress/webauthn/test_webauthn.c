@@ -27,7 +27,8 @@
 
 #define CRAFT_ORIGIN	"http://localhost:8443"
 #define ATT_OU		"Authenticator Attestation"
-#define F_REG		(WEBAUTHN_FLAG_UP | WEBAUTHN_FLAG_UV | WEBAUTHN_FLAG_AT)
+#define F_REG		(WEBAUTHN_FLAG_UP | WEBAUTHN_FLAG_UV | \
+		    WEBAUTHN_FLAG_AT)
 #define F_GET		(WEBAUTHN_FLAG_UP | WEBAUTHN_FLAG_UV)
 
 /* An error, compared by name so that a failure reads well. */
@@ -54,7 +55,8 @@ static struct blob	 login_chal;
 static const char	*craft_origins[] = { CRAFT_ORIGIN };
 static struct webauthn_rp crp = { "localhost", craft_origins, 1, 1, NULL };
 /* Bytes whose base64url has both '-' and '_'. */
-static uint8_t		 chal_bytes[32] = { 0xfb, 0xff, 0xbe, 0xef, 1, 2 };
+static uint8_t		 chal_bytes[32] = { 0xfb, 0xff, 0xbe, 0xef,
+			    1, 2 };
 static struct blob	 chal = { chal_bytes, sizeof(chal_bytes) };
 static uint8_t		 aaguid[16] = { 0xaa, 0x9e, 0x1d, 7, 7, 7, 7, 7 };
 
@@ -131,8 +133,8 @@ static struct fx_assert
 craft_assert(const struct fx_alg *f, const char *rp_id, uint8_t flags,
     uint32_t count, const struct blob *cd)
 {
-	struct authdata_spec	 s = { rp_id, flags, count, NULL, NULL, NULL,
-				    NULL };
+	struct authdata_spec	 s = { rp_id, flags, count, NULL,
+				    NULL, NULL, NULL };
 	struct fx_assert	 a;
 	EVP_PKEY		*k = key_pkcs8(&f->priv);
 
@@ -167,8 +169,8 @@ craft_ad(const char *rp_id, uint8_t flags, const struct blob *cose,
 {
 	static uint8_t		 id[16] = { 0xa5, 0xa5, 0x5a, 0x5a };
 	struct blob		 credid = { id, sizeof(id) };
-	struct authdata_spec	 s = { rp_id, flags, 0, aaguid, &credid, cose,
-				    ext };
+	struct authdata_spec	 s = { rp_id, flags, 0, aaguid, &credid,
+				    cose, ext };
 
 	return authdata_make(&s);
 }
@@ -1589,8 +1591,9 @@ check_assert_ext(EVP_PKEY *k, const struct fx_assert *a,
     enum webauthn_err want)
 {
 	static const uint8_t	 out[32];
-	struct authdata_spec	 s = { "localhost", F_GET | WEBAUTHN_FLAG_ED,
-				    10, NULL, NULL, NULL, NULL };
+	struct authdata_spec	 s = { "localhost",
+				    F_GET | WEBAUTHN_FLAG_ED, 10, NULL, NULL,
+				    NULL, NULL };
 	struct blob		 ext = { NULL, 0 };
 	struct fx_assert	 b = *a;
 
@@ -1612,8 +1615,8 @@ check_crafted_assert(int alg)
 {
 	struct webauthn_cred	 cred;
 	struct webauthn_result	 res;
-	struct authdata_spec	 s = { "localhost", F_GET, 9, NULL, NULL, NULL,
-				    NULL };
+	struct authdata_spec	 s = { "localhost", F_GET, 9, NULL, NULL,
+				    NULL, NULL };
 	struct fx_assert	 a;
 	struct blob		 cose, ad;
 	EVP_PKEY		*k = key_new(alg);
