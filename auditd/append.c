@@ -13,11 +13,12 @@
 #include "auditd.h"
 
 /*
- * Rows wait at most this long for others to join their transaction;
- * a full batch commits at once.  While the commit's fsync runs, more
- * appends pile up in the channels, so under load the batches fill.
+ * A batch commits as soon as the messages already read are handled
+ * (a zero timeout runs after this turn of the event loop), or at once
+ * when full.  While the commit's fsync runs, more appends pile up in
+ * the channels, so under load the batches fill without any wait.
  */
-#define APPEND_WAIT_USEC	1000
+#define APPEND_WAIT_USEC	0
 /* Rows indexed into FTS5 per transaction, between commits. */
 #define APPEND_FTS_CHUNK	1024
 /* Past this many unindexed rows, indexing runs even under load. */

@@ -57,6 +57,12 @@ static const struct msg_rule audit_rules[] = {
 	    P_AUDIT_ROW_MIN, P_AUDIT_ROW_MAX, append_msg },
 	{ MSG_AUDIT_CONF, PROC_BIT(PROC_PARENT), ST_ANY, MSG_FD_NEVER,
 	    27, P_AUDIT_CONF_MAX, audit_msg_conf },
+	{ MSG_AUDIT_SUBSCRIBE, PROC_BIT(PROC_FRONT), ST_RUN, MSG_FD_NEVER,
+	    P_AUDIT_SUB_MIN, P_AUDIT_SUB_MAX, feed_msg_sub },
+	{ MSG_AUDIT_MORE, PROC_BIT(PROC_FRONT), ST_RUN, MSG_FD_NEVER,
+	    8, 8, feed_msg_more },
+	{ MSG_AUDIT_UNSUBSCRIBE, PROC_BIT(PROC_FRONT), ST_RUN, MSG_FD_NEVER,
+	    4, 4, feed_msg_unsub },
 };
 
 static int
@@ -176,6 +182,8 @@ audit_serve(void)
 		return -1;
 	append_init(child_base(), &store);
 	append_configure(&conf, ship);
+	if (feed_init(child_base(), &store) == -1)
+		return -1;
 	log_info("audit log at seq %llu, checkpoint %llu%s",
 	    (unsigned long long)store.head,
 	    (unsigned long long)store.cp_seq, ship ? ", shipping" : "");

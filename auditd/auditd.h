@@ -110,6 +110,16 @@ void	append_flush(void);
 void	append_set_hook(void (*)(const struct audit_row *, void *), void *);
 
 /*
+ * Feeds for /v1/events (feed.c): MSG_AUDIT_SUBSCRIBE, _MORE and
+ * _UNSUBSCRIBE from the front end; rows go back as MSG_AUDIT_EVENT.
+ */
+int	feed_init(struct event_base *, struct audit_store *);
+int	feed_msg_sub(struct chan *, struct msg *);
+int	feed_msg_more(struct chan *, struct msg *);
+int	feed_msg_unsub(struct chan *, struct msg *);
+size_t	feed_count(void);
+
+/*
  * Shipping (ship.c): segments of rows as NDJSON objects to an S3
  * store over HTTPS with SigV4, through libcurl's multi interface on
  * the daemon's event loop, from the spool in the daemon's root.

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "proto/audit.h"
+#include "proto/tunnel.h"
 #include "authd.h"
 #include "httpsig.h"
 #include "oidc.h"
@@ -79,6 +80,8 @@ static const struct msg_rule auth_rules[] = {
 	    auth_msg_audit },
 	{ MSG_AUDIT_REVOKED, AUDIT, ST_RUN, MSG_FD_NEVER, 4,
 	    3 + AUDIT_REVOKE_IDMAX, auth_msg_audit },
+	{ MSG_TUNNEL_PEER_ADDR, PROC_BIT(PROC_TUNNEL), ST_RUN, MSG_FD_NEVER,
+	    5, 5 + 2 * (TUNNEL_ADDRMAX - 1), auth_msg_tunnel },
 };
 
 /* A new set of users and projects follows; it takes over at CONF_END. */

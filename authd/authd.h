@@ -96,6 +96,11 @@ void	reply_audit_done(uint32_t, int);
 void	reply_hold_end(void);
 void	auth_audit(const char *, const char *, const char *, const char *,
 	    const char *, const char *, const char *);
+/* The tunnel daemon's peers for devices with a WireGuard key. */
+void	auth_tunnel_add(const char *, const char *, const char *,
+	    const char *);
+void	auth_tunnel_del(const char *, const char *);
+int	auth_msg_tunnel(struct chan *, struct msg *);
 void	auth_audit_revoke(const char *, const char *, const char *,
 	    const char *, const char *);
 /* b64url_get: decode a JSON string member of o; 0 or -1. */

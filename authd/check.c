@@ -105,6 +105,53 @@ check_limits(const struct p_auth_req *r, struct check *k, int kind,
 	return 0;
 }
 
+/*
+ * What user may read on the events feed: the projects where events.read
+ * is allowed (into a, when given) and rows of no project.  1 when that
+ * is anything at all, else 0.
+ * XXX: a user in more than AUTH_MAXPROJECTS projects sees only the
+ * first AUTH_MAXPROJECTS of them on the feed.
+ */
+static int
+check_events_scope(const char *user, struct p_auth_allow *a)
+{
+	json_t		*roles, *v;
+	const char	*project;
+	int		 any;
+
+	any = rbac_can(auth->rbac, user, NULL, RBAC_EVENTS_READ);
+	if (a != NULL)
+		a->events_suite = any;
+	if ((roles = rbac_roles(auth->rbac, user)) == NULL)
+		return any;
+	json_object_foreach(roles, project, v) {
+		if (!rbac_can(auth->rbac, user, project, RBAC_EVENTS_READ))
+			continue;
+		any = 1;
+		if (a == NULL || a->nprojects == AUTH_MAXPROJECTS)
+			continue;
+		pccx_strlcpy(a->projects[a->nprojects++], project,
+		    sizeof(a->projects[0]));
+	}
+	json_decref(roles);
+	return any;
+}
+
+/* The allow's events scope: one project when the request named one. */
+static void
+check_events_allow(const struct p_auth_req *r, struct check *k,
+    struct p_auth_allow *a)
+{
+	if (r->action != RBAC_EVENTS_READ)
+		return;
+	if (*r->project == '\0') {
+		check_events_scope(k->ti.user, a);
+		return;
+	}
+	a->nprojects = 1;
+	pccx_strlcpy(a->projects[0], r->project, sizeof(a->projects[0]));
+}
+
 static int
 check_rbac(const struct p_auth_req *r, uint16_t type, struct check *k)
 {
@@ -120,6 +167,10 @@ check_rbac(const struct p_auth_req *r, uint16_t type, struct check *k)
 		action = rbac_action_find(r->arg);
 	if (action < 0)
 		action = RBAC_NACTIONS;
+	/* The events feed of all one may read: any project will do. */
+	if (action == RBAC_EVENTS_READ && *r->project == '\0' &&
+	    check_events_scope(k->ti.user, NULL) == 1)
+		return 0;
 	if (action >= RBAC_NACTIONS || !rbac_can(auth->rbac, k->ti.user,
 	    *r->project ? r->project : NULL, action))
 		return check_deny(k, 403, "forbidden",
@@ -246,6 +297,7 @@ check_request(struct chan *c, uint16_t type, uint32_t id,
 		pccx_strlcpy(a.user, k.ti.user, sizeof(a.user));
 		pccx_strlcpy(a.device, k.ti.device, sizeof(a.device));
 		pccx_strlcpy(a.sid, k.ti.sid, sizeof(a.sid));
+		check_events_allow(r, &k, &a);
 		reply_allow(c, id, &a);
 		break;
 	case MSG_AUTH_REFRESH:

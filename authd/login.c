@@ -431,6 +431,7 @@ static int
 login_issue(struct auth_login *l, const struct store_device *d)
 {
 	struct token_login	tl;
+	struct token_info	ti;
 	enum token_error	e;
 
 	memset(&tl, 0, sizeof(tl));
@@ -438,12 +439,14 @@ login_issue(struct auth_login *l, const struct store_device *d)
 	tl.device = d->id;
 	tl.login_pk = l->login_pk;
 	tl.roles = rbac_roles(auth->rbac, l->user);
-	e = token_issue(auth->tokens, &tl, time(NULL), &l->token, NULL);
+	e = token_issue(auth->tokens, &tl, time(NULL), &l->token, &ti);
 	json_decref(tl.roles);
 	if (e != TOKEN_OK) {
 		log_warnx("token for %s: %s", l->user, token_errname(e));
 		return -1;
 	}
+	if (d->wg_key[0] != '\0')
+		auth_tunnel_add(l->user, d->id, ti.sid, d->wg_key);
 	l->phase = LOGIN_DONE;
 	memset(l->step, 0, sizeof(l->step));
 	return 0;

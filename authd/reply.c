@@ -14,10 +14,12 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "proto/audit.h"
+#include "proto/tunnel.h"
 #include "authd.h"
 #include "jose.h"
 
 #define HOLD_MAX_MS	5000		/* an audit row unanswered: fail */
+#define FLUSH_MAX	8		/* channels waiting for one commit */
 
 /*
  * The audit daemon passes a stored row with action "revoke" (detail
@@ -47,8 +49,46 @@ struct held {
 static TAILQ_HEAD(, held)	holds = TAILQ_HEAD_INITIALIZER(holds);
 static uint32_t			hold_id;	/* 0: answer at once */
 static struct event		*hold_timer;
+static struct chan		*flush_q[FLUSH_MAX];
+static int			 nflush;
+static struct event		*flush_ev;
 
 static void	held_fail(struct held *);
+
+static void
+reply_flush(evutil_socket_t fd, short ev, void *arg)
+{
+	int	i, n = nflush;
+
+	nflush = 0;
+	for (i = 0; i < n; i++)
+		child_commit(flush_q[i]);
+}
+
+/*
+ * Commit c once the event that is running now is done: the answers
+ * released by one read of audit acks, and the held rows queued by one
+ * read of requests, each go out in one sendmsg instead of one apiece.
+ */
+static void
+reply_defer(struct chan *c)
+{
+	int	i;
+
+	for (i = 0; i < nflush; i++)
+		if (flush_q[i] == c)
+			return;
+	if (flush_ev == NULL && (flush_ev = event_new(child_base(), -1, 0,
+	    reply_flush, NULL)) == NULL)
+		fatal("flush event");
+	if (nflush == FLUSH_MAX) {
+		child_commit(c);
+		return;
+	}
+	flush_q[nflush++] = c;
+	if (nflush == 1)
+		event_active(flush_ev, EV_TIMEOUT, 0);
+}
 
 static void
 held_send(struct held *h)
@@ -61,7 +101,7 @@ held_send(struct held *h)
 		rv = proto_send_auth_reply(h->c, h->id, h->r);
 	if (rv == -1)
 		log_warnx("answer to %s not queued", proc_name(h->c->peer));
-	child_commit(h->c);
+	reply_defer(h->c);
 }
 
 static void
@@ -244,19 +284,27 @@ audit_row(struct p_audit_row *row, const char *outcome)
 	if (++auth->audit_id == 0)
 		auth->audit_id = 1;
 	if (audit_append(c, auth->audit_id, row) == 0) {
-		child_commit(c);
-		if (strcmp(outcome, "allow") == 0 || strcmp(outcome, "ok") == 0)
+		/*
+		 * A held answer waits for the row anyway; any other row
+		 * goes before the answer that it records.
+		 */
+		if (strcmp(outcome, "allow") == 0 ||
+		    strcmp(outcome, "ok") == 0) {
 			hold_id = auth->audit_id;
+			reply_defer(c);
+		} else
+			child_commit(c);
 	} else
 		log_warnx("audit row not queued");
 }
 
 /*
  * auth_audit: record a decision, with the refusal's code (or NULL).
- * It goes to the log, and as a row to the audit daemon.  After an
- * "allow" or "ok" row, answers are held until the audit daemon has
- * stored it (until reply_hold_end()); with no audit daemon linked they
- * go at once, and the log is the only record.
+ * It goes to the log (an "allow" at debug level only), and as a row to
+ * the audit daemon.  After an "allow" or "ok" row, answers are held
+ * until the audit daemon has stored it (until reply_hold_end()); with
+ * no audit daemon linked they go at once, and the log is the only
+ * record.
  */
 void
 auth_audit(const char *actor, const char *device, const char *source,
@@ -264,11 +312,17 @@ auth_audit(const char *actor, const char *device, const char *source,
     const char *why)
 {
 	struct p_audit_row	*row;
+	char			 line[512];
 
-	log_info("audit: %s %s by %s (device %s) from %s: %s%s%s", action,
-	    project != NULL && *project ? project : "-", actor,
+	snprintf(line, sizeof(line), "%s %s by %s (device %s) from %s: %s%s%s",
+	    action, project != NULL && *project ? project : "-", actor,
 	    device != NULL && *device ? device : "-", source, outcome,
 	    why != NULL ? " " : "", why != NULL ? why : "");
+	/* An allowed request is routine: its row is the record. */
+	if (strcmp(outcome, "allow") == 0)
+		log_debug("audit: %s", line);
+	else
+		log_info("audit: %s", line);
 	if ((row = calloc(1, sizeof(*row))) == NULL)
 		return;
 	pccx_strlcpy(row->actor, actor, sizeof(row->actor));
@@ -315,6 +369,73 @@ auth_audit_revoke(const char *actor, const char *source, const char *kind,
 	json_decref(j);
 	audit_row(row, outcome);
 	free(row);
+	if (strcmp(outcome, "ok") == 0)
+		auth_tunnel_del(kind, id);
+}
+
+/*
+ * auth_tunnel_add: ask the tunnel daemon for a WireGuard peer for a
+ * device's key, tied to user and session sid.  The addresses come
+ * back in MSG_TUNNEL_PEER_ADDR (auth_msg_tunnel).
+ */
+void
+auth_tunnel_add(const char *user, const char *device, const char *sid,
+    const char *key)
+{
+	struct p_tunnel_peer_add	 p;
+	struct chan			*c = child_chan(PROC_TUNNEL);
+
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.user, user, sizeof(p.user));
+	pccx_strlcpy(p.device, device, sizeof(p.device));
+	pccx_strlcpy(p.sid, sid, sizeof(p.sid));
+	pccx_strlcpy(p.key, key, sizeof(p.key));
+	if (c == NULL || proto_send_tunnel_peer_add(c, 0, &p) == -1) {
+		log_warnx("tunnel: cannot ask for a peer for %s", device);
+		return;
+	}
+	child_commit(c);
+}
+
+/* auth_tunnel_del: the peers of a revoked user, device or session go. */
+void
+auth_tunnel_del(const char *kind, const char *id)
+{
+	struct p_tunnel_peer_del	 p;
+	struct chan			*c = child_chan(PROC_TUNNEL);
+
+	memset(&p, 0, sizeof(p));
+	if (strcmp(kind, "user") == 0)
+		p.kind = TUNNEL_DEL_USER;
+	else if (strcmp(kind, "device") == 0)
+		p.kind = TUNNEL_DEL_DEVICE;
+	else
+		p.kind = TUNNEL_DEL_SESSION;
+	pccx_strlcpy(p.id, id, sizeof(p.id));
+	if (c == NULL || proto_send_tunnel_peer_del(c, &p) == -1) {
+		log_warnx("tunnel: cannot remove the peers of %s", id);
+		return;
+	}
+	child_commit(c);
+}
+
+/* auth_msg_tunnel: the tunnel daemon's answer to a peer request. */
+int
+auth_msg_tunnel(struct chan *c, struct msg *m)
+{
+	struct p_tunnel_peer_addr	r;
+
+	if (proto_get_tunnel_peer_addr(m, &r) == -1)
+		return -1;
+	/*
+	 * XXX: the addresses do not reach the client yet: the login
+	 * answer was sent before they came back.
+	 */
+	if (r.code == TUNNEL_OK)
+		log_debug("tunnel: peer at %s %s", r.addr4, r.addr6);
+	else if (r.code != TUNNEL_ERR_OFF)
+		log_warnx("tunnel: peer refused (code %u)", r.code);
+	return 0;
 }
 
 /* b64url_get: the base64url string member k of o, decoded; 0 or -1. */

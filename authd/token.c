@@ -17,6 +17,8 @@
 #define TOKEN_JTIRAW		12
 #define TOKEN_SIGLEN		crypto_sign_BYTES
 #define TOKEN_HDRMAX		512
+#define TOKEN_VCACHE	1024		/* verified tokens remembered */
+#define TOKEN_VHASH	16
 #define TOKEN_ISSMAX		256
 
 #define TOKEN_DEF_LIFETIME	(12 * 3600)
@@ -62,7 +64,43 @@ struct token_store {
 	uint32_t	*bucket;
 	uint32_t	 mask;		/* buckets - 1 */
 	uint32_t	 freelist;
+	/* Keyed hashes of token strings whose signature checked out. */
+	unsigned char	 vkey[crypto_generichash_KEYBYTES];
+	unsigned char	 vseen[TOKEN_VCACHE][TOKEN_VHASH];
 };
+
+/*
+ * A token's signature is checked once: the exact bytes of a token that
+ * verified are remembered by a keyed hash, so a client that sends the
+ * same token again costs no second Ed25519 verification.  Everything
+ * else (claims, expiry, the session table) is checked every time.
+ */
+static void
+vcache_hash(const struct token_store *ts, const char *jwt, size_t len,
+    unsigned char *h)
+{
+	crypto_generichash(h, TOKEN_VHASH, (const unsigned char *)jwt, len,
+	    ts->vkey, sizeof(ts->vkey));
+}
+
+static int
+vcache_has(const struct token_store *ts, const unsigned char *h)
+{
+	uint32_t	slot;
+
+	memcpy(&slot, h, sizeof(slot));
+	return sodium_memcmp(ts->vseen[slot % TOKEN_VCACHE], h,
+	    TOKEN_VHASH) == 0;
+}
+
+static void
+vcache_add(struct token_store *ts, const unsigned char *h)
+{
+	uint32_t	slot;
+
+	memcpy(&slot, h, sizeof(slot));
+	memcpy(ts->vseen[slot % TOKEN_VCACHE], h, TOKEN_VHASH);
+}
 
 static const char *const token_names[TOKEN_NERRORS] = {
 	[TOKEN_OK] = "ok",
@@ -204,6 +242,7 @@ token_store_new(const unsigned char *pk, const unsigned char *sk,
 		return NULL;
 	memcpy(ts->pk, pk, sizeof(ts->pk));
 	memcpy(ts->sk, sk, sizeof(ts->sk));
+	randombytes_buf(ts->vkey, sizeof(ts->vkey));
 	pccx_strlcpy(ts->iss, iss, sizeof(ts->iss));
 	token_thumbprint(ts->pk, ts->kid);
 	snprintf(hdr, sizeof(hdr),
@@ -587,7 +626,7 @@ token_verify(struct token_store *ts, const char *jwt, time_t now,
     struct token_info *info)
 {
 	struct token_info	 ti;
-	unsigned char		 sig[TOKEN_SIGLEN];
+	unsigned char		 sig[TOKEN_SIGLEN], h[TOKEN_VHASH];
 	const char		*d1, *d2;
 	size_t			 len, n;
 	json_t			*c;
@@ -605,9 +644,13 @@ token_verify(struct token_store *ts, const char *jwt, time_t now,
 	if (b64url_decode(d2 + 1, jwt + len - (d2 + 1), sig, sizeof(sig),
 	    &n) != 0 || n != sizeof(sig))
 		return TOKEN_MALFORMED;
-	if (crypto_sign_verify_detached(sig, (const unsigned char *)jwt,
-	    d2 - jwt, ts->pk) != 0)
-		return TOKEN_BAD_SIGNATURE;
+	vcache_hash(ts, jwt, len, h);
+	if (!vcache_has(ts, h)) {
+		if (crypto_sign_verify_detached(sig,
+		    (const unsigned char *)jwt, d2 - jwt, ts->pk) != 0)
+			return TOKEN_BAD_SIGNATURE;
+		vcache_add(ts, h);
+	}
 
 	if ((c = json_decode_part(d1 + 1, d2 - (d1 + 1), TOKEN_MAXLEN)) ==
 	    NULL)

@@ -7,9 +7,12 @@
 
 #include "common/child.h"
 #include "common/log.h"
+#include "proto/audit.h"
 #include "authgate.h"
+#include "events.h"
 #include "frontd.h"
 #include "server.h"
+#include "ws.h"
 
 extern const struct sandbox_policy	sandbox_front;
 extern const int			caps_front[];
@@ -39,9 +42,13 @@ static const struct msg_rule front_rules[] = {
 	{ MSG_STATUS, DAEMONS_MASK, ST_RUN, MSG_FD_NEVER,
 	    P_STATUS_LEN, P_STATUS_LEN, front_msg_status },
 	{ MSG_AUTH_ALLOW, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
-	    8, 6 + 3 * PROTO_NAMEMAX, authgate_msg },
+	    P_AUTH_ALLOW_MIN, P_AUTH_ALLOW_MAX, authgate_msg },
 	{ MSG_AUTH_REPLY, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
 	    9, 9 + AUTH_REPLYMAX, authgate_msg },
+	{ MSG_AUDIT_EVENT, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    P_AUDIT_EVENT_MIN, P_AUDIT_EVENT_MAX, events_msg },
+	{ MSG_AUDIT_SUBEND, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    5, 5, events_msg },
 };
 
 static int
@@ -101,6 +108,7 @@ front_serve(void)
 
 	server_init(child_base());
 	server_set_limits(&limits);
+	server_count_upgraded(ws_count);
 	routes_install();
 	health_init();
 	for (i = 0; i < nlisteners; i++) {

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "authgate.h"
+#include "events.h"
 #include "frontd.h"
 #include "server.h"
 
@@ -17,6 +18,7 @@ static const struct {
 } tables[] = {
 	{ health_routes, &health_nroutes },
 	{ auth_routes, &auth_nroutes },
+	{ events_routes, &events_nroutes },
 };
 
 /* routes_install: hand the server one table with every route in it. */

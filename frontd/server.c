@@ -3,15 +3,19 @@
 /* HTTP/1.1 connections on bufferevents: limits, timeouts, routing. */
 
 /*
- * XXX: no hand-over of a connection after 101 Switching Protocols yet;
- * WebSocket routes will need a call that gives their bufferevent away.
- *
  * One request at a time per connection: while a request waits for its
  * answer, pipelined bytes stay unparsed in the input buffer, whose
  * read watermark stops the socket reads.  A connection ends after any
  * refusal, after "Connection: close", after HTTP/1.0, and when a reply
  * comes before the body is read; it then drains input for a moment
  * (a lingering close) so that the client can read the reply.
+ *
+ * A WebSocket route's handshake is checked when its head is in; after
+ * the gate and the handler, http_reply_upgrade() queues the 101 and
+ * gives the bufferevent away.  The connection object is then freed
+ * without touching the bufferevent, and nothing parses its input
+ * again: the head was drained when it was parsed, and the request
+ * ended there (a handshake carries no body).
  */
 
 #include <sys/types.h>
@@ -34,6 +38,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/sha.h>
+#include <sodium.h>
 
 #include "common/log.h"
 #include "server.h"
@@ -47,6 +53,8 @@
 #define HTTP_MAXPARAMS		4
 #define ACCEPT_PAUSE_SECS	1
 #define PEER_MAX		(NI_MAXHOST + 8)
+#define WS_GUID			"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_KEYLEN		16	/* decoded Sec-WebSocket-Key */
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -107,6 +115,7 @@ static struct p_limits		 srv_lim;
 static const struct http_route	*srv_routes;
 static size_t			 srv_nroutes;
 static size_t			 srv_nconns;
+static size_t			(*srv_upgraded)(void);
 static TAILQ_HEAD(, listener)	 srv_listeners =
     TAILQ_HEAD_INITIALIZER(srv_listeners);
 static TAILQ_HEAD(, http_conn)	 srv_conns =
@@ -130,6 +139,7 @@ static void	conn_free(struct http_conn *);
 static void	conn_fail(struct http_conn *, int, const char *,
 		    const char *);
 static void	conn_linger(struct http_conn *);
+static int	ws_handshake_check(struct http_req *);
 
 void
 server_init(struct event_base *base)
@@ -160,6 +170,24 @@ size_t
 server_connections(void)
 {
 	return srv_nconns;
+}
+
+void
+server_count_upgraded(size_t (*fn)(void))
+{
+	srv_upgraded = fn;
+}
+
+struct event_base *
+server_base(void)
+{
+	return srv_base;
+}
+
+const struct p_limits *
+server_limits(void)
+{
+	return &srv_lim;
 }
 
 /* Responses. */
@@ -701,6 +729,109 @@ conn_route_error(struct http_conn *c, int status, const char *allow)
 	}
 }
 
+/* Non-zero when the comma-separated list v has the token tok. */
+static int
+list_has(const char *v, const char *tok)
+{
+	size_t	n, len = strlen(tok);
+
+	while (v != NULL && *v != '\0') {
+		v += strspn(v, " \t,");
+		n = strcspn(v, " \t,");
+		if (n == len && strncasecmp(v, tok, n) == 0)
+			return 1;
+		v += n;
+	}
+	return 0;
+}
+
+/* The Sec-WebSocket-Key, when it is 16 bytes in padded base64. */
+static int
+ws_key_ok(const char *key)
+{
+	unsigned char	bin[WS_KEYLEN + 4];
+	size_t		n;
+
+	if (key == NULL || strlen(key) != 24)
+		return 0;
+	return sodium_base642bin(bin, sizeof(bin), key, 24, NULL, &n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) == 0 && n == WS_KEYLEN;
+}
+
+/* A WebSocket route's handshake (RFC 6455 4.2.1); -1 once refused. */
+static int
+ws_handshake_check(struct http_req *req)
+{
+	const struct http_head	*h = &req->head;
+	const char		*v;
+
+	if (h->version != 11 || h->framing == HTTP_BODY_CHUNKED ||
+	    (h->framing == HTTP_BODY_LENGTH && h->content_length > 0)) {
+		http_reply_error(req, 400, "bad_handshake",
+		    "a WebSocket handshake is an HTTP/1.1 GET without body");
+		return -1;
+	}
+	if (!list_has(http_head_get(h, "Upgrade"), "websocket")) {
+		http_reply_header(req, "Upgrade", "websocket");
+		http_reply_error(req, 426, "upgrade_required",
+		    "this resource speaks WebSocket only");
+		return -1;
+	}
+	if (!(h->flags & HTTP_HEAD_UPGRADE)) {
+		http_reply_error(req, 400, "bad_handshake",
+		    "Connection must contain upgrade");
+		return -1;
+	}
+	if ((v = http_head_get(h, "Sec-WebSocket-Version")) == NULL ||
+	    strcmp(v, "13") != 0) {
+		http_reply_header(req, "Sec-WebSocket-Version", "13");
+		http_reply_error(req, 426, "unsupported_version",
+		    "WebSocket version 13 only");
+		return -1;
+	}
+	if (!ws_key_ok(http_head_get(h, "Sec-WebSocket-Key"))) {
+		http_reply_error(req, 400, "bad_handshake",
+		    "Sec-WebSocket-Key must be 16 bytes in base64");
+		return -1;
+	}
+	return 0;
+}
+
+struct bufferevent *
+http_reply_upgrade(struct http_req *req)
+{
+	struct http_conn	*c = req->conn;
+	struct bufferevent	*bev;
+	unsigned char		 md[SHA_DIGEST_LENGTH];
+	char			 acc[64], buf[128];
+	const char		*key;
+
+	if ((req->flags & (REQ_REPLIED | REQ_GONE)) || c == NULL ||
+	    req->route == NULL || !(req->route->flags & ROUTE_WEBSOCKET) ||
+	    !(c->flags & CONN_BODYDONE))
+		return NULL;
+	key = http_head_get(&req->head, "Sec-WebSocket-Key");
+	if (snprintf(buf, sizeof(buf), "%s%s", key, WS_GUID) >=
+	    (int)sizeof(buf))
+		return NULL;
+	SHA1((const unsigned char *)buf, strlen(buf), md);
+	sodium_bin2base64(acc, sizeof(acc), md, sizeof(md),
+	    sodium_base64_VARIANT_ORIGINAL);
+	req->flags |= REQ_REPLIED;
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "HTTP/1.1 101 Switching Protocols\r\nServer: " SERVER_NAME
+	    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
+	log_debug("%s: %s %s 101", c->peer, req->head.method,
+	    req->head.target);
+	bev = c->bev;
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	c->bev = NULL;
+	c->flags |= CONN_CLOSE;
+	conn_free(c);
+	return bev;
+}
+
 static void
 conn_continue(struct http_conn *c)
 {
@@ -734,6 +865,8 @@ conn_head(struct http_conn *c)
 		return;
 	}
 	req->route = rt;
+	if ((rt->flags & ROUTE_WEBSOCKET) && ws_handshake_check(req) == -1)
+		return;
 	stream = (rt->flags & (ROUTE_STREAM | ROUTE_UPLOAD)) != 0;
 	cap = (rt->flags & ROUTE_UPLOAD) ? srv_lim.upload_bytes :
 	    srv_lim.body_bytes;
@@ -814,7 +947,7 @@ conn_dispatch(struct http_conn *c, int ev)
 static int
 conn_step(struct http_conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer		*in;
 	struct evbuffer_iovec	 v;
 	struct timeval		 tv = { srv_lim.request_timeout, 0 };
 	size_t			 used;
@@ -822,6 +955,8 @@ conn_step(struct http_conn *c)
 
 	if (c->flags & (CONN_CLOSE | CONN_LINGER | CONN_DEAD | CONN_PAUSED))
 		return -1;
+	/* Kept across the dispatch: an upgrade may take c->bev. */
+	in = bufferevent_get_input(c->bev);
 	if (c->req != NULL && (c->flags & CONN_BODYDONE))
 		return -1;		/* waiting for the reply */
 	if (c->req == NULL && evbuffer_get_length(
@@ -966,7 +1101,8 @@ conn_free(struct http_conn *c)
 	http_parser_free(&c->parser);
 	event_free(c->timer);
 	event_free(c->resume);
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)	/* NULL once upgraded */
+		bufferevent_free(c->bev);
 	free(c);
 }
 
@@ -1053,7 +1189,9 @@ srv_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct listener	*l = arg;
 	static time_t	 warned;
 
-	if (srv_nconns >= srv_lim.max_connections) {
+	/* Upgraded connections count too, until they close. */
+	if (srv_nconns + (srv_upgraded != NULL ? srv_upgraded() : 0) >=
+	    srv_lim.max_connections) {
 		if (time(NULL) != warned)
 			log_warnx("%s: connection limit reached", l->name);
 		warned = time(NULL);

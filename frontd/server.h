@@ -13,6 +13,7 @@
 #include "proto/proto.h"
 #include "http.h"
 
+struct bufferevent;
 struct event_base;
 struct http_req;
 
@@ -20,6 +21,7 @@ struct http_req;
 #define ROUTE_PUBLIC	0x01	/* needs no token; for the auth layer */
 #define ROUTE_STREAM	0x02	/* body handed out as it arrives */
 #define ROUTE_UPLOAD	0x04	/* bound by upload_bytes, streamed */
+#define ROUTE_WEBSOCKET	0x08	/* a WebSocket handshake; see below */
 
 /*
  * One row of the route table.  path is exact, or has "{name}" segments
@@ -30,6 +32,14 @@ struct http_req;
  * and ROUTE_UPLOAD, once the head is read (it then asks for the body
  * with http_req_on_body()).  It must answer with one http_reply_*(),
  * now or later; to answer later it takes a reference first.
+ *
+ * For ROUTE_WEBSOCKET (method GET) the server checks the handshake
+ * before anything else runs: HTTP/1.1, "Upgrade: websocket",
+ * "Connection: upgrade", "Sec-WebSocket-Version: 13", a
+ * Sec-WebSocket-Key of 16 bytes in base64, and no body; else 400, or
+ * 426 for a missing upgrade or another version.  The handler (behind
+ * the auth gate like any other) then either refuses with an HTTP
+ * error or takes the connection with http_reply_upgrade().
  */
 struct http_route {
 	const char	*method;
@@ -55,8 +65,16 @@ int	server_listen(int, int, const char *);
  * handler is running closes when the handler returns.
  */
 void	server_shutdown(void);
-/* server_connections: connections open now. */
+/* server_connections: HTTP connections open now. */
 size_t	server_connections(void);
+/*
+ * server_count_upgraded: fn tells how many upgraded connections are
+ * open; they count toward max_connections with the server's own.
+ */
+void	server_count_upgraded(size_t (*)(void));
+/* server_base, server_limits: what the server runs on, for upgrades. */
+struct event_base	*server_base(void);
+const struct p_limits	*server_limits(void);
 
 /*
  * Requests.  A request is reference counted: the server holds one
@@ -127,5 +145,13 @@ int	http_reply(struct http_req *, int, const char *, const void *,
 int	http_reply_json(struct http_req *, int, json_t *);
 /* http_reply_error: {"error":{"code":code,"message":message}} too. */
 int	http_reply_error(struct http_req *, int, const char *, const char *);
+/*
+ * http_reply_upgrade: for a ROUTE_WEBSOCKET request, queue "101
+ * Switching Protocols" with Sec-WebSocket-Accept and give the
+ * connection away: the caller owns the returned bufferevent (bytes the
+ * client sent after the head are in its input) and the server parses
+ * nothing more on it.  NULL when the request is gone or answered.
+ */
+struct bufferevent *http_reply_upgrade(struct http_req *);
 
 #endif

@@ -39,6 +39,7 @@ static const struct ctl_cmd {
 	{ "reload", 1, cmd_reload, "reload" },
 	{ "enrol", 1, cmd_enrol, "enrol user" },
 	{ "revoke", 1, cmd_revoke, "revoke user|device|session id" },
+	{ "tunnel", 1, cmd_tunnel, "tunnel show" },
 	{ "audit", 0, cmd_audit, "audit verify [--from seq] [--from-s3 "
 	    "[-i identity]] [-d state] [-k keyfile | -p pubkey]" },
 	{ "audit", 0, cmd_audit, "audit search [--raw] [-n count] "

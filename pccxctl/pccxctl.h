@@ -22,5 +22,7 @@ int	cmd_audit(struct ctl *, int, char **);
 /* cmd_enrol, cmd_revoke: enrolment codes and revocation (auth.c). */
 int	cmd_enrol(struct ctl *, int, char **);
 int	cmd_revoke(struct ctl *, int, char **);
+/* cmd_tunnel: pccxctl tunnel show (tunnel.c). */
+int	cmd_tunnel(struct ctl *, int, char **);
 
 #endif

@@ -279,6 +279,192 @@ audit_conf_check(const struct p_audit_conf *p)
 	return 0;
 }
 
+int
+proto_send_audit_sub(struct chan *c, const struct p_audit_sub *p)
+{
+	struct wire_w	*w;
+	int		 i, rv;
+
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return -1;
+	wire_w_init(w);
+	wire_put_u32(w, p->sub);
+	wire_put_u64(w, p->since);
+	wire_put_u32(w, p->window);
+	wire_put_u8(w, p->suite);
+	wire_put_u8(w, p->nprojects);
+	wire_put_str(w, p->user);
+	for (i = 0; i < p->nprojects && i < AUDIT_SUB_MAXPROJECTS; i++)
+		wire_put_str(w, p->projects[i]);
+	rv = send_wire(c, MSG_AUDIT_SUBSCRIBE, p->sub, w);
+	free(w);
+	return rv;
+}
+
+int
+proto_get_audit_sub(const struct msg *m, struct p_audit_sub *p)
+{
+	struct wire_r	r;
+	int		i;
+
+	memset(p, 0, sizeof(*p));
+	wire_r_init(&r, m->data, m->len);
+	p->sub = wire_get_u32(&r);
+	p->since = wire_get_u64(&r);
+	p->window = wire_get_range(&r, 1, AUDIT_SUB_WINDOW_MAX);
+	p->suite = wire_get_u8(&r);
+	p->nprojects = wire_get_u8(&r);
+	wire_get_str(&r, p->user, sizeof(p->user));
+	if (p->nprojects > AUDIT_SUB_MAXPROJECTS || p->suite > 1 ||
+	    p->since > AUDIT_SINCE_HEAD)
+		return -1;
+	for (i = 0; i < p->nprojects; i++) {
+		wire_get_str(&r, p->projects[i], sizeof(p->projects[i]));
+		if (p->projects[i][0] == '\0' || text_clean(p->projects[i]))
+			return -1;
+	}
+	if (wire_done(&r) == -1 || p->user[0] == '\0' ||
+	    text_clean(p->user))
+		return -1;
+	return 0;
+}
+
+int
+proto_send_audit_more(struct chan *c, const struct p_audit_more *p)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_u32(&w, p->sub);
+	wire_put_u32(&w, p->rows);
+	return send_wire(c, MSG_AUDIT_MORE, p->sub, &w);
+}
+
+int
+proto_get_audit_more(const struct msg *m, struct p_audit_more *p)
+{
+	struct wire_r	r;
+
+	wire_r_init(&r, m->data, m->len);
+	p->sub = wire_get_u32(&r);
+	p->rows = wire_get_range(&r, 1, AUDIT_SUB_WINDOW_MAX);
+	return wire_done(&r);
+}
+
+int
+proto_send_audit_unsub(struct chan *c, uint32_t sub)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_u32(&w, sub);
+	return send_wire(c, MSG_AUDIT_UNSUBSCRIBE, sub, &w);
+}
+
+int
+proto_get_audit_unsub(const struct msg *m, uint32_t *sub)
+{
+	struct wire_r	r;
+
+	wire_r_init(&r, m->data, m->len);
+	*sub = wire_get_u32(&r);
+	return wire_done(&r);
+}
+
+int
+proto_send_audit_event(struct chan *c, const struct p_audit_event *p)
+{
+	struct wire_w	*w;
+	int		 rv;
+
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return -1;
+	wire_w_init(w);
+	wire_put_u32(w, p->sub);
+	wire_put_u8(w, p->replay);
+	wire_put_u64(w, p->seq);
+	wire_put_str(w, p->daemon);
+	wire_put_u64(w, p->row.time);
+	wire_put_str(w, p->row.actor);
+	wire_put_str(w, p->row.device);
+	wire_put_str(w, p->row.source);
+	wire_put_str(w, p->row.action);
+	wire_put_str(w, p->row.project);
+	wire_put_str(w, p->row.object);
+	wire_put_str(w, p->row.outcome);
+	wire_put_str(w, p->row.detail);
+	rv = send_wire(c, MSG_AUDIT_EVENT, p->sub, w);
+	free(w);
+	return rv;
+}
+
+int
+proto_get_audit_event(const struct msg *m, struct p_audit_event *p)
+{
+	struct wire_r		 r;
+	struct p_audit_row	*row = &p->row;
+
+	wire_r_init(&r, m->data, m->len);
+	p->sub = wire_get_u32(&r);
+	p->replay = wire_get_u8(&r);
+	p->seq = wire_get_u64(&r);
+	wire_get_str(&r, p->daemon, sizeof(p->daemon));
+	row->time = wire_get_u64(&r);
+	wire_get_str(&r, row->actor, sizeof(row->actor));
+	wire_get_str(&r, row->device, sizeof(row->device));
+	wire_get_str(&r, row->source, sizeof(row->source));
+	wire_get_str(&r, row->action, sizeof(row->action));
+	wire_get_str(&r, row->project, sizeof(row->project));
+	wire_get_str(&r, row->object, sizeof(row->object));
+	wire_get_str(&r, row->outcome, sizeof(row->outcome));
+	wire_get_str(&r, row->detail, sizeof(row->detail));
+	if (wire_done(&r) == -1 || p->replay > 1 || p->seq == 0 ||
+	    p->seq > INT64_MAX || row->time > INT64_MAX ||
+	    text_clean(p->daemon) || text_clean(row->actor) ||
+	    text_clean(row->device) || text_clean(row->source) ||
+	    text_clean(row->action) || text_clean(row->project) ||
+	    text_clean(row->object) || audit_outcome_valid(row->outcome))
+		return -1;
+	return json_valid(row->detail);
+}
+
+int
+proto_send_audit_subend(struct chan *c, uint32_t sub, uint8_t why)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_u32(&w, sub);
+	wire_put_u8(&w, why);
+	return send_wire(c, MSG_AUDIT_SUBEND, sub, &w);
+}
+
+int
+proto_get_audit_subend(const struct msg *m, uint32_t *sub, uint8_t *why)
+{
+	struct wire_r	r;
+
+	wire_r_init(&r, m->data, m->len);
+	*sub = wire_get_u32(&r);
+	*why = wire_get_u8(&r);
+	if (*why < AUDIT_SUBEND_STORE || *why > AUDIT_SUBEND_SLOW)
+		return -1;
+	return wire_done(&r);
+}
+
+int
+audit_sub_match(const struct p_audit_sub *s, const char *project)
+{
+	int	i;
+
+	if (project[0] == '\0')
+		return s->suite;
+	for (i = 0; i < s->nprojects; i++)
+		if (strcmp(s->projects[i], project) == 0)
+			return 1;
+	return 0;
+}
+
 void
 proto_audit_decode_any(const struct msg *m)
 {
@@ -286,9 +472,13 @@ proto_audit_decode_any(const struct msg *m)
 		struct p_audit_row	row;
 		struct p_audit_conf	conf;
 		struct p_audit_revoked	rev;
+		struct p_audit_sub	sub;
+		struct p_audit_more	more;
+		struct p_audit_event	ev;
 		uint64_t		seq;
 		uint32_t		why;
 	} u;
+	uint8_t	why;
 
 	switch (m->hdr.type) {
 	case MSG_AUDIT_APPEND:
@@ -305,6 +495,21 @@ proto_audit_decode_any(const struct msg *m)
 		break;
 	case MSG_AUDIT_REVOKED:
 		proto_get_audit_revoked(m, &u.rev);
+		break;
+	case MSG_AUDIT_SUBSCRIBE:
+		proto_get_audit_sub(m, &u.sub);
+		break;
+	case MSG_AUDIT_MORE:
+		proto_get_audit_more(m, &u.more);
+		break;
+	case MSG_AUDIT_UNSUBSCRIBE:
+		proto_get_audit_unsub(m, &u.why);
+		break;
+	case MSG_AUDIT_EVENT:
+		proto_get_audit_event(m, &u.ev);
+		break;
+	case MSG_AUDIT_SUBEND:
+		proto_get_audit_subend(m, &u.why, &why);
 		break;
 	}
 }

@@ -22,6 +22,16 @@ enum audit_msg_type {
 	MSG_AUDIT_CONF,
 	/* audit -> auth, tunnel, session: a revocation was recorded */
 	MSG_AUDIT_REVOKED,
+	/* front -> audit: start a feed of rows for /v1/events */
+	MSG_AUDIT_SUBSCRIBE,
+	/* front -> audit: that many more replayed rows may come */
+	MSG_AUDIT_MORE,
+	/* front -> audit: end a feed */
+	MSG_AUDIT_UNSUBSCRIBE,
+	/* audit -> front: one row of a feed */
+	MSG_AUDIT_EVENT,
+	/* audit -> front: the feed ended on the audit side */
+	MSG_AUDIT_SUBEND,
 	MSG_AUDIT_MAX
 };
 
@@ -77,6 +87,57 @@ struct p_audit_revoked {
 	char		id[AUDIT_REVOKE_IDMAX];
 };
 
+/*
+ * A feed of rows (/v1/events).  The front end names it with sub, and
+ * passes the filter the auth daemon decided: the rows of projects, and
+ * the rows of no project only with suite set.  Rows with seq > since
+ * are replayed from the database, at most window of them before a
+ * MSG_AUDIT_MORE grants more; once the replay reaches the head, new
+ * rows follow as they commit (no window: the front end closes a client
+ * that falls behind).  since AUDIT_SINCE_HEAD starts at the head.
+ */
+#define AUDIT_SUB_MAXPROJECTS	64
+#define AUDIT_SUB_WINDOW_MAX	65536
+#define AUDIT_SINCE_HEAD	((uint64_t)INT64_MAX)
+
+struct p_audit_sub {
+	uint32_t	sub;
+	uint64_t	since;
+	uint32_t	window;		/* 1 .. AUDIT_SUB_WINDOW_MAX */
+	uint8_t		suite;
+	uint8_t		nprojects;	/* 0 .. AUDIT_SUB_MAXPROJECTS */
+	char		user[AUDIT_ACTOR_MAX];
+	char		projects[AUDIT_SUB_MAXPROJECTS][AUDIT_PROJECT_MAX];
+};
+
+#define P_AUDIT_SUB_MIN		(4 + 8 + 4 + 1 + 1 + 2)
+#define P_AUDIT_SUB_MAX		(P_AUDIT_SUB_MIN + AUDIT_ACTOR_MAX +	\
+	AUDIT_SUB_MAXPROJECTS * (2 + AUDIT_PROJECT_MAX))
+
+/* MSG_AUDIT_MORE: rows more of replay. */
+struct p_audit_more {
+	uint32_t	sub;
+	uint32_t	rows;		/* 1 .. AUDIT_SUB_WINDOW_MAX */
+};
+
+/* One row of a feed; replay is set for rows read back from the store. */
+struct p_audit_event {
+	uint32_t		sub;
+	uint8_t			replay;
+	uint64_t		seq;
+	char			daemon[AUDIT_DAEMON_MAX];
+	struct p_audit_row	row;
+};
+
+#define P_AUDIT_EVENT_MIN	(4 + 1 + 8 + 2 + P_AUDIT_ROW_MIN)
+#define P_AUDIT_EVENT_MAX	(4 + 1 + 8 + 2 + AUDIT_DAEMON_MAX + \
+	P_AUDIT_ROW_MAX)
+
+/* Why a feed ended, in MSG_AUDIT_SUBEND. */
+#define AUDIT_SUBEND_STORE	1	/* the database failed */
+#define AUDIT_SUBEND_FULL	2	/* too many feeds */
+#define AUDIT_SUBEND_SLOW	3	/* the front end fell behind */
+
 /* Ranges of the settings, shared with the configuration parser. */
 #define AUDIT_CP_ROWS_MIN	1
 #define AUDIT_CP_ROWS_MAX	4096
@@ -122,6 +183,23 @@ int	proto_get_audit_conf(const struct msg *, struct p_audit_conf *);
 int	proto_send_audit_revoked(struct chan *,
 	    const struct p_audit_revoked *);
 int	proto_get_audit_revoked(const struct msg *, struct p_audit_revoked *);
+int	proto_send_audit_sub(struct chan *, const struct p_audit_sub *);
+int	proto_get_audit_sub(const struct msg *, struct p_audit_sub *);
+int	proto_send_audit_more(struct chan *, const struct p_audit_more *);
+int	proto_get_audit_more(const struct msg *, struct p_audit_more *);
+/* MSG_AUDIT_UNSUBSCRIBE: the feed's sub id only. */
+int	proto_send_audit_unsub(struct chan *, uint32_t);
+int	proto_get_audit_unsub(const struct msg *, uint32_t *);
+int	proto_send_audit_event(struct chan *, const struct p_audit_event *);
+int	proto_get_audit_event(const struct msg *, struct p_audit_event *);
+/* MSG_AUDIT_SUBEND: sub and an AUDIT_SUBEND_* reason. */
+int	proto_send_audit_subend(struct chan *, uint32_t, uint8_t);
+int	proto_get_audit_subend(const struct msg *, uint32_t *, uint8_t *);
+/*
+ * audit_sub_match: non-zero when a row of project (empty: none) passes
+ * the feed's filter.
+ */
+int	audit_sub_match(const struct p_audit_sub *, const char *);
 /* proto_audit_decode_any: run the decoder of m's type (the fuzzer). */
 void	proto_audit_decode_any(const struct msg *);
 

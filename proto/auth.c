@@ -247,11 +247,16 @@ proto_send_auth_allow(struct chan *c, uint32_t peerid,
     const struct p_auth_allow *p)
 {
 	struct wire_w	w;
+	int		i;
 
 	wire_w_init(&w);
 	wire_put_str(&w, p->user);
 	wire_put_str(&w, p->device);
 	wire_put_str(&w, p->sid);
+	wire_put_u8(&w, p->events_suite);
+	wire_put_u8(&w, p->nprojects);
+	for (i = 0; i < p->nprojects && i < AUTH_MAXPROJECTS; i++)
+		wire_put_str(&w, p->projects[i]);
 	return send_wire(c, MSG_AUTH_ALLOW, peerid, &w);
 }
 
@@ -259,13 +264,22 @@ int
 proto_get_auth_allow(const struct msg *m, struct p_auth_allow *p)
 {
 	struct wire_r	r;
+	int		i;
 
 	wire_r_init(&r, m->data, m->len);
 	wire_get_str(&r, p->user, sizeof(p->user));
 	wire_get_str(&r, p->device, sizeof(p->device));
 	wire_get_str(&r, p->sid, sizeof(p->sid));
-	if (p->user[0] == '\0' || p->sid[0] == '\0')
+	p->events_suite = wire_get_u8(&r);
+	p->nprojects = wire_get_u8(&r);
+	if (p->user[0] == '\0' || p->sid[0] == '\0' ||
+	    p->events_suite > 1 || p->nprojects > AUTH_MAXPROJECTS)
 		return -1;
+	for (i = 0; i < p->nprojects; i++) {
+		wire_get_str(&r, p->projects[i], sizeof(p->projects[i]));
+		if (p->projects[i][0] == '\0')
+			return -1;
+	}
 	return wire_done(&r);
 }
 

@@ -149,12 +149,26 @@ struct p_auth_req {
 	char		body[AUTH_BODYMAX];
 };
 
-/* A request that passed every check, and who made it. */
+/*
+ * A request that passed every check, and who made it.  For events.read
+ * also what the user may read: the rows of projects, and with
+ * events_suite the rows of no project (nprojects 0 otherwise).
+ */
+#define AUTH_MAXPROJECTS	64
+
 struct p_auth_allow {
 	char		user[PROTO_NAMEMAX];
 	char		device[PROTO_NAMEMAX];
 	char		sid[PROTO_NAMEMAX];
+	uint8_t		events_suite;
+	uint8_t		nprojects;	/* 0 .. AUTH_MAXPROJECTS */
+	char		projects[AUTH_MAXPROJECTS][PROTO_NAMEMAX];
 };
+
+/* Bounds of an encoded MSG_AUTH_ALLOW. */
+#define P_AUTH_ALLOW_MIN	(3 * 2 + 2)
+#define P_AUTH_ALLOW_MAX	(P_AUTH_ALLOW_MIN + 3 * PROTO_NAMEMAX +	\
+	AUTH_MAXPROJECTS * (2 + PROTO_NAMEMAX))
 
 /* What to answer: a status, JSON (or the login page), Retry-After. */
 struct p_auth_reply {

@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/tunnel.h"
 #include "config.h"
 #include "remoted.h"
 
@@ -79,6 +80,11 @@ static const struct msg_rule parent_rules[] = {
 	    0, 0, parent_msg_status_req },
 	{ MSG_CTL_RESULT, PROC_BIT(PROC_AUTH), ST_ANY, MSG_FD_NEVER,
 	    6, 6 + PROTO_STRMAX, ctl_auth_result },
+	/* pccxctl tunnel show, relayed by ctl_tunnel.c. */
+	{ MSG_TUNNEL_PEER_INFO, PROC_BIT(PROC_TUNNEL), ST_ANY, MSG_FD_NEVER,
+	    P_TUNNEL_INFO_MIN, P_TUNNEL_INFO_MAX, ctl_tunnel_info },
+	{ MSG_CTL_END, PROC_BIT(PROC_TUNNEL), ST_ANY, MSG_FD_NEVER, 0, 0,
+	    ctl_tunnel_end },
 };
 
 struct child *

@@ -83,7 +83,9 @@ enum key_kind {
 	KEY_URL,		/* SYNTAX_URL_* flags in arg */
 	KEY_TEXT,		/* any text that check accepts */
 	KEY_ORIGIN,		/* one more WebAuthn origin */
-	KEY_UV			/* "required" or "preferred" */
+	KEY_UV,			/* "required" or "preferred" */
+	KEY_BACKEND,		/* auto, kernel or userspace */
+	KEY_CIDR		/* ADDRESS/PREFIX; arg 1: a network */
 };
 
 #define KEY_REQ		0x01	/* its block needs it */
@@ -182,6 +184,22 @@ static const struct key_def key_defs[CONFIG_K_MAX] = {
 	    CF(audit.s3_secret_file), 0, NULL, NULL),
 	[CONFIG_K_S3_CA] = STR(S3, "ca-file", PATH, KEY_OPT,
 	    CF(audit.s3_ca_file), 0, NULL, NULL),
+	[CONFIG_K_TUN_IFACE] = STR(TUNNEL, "interface", TEXT, 0,
+	    CF(tunnel.ifname), 0, syntax_check_name, "pccx0"),
+	[CONFIG_K_TUN_BACKEND] = STR(TUNNEL, "backend", BACKEND, KEY_OWN,
+	    CF(tunnel.backend), 0, NULL, "auto"),
+	[CONFIG_K_TUN_ADDRESS] = STR(TUNNEL, "address", CIDR, KEY_OWN,
+	    CF(tunnel.addr4), 0, NULL, NULL),
+	[CONFIG_K_TUN_PORT] = NUM(TUNNEL, "port", 0, CF(tunnel.port),
+	    LIMIT_COUNT, 1, 65535, "51820"),
+	[CONFIG_K_TUN_POOL] = STR(TUNNEL, "pool", CIDR, KEY_OWN,
+	    CF(tunnel.pool4), 1, NULL, NULL),
+	[CONFIG_K_TUN_KEEPALIVE] = NUM(TUNNEL, "keepalive", 0,
+	    CF(tunnel.keepalive), LIMIT_TIME, 1, 3600, "25s"),
+	[CONFIG_K_TUN_IDLE] = NUM(TUNNEL, "idle-timeout", 0,
+	    CF(tunnel.idle_timeout), LIMIT_TIME, 60, DAY, "30m"),
+	[CONFIG_K_TUN_KEY] = STR(TUNNEL, "private-key-file", PATH, KEY_REQ,
+	    CF(tunnel.private_key_file), 0, NULL, NULL),
 	[CONFIG_K_PATH] = STR(PROJECT, "path", PATH, KEY_REQ, PF(path), 0,
 	    syntax_check_not_root, NULL),
 	[CONFIG_K_MEMORY] = NUM(PROJECT, "memory", KEY_OPT, PF(memory),
@@ -202,6 +220,7 @@ static const char *const block_names[CONFIG_B_MAX] = {
 	[CONFIG_B_SESSIONS] = "sessions",
 	[CONFIG_B_AUDIT] = "audit",
 	[CONFIG_B_S3] = "s3",
+	[CONFIG_B_TUNNEL] = "tunnel",
 	[CONFIG_B_PROJECT] = "project",
 };
 
@@ -639,6 +658,108 @@ key_set_uv(struct config *conf, const char *name, const char *text,
 	return 0;
 }
 
+static const char *const backend_names[] = {
+	[CONFIG_TUN_AUTO] = "auto",
+	[CONFIG_TUN_KERNEL] = "kernel",
+	[CONFIG_TUN_USERSPACE] = "userspace",
+};
+
+static int
+key_set_backend(struct config *conf, const char *name, const char *text,
+    char *err, size_t errlen)
+{
+	char	q[CONF_QUOTEMAX];
+	int	i;
+
+	for (i = 0; i <= CONFIG_TUN_USERSPACE; i++)
+		if (strcmp(text, backend_names[i]) == 0) {
+			conf->tunnel.backend = i;
+			return 0;
+		}
+	snprintf(err, errlen, "%s: %s is not auto, kernel or userspace",
+	    name, conf_quote(text, q, sizeof(q)));
+	return -1;
+}
+
+/*
+ * "ADDRESS/PREFIX" into its family, bytes and prefix length; the
+ * printed form goes to out.  NULL, or why not.
+ */
+static const char *
+cidr_parse(const char *s, int *af, uint8_t *a, int *plen, char *out,
+    size_t outlen)
+{
+	char		 buf[INET6_ADDRSTRLEN], *end;
+	const char	*slash;
+	long		 n;
+
+	if ((slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >=
+	    sizeof(buf))
+		return "is not ADDRESS/PREFIX";
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	*af = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(*af, buf, a) != 1)
+		return "is not an IPv4 or IPv6 address with a prefix";
+	if (slash[1] < '0' || slash[1] > '9')
+		return "has no prefix length";
+	n = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || end - slash > 4)
+		return "is not ADDRESS/PREFIX";
+	if (n < (*af == AF_INET ? 8 : 48) ||
+	    n > (*af == AF_INET ? 30 : 126))
+		return *af == AF_INET ? "needs a prefix of 8..30" :
+		    "needs a prefix of 48..126";
+	*plen = n;
+	inet_ntop(*af, a, buf, sizeof(buf));
+	snprintf(out, outlen, "%s/%d", buf, *plen);
+	return NULL;
+}
+
+/* Non-zero when bits of a past plen are set. */
+static int
+cidr_host_bits(const uint8_t *a, int af, int plen)
+{
+	int	i;
+
+	for (i = plen; i < (af == AF_INET ? 32 : 128); i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return 1;
+	return 0;
+}
+
+/* An interface address or a pool, one of each family. */
+static int
+key_set_cidr(struct config *conf, const struct key_def *d,
+    const char *name, const char *text, char *err, size_t errlen)
+{
+	struct conf_tunnel	*t = &conf->tunnel;
+	char			 q[CONF_QUOTEMAX], out[64], *dst;
+	const char		*why;
+	uint8_t			 a[16];
+	int			 af, plen;
+
+	if ((why = cidr_parse(text, &af, a, &plen, out, sizeof(out))) ==
+	    NULL && d->arg && cidr_host_bits(a, af, plen))
+		why = "has host bits set";
+	if (why != NULL) {
+		snprintf(err, errlen, "%s: %s %s", name, conf_quote(text, q,
+		    sizeof(q)), why);
+		return -1;
+	}
+	if (af == AF_INET)
+		dst = d->arg ? t->pool4 : t->addr4;
+	else
+		dst = d->arg ? t->pool6 : t->addr6;
+	if (dst[0] != '\0') {
+		snprintf(err, errlen, "%s: given twice for %s", name,
+		    af == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	memcpy(dst, out, strlen(out) + 1);
+	return 0;
+}
+
 int
 config_set_key(struct config *conf, struct conf_project *pr, int key,
     const char *text, char *err, size_t errlen)
@@ -662,6 +783,10 @@ config_set_key(struct config *conf, struct conf_project *pr, int key,
 		return key_add_origin(conf, d, name, text, err, errlen);
 	case KEY_UV:
 		return key_set_uv(conf, name, text, err, errlen);
+	case KEY_BACKEND:
+		return key_set_backend(conf, name, text, err, errlen);
+	case KEY_CIDR:
+		return key_set_cidr(conf, d, name, text, err, errlen);
 	default:
 		return key_set_str(d, name, dst, text, err, errlen);
 	}
@@ -703,6 +828,49 @@ check_tokens(const struct conf_tokens *t, char *err, size_t errlen)
 	    value_format(t->idle, time_units, a, sizeof(a)),
 	    value_format(t->lifetime, time_units, b, sizeof(b)));
 	return -1;
+}
+
+/* An address and its pool: both or neither, the address inside. */
+static int
+check_tunnel_family(const char *addr, const char *pool, const char *fam,
+    char *err, size_t errlen)
+{
+	uint8_t	a[16], p[16];
+	char	out[64];
+	int	af, alen, plen, i;
+
+	if (addr[0] == '\0' && pool[0] == '\0')
+		return 0;
+	if (addr[0] == '\0' || pool[0] == '\0') {
+		snprintf(err, errlen, "tunnel: an %s address needs an %s pool "
+		    "and the other way round", fam, fam);
+		return -1;
+	}
+	if (cidr_parse(addr, &af, a, &alen, out, sizeof(out)) != NULL ||
+	    cidr_parse(pool, &af, p, &plen, out, sizeof(out)) != NULL)
+		return -1;
+	for (i = 0; i < plen; i++)
+		if ((a[i / 8] ^ p[i / 8]) & (0x80 >> (i % 8)))
+			break;
+	if (i < plen || alen < plen || !cidr_host_bits(a, af, alen)) {
+		snprintf(err, errlen, "tunnel: address %s is not a host in "
+		    "pool %s", addr, pool);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_tunnel(const struct conf_tunnel *t, char *err, size_t errlen)
+{
+	if (t->addr4[0] == '\0' && t->addr6[0] == '\0') {
+		snprintf(err, errlen, "tunnel: address is required");
+		return -1;
+	}
+	if (check_tunnel_family(t->addr4, t->pool4, "IPv4", err, errlen) ==
+	    -1)
+		return -1;
+	return check_tunnel_family(t->addr6, t->pool6, "IPv6", err, errlen);
 }
 
 /* The settings that blk needs and lacks, all named in one message. */
@@ -749,6 +917,8 @@ config_check_block(const struct config *conf, const struct conf_project *pr,
 		return check_tokens(&conf->tokens, err, errlen);
 	if (blk == CONFIG_B_WEBAUTHN)
 		return check_origins(&conf->webauthn, err, errlen);
+	if (blk == CONFIG_B_TUNNEL)
+		return check_tunnel(&conf->tunnel, err, errlen);
 	return 0;
 }
 
@@ -1150,6 +1320,25 @@ print_members(FILE *fp, const struct conf_project *pr, int depth)
 		}
 }
 
+static void
+print_tunnel(FILE *fp, const struct conf_tunnel *t, int depth)
+{
+	const char *const	lines[4][2] = {
+		{ "address", t->addr4 }, { "address", t->addr6 },
+		{ "pool", t->pool4 }, { "pool", t->pool6 }
+	};
+	int			i;
+
+	print_indent(fp, depth);
+	fprintf(fp, "backend %s\n", backend_names[t->backend]);
+	for (i = 0; i < 4; i++) {
+		if (lines[i][1][0] == '\0')
+			continue;
+		print_indent(fp, depth);
+		fprintf(fp, "%s %s\n", lines[i][0], lines[i][1]);
+	}
+}
+
 /* A block's own lines that come after its plain settings. */
 static void
 print_block_tail(FILE *fp, const struct config *conf,
@@ -1171,6 +1360,8 @@ print_block_tail(FILE *fp, const struct config *conf,
 	}
 	if (blk == CONFIG_B_PROJECT)
 		print_members(fp, pr, depth);
+	if (blk == CONFIG_B_TUNNEL)
+		print_tunnel(fp, &conf->tunnel, depth);
 }
 
 static void
@@ -1191,9 +1382,10 @@ print_block(FILE *fp, const struct config *conf,
 	print_block_head(fp, conf, blk, depth + 1);
 	for (k = 0; k < CONFIG_K_MAX; k++) {
 		d = &key_defs[k];
+		if (d->block != blk || (d->flags & KEY_OWN))
+			continue;
 		p = key_ptr(conf, pr, d);
-		if (d->block == blk && !(d->flags & KEY_OWN) &&
-		    (!(d->flags & KEY_OPT) || key_is_set(p, d)))
+		if (!(d->flags & KEY_OPT) || key_is_set(p, d))
 			print_key(fp, p, d, depth + 1);
 	}
 	print_block_tail(fp, conf, pr, blk, depth + 1);
@@ -1214,6 +1406,8 @@ print_blocks(FILE *fp, const struct config *conf)
 	for (blk = CONFIG_B_OIDC; blk <= CONFIG_B_AUDIT; blk++)
 		if (blk != CONFIG_B_OIDC || conf->oidc.set)
 			print_block(fp, conf, NULL, blk, 0);
+	if (conf->tunnel.set)
+		print_block(fp, conf, NULL, CONFIG_B_TUNNEL, 0);
 	TAILQ_FOREACH(u, &conf->users, entry) {
 		fprintf(fp, "user ");
 		print_str(fp, u->name);

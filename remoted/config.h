@@ -119,6 +119,25 @@ struct conf_sessions {
 	char			 root[PATH_MAX];	/* default "/" */
 };
 
+/* The WireGuard interface; given only with a tunnel block. */
+#define CONFIG_TUN_AUTO		0
+#define CONFIG_TUN_KERNEL	1
+#define CONFIG_TUN_USERSPACE	2
+
+struct conf_tunnel {
+	int			 set;		/* the block was given */
+	char			 ifname[16];	/* default "pccx0" */
+	int			 backend;	/* CONFIG_TUN_*, auto */
+	char			 addr4[64];	/* "A/P", "": none */
+	char			 addr6[64];
+	char			 pool4[64];	/* the network, "": none */
+	char			 pool6[64];
+	uint32_t		 port;		/* default 51820 */
+	uint32_t		 keepalive;	/* default 25s */
+	uint32_t		 idle_timeout;	/* default 30m */
+	char			 private_key_file[PATH_MAX];	/* secret */
+};
+
 struct config {
 	char			 state_dir[PATH_MAX];
 	char			 control_socket[PATH_MAX];
@@ -138,6 +157,7 @@ struct config {
 	struct conf_ratelimit	 ratelimit;
 	struct conf_audit	 audit;
 	struct conf_sessions	 sessions;
+	struct conf_tunnel	 tunnel;
 };
 
 /*
@@ -202,6 +222,7 @@ enum config_block {
 	CONFIG_B_SESSIONS,
 	CONFIG_B_AUDIT,
 	CONFIG_B_S3,
+	CONFIG_B_TUNNEL,
 	CONFIG_B_PROJECT,
 	CONFIG_B_MAX
 };
@@ -238,6 +259,14 @@ enum config_key {
 	CONFIG_K_S3_ACCESS_KEY,
 	CONFIG_K_S3_SECRET,
 	CONFIG_K_S3_CA,
+	CONFIG_K_TUN_IFACE,
+	CONFIG_K_TUN_BACKEND,
+	CONFIG_K_TUN_ADDRESS,		/* one per family */
+	CONFIG_K_TUN_PORT,
+	CONFIG_K_TUN_POOL,		/* one per family */
+	CONFIG_K_TUN_KEEPALIVE,
+	CONFIG_K_TUN_IDLE,
+	CONFIG_K_TUN_KEY,
 	CONFIG_K_PATH,			/* first of a project's */
 	CONFIG_K_MEMORY,
 	CONFIG_K_CPU,

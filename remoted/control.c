@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "proto/auth.h"
+#include "proto/tunnel.h"
 #include "remoted.h"
 
 #define CTL_MAXCONNS	8
@@ -55,6 +56,9 @@ static const struct msg_rule ctl_rules[] = {
 	    3 + PROTO_NAMEMAX, ctl_auth_relay },
 	{ MSG_AUTH_CTL_REVOKE, PROC_BIT(PROC_CTL), ST_ANY, MSG_FD_NEVER, 4,
 	    3 + PROTO_NAMEMAX, ctl_auth_relay },
+	/* Relayed to the tunnel daemon by ctl_tunnel.c. */
+	{ MSG_TUNNEL_SHOW, PROC_BIT(PROC_CTL), ST_ANY, MSG_FD_NEVER, 0, 0,
+	    ctl_tunnel_relay },
 };
 
 static void
@@ -323,6 +327,33 @@ control_reply(uint32_t id, const struct p_ctl_result *res)
 		return -1;
 	ctl_commit(cc);
 	return 0;
+}
+
+/*
+ * control_chan: the channel of control connection id, or NULL when it
+ * has gone; control_commit flushes what was queued on it.
+ */
+struct chan *
+control_chan(uint32_t id)
+{
+	struct ctl_conn	*cc;
+
+	TAILQ_FOREACH(cc, &conns, entry)
+		if (cc->id == id)
+			return &cc->c;
+	return NULL;
+}
+
+void
+control_commit(uint32_t id)
+{
+	struct ctl_conn	*cc;
+
+	TAILQ_FOREACH(cc, &conns, entry)
+		if (cc->id == id) {
+			ctl_commit(cc);
+			return;
+		}
 }
 
 /* control_cleanup: remove the socket file on the way out. */

@@ -35,6 +35,7 @@ struct parse_val {
 #define SEEN_SESSIONS	0x400
 #define SEEN_AUDIT	0x800
 #define SEEN_S3		0x1000
+#define SEEN_TUNNEL	0x2000
 
 /* Settings of a project, which each project may set once. */
 #define PROJECT_KEYS	(~0ULL << CONFIG_K_PATH)
@@ -71,6 +72,7 @@ static const struct {
 	[CONFIG_B_SESSIONS] =	{ "sessions",	SEEN_SESSIONS },
 	[CONFIG_B_AUDIT] =	{ "audit",	SEEN_AUDIT },
 	[CONFIG_B_S3] =		{ "s3",		SEEN_S3 },
+	[CONFIG_B_TUNNEL] =	{ "tunnel",	SEEN_TUNNEL },
 	[CONFIG_B_PROJECT] =	{ "project",	0 },
 };
 
@@ -131,6 +133,7 @@ static struct conf_project *project;	/* open project block */
 %token	PREFIX PROJECT RATELIMIT RECIPIENT REDIRECTURI REGION ROOT ROWS RPID
 %token	S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER USERVERIFICATION
 %token	VIEWER WEBAUTHN
+%token	BACKEND INTERFACE KEEPALIVE POOL PRIVATEKEYFILE
 %token	ERROR
 %token	<str>	STRING
 %type	<str>	string burst
@@ -234,6 +237,8 @@ block		: OIDC '{'		{ parse_open(CONFIG_B_OIDC); }
 		    sesopts blockend	{ parse_close(); }
 		| AUDIT '{'		{ parse_open(CONFIG_B_AUDIT); }
 		    auditopts blockend	{ parse_close(); }
+		| TUNNEL '{'		{ parse_open(CONFIG_B_TUNNEL); }
+		    tunopts blockend	{ parse_close(); }
 		| PROJECT STRING '{'	{ parse_project($2); }
 		    projopts blockend	{ parse_close(); }
 		;
@@ -350,6 +355,26 @@ s3opt		: ENDPOINT string	{ parse_key(CONFIG_K_S3_ENDPOINT, $2); }
 		| CAFILE string		{ parse_key(CONFIG_K_S3_CA, $2); }
 		;
 
+tunopts		: /* empty */
+		| tunopts '\n'
+		| tunopts tunopt
+		| tunopts error '\n'		{ yyerrok; }
+		;
+
+tunopt		: INTERFACE STRING	{ parse_key(CONFIG_K_TUN_IFACE, $2); }
+		| BACKEND STRING	{ parse_key(CONFIG_K_TUN_BACKEND, $2); }
+		| ADDRESS STRING {
+			parse_key_many(CONFIG_K_TUN_ADDRESS, $2);
+		}
+		| PORT STRING		{ parse_key(CONFIG_K_TUN_PORT, $2); }
+		| POOL STRING		{ parse_key_many(CONFIG_K_TUN_POOL, $2); }
+		| KEEPALIVE STRING {
+			parse_key(CONFIG_K_TUN_KEEPALIVE, $2);
+		}
+		| IDLETIMEOUT STRING	{ parse_key(CONFIG_K_TUN_IDLE, $2); }
+		| PRIVATEKEYFILE string	{ parse_key(CONFIG_K_TUN_KEY, $2); }
+		;
+
 projopts	: /* empty */
 		| projopts '\n'
 		| projopts projopt
@@ -389,6 +414,7 @@ static const struct keyword keywords[] = {
 	{ "address",		ADDRESS },
 	{ "audit",		AUDIT },
 	{ "audit-key",		AUDITKEY },
+	{ "backend",		BACKEND },
 	{ "bucket",		BUCKET },
 	{ "burst",		BURST },
 	{ "ca-file",		CAFILE },
@@ -406,8 +432,10 @@ static const struct keyword keywords[] = {
 	{ "idle",		IDLE },
 	{ "idle-timeout",	IDLETIMEOUT },
 	{ "include",		INCLUDE },
+	{ "interface",		INTERFACE },
 	{ "interval",		INTERVAL },
 	{ "issuer",		ISSUER },
+	{ "keepalive",		KEEPALIVE },
 	{ "key",		KEY },
 	{ "lifetime",		LIFETIME },
 	{ "limits",		LIMITS },
@@ -421,8 +449,10 @@ static const struct keyword keywords[] = {
 	{ "path",		PATH },
 	{ "per-user",		PERUSER },
 	{ "pids",		PIDS },
+	{ "pool",		POOL },
 	{ "port",		PORT },
 	{ "prefix",		PREFIX },
+	{ "private-key-file",	PRIVATEKEYFILE },
 	{ "project",		PROJECT },
 	{ "rate-limit",		RATELIMIT },
 	{ "recipient",		RECIPIENT },
@@ -768,6 +798,8 @@ parse_open(int blk)
 		conf->oidc.set = 1;
 	if (blk == CONFIG_B_S3)
 		conf->audit.s3_set = 1;
+	if (blk == CONFIG_B_TUNNEL)
+		conf->tunnel.set = 1;
 	b->pos = brace_pos;
 	b->errors = lex.errors;
 	block = b->name;

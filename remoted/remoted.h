@@ -63,6 +63,13 @@ void	control_on_status(int, uint32_t, const struct p_status *);
 void	control_cleanup(void);
 uint32_t control_id(struct chan *);
 int	control_reply(uint32_t, const struct p_ctl_result *);
+struct chan *control_chan(uint32_t);
+void	control_commit(uint32_t);
+
+/* ctl_tunnel.c */
+int	ctl_tunnel_relay(struct chan *, struct msg *);
+int	ctl_tunnel_info(struct chan *, struct msg *);
+int	ctl_tunnel_end(struct chan *, struct msg *);
 
 /* ctl_auth.c */
 int	ctl_auth_relay(struct chan *, struct msg *);

@@ -11,11 +11,18 @@
 #include "common/sandbox.h"
 
 /*
- * Beyond the base set the session daemon builds and tears down
- * sessions: namespaces, mounts, the overlay over a project, cgroups,
- * a pty, the user's ids, then exec.  No network: the one kind of
- * socket it may make, AF_UNIX with no connect, carries the ioctl
- * that brings loopback up (any socket reaches the device ioctls).
+ * Beyond the base set the session daemon tears sessions down and
+ * squashes them: cgroup files, pidfds, an upper layer walked and
+ * copied into a project tree, all through descriptors opened before
+ * the chroot.  Sessions themselves are built by a helper it forks
+ * before confining itself (sessiond/helper.c says why), whose
+ * programs run under sessiond/filter.c, not under this policy.  The
+ * namespace, mount, exec and pty rules below are what building in
+ * this process took; the trace worker and the sandbox test's session
+ * workload still use them, and they can go once those need less.
+ * No network: the one kind of socket it may make, AF_UNIX with no
+ * connect, carries the ioctl that brings loopback up (any socket
+ * reaches the device ioctls).
  * XXX: sendmsg, in the base set, can still address a datagram to an
  * abstract AF_UNIX socket of the host's network namespace.
  */
@@ -79,6 +86,15 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("prctl", "pdeathsig, no_new_privs, bounding set"),
 	SB_ALLOW("seccomp", "the trace worker loads its own filter"),
 
+	/* the session engine, once the helper builds the sandboxes */
+	SB_ALLOW_EQ("socketpair", 0, AF_UNIX,
+	    "a channel to each session's init, a stream to each exec"),
+	SB_ALLOW("pidfd_send_signal", "the kill switch on a session's init"),
+	SB_ALLOW("waitid", "reap a session's init through its pidfd"),
+	SB_ALLOW("fgetxattr", "squash reads overlayfs opaque and origin"),
+	SB_ALLOW("copy_file_range", "squash copies a file into the tree"),
+	SB_ALLOW("clock_nanosleep", "wait for a v1 freezer to settle"),
+
 	/* pty and loopback */
 	SB_ALLOW_EQ("ioctl", 1, TIOCSCTTY, "the pty becomes the ctty"),
 	SB_ALLOW_EQ("ioctl", 1, TIOCGPTN, "ptsname: the pty's number"),
@@ -92,12 +108,8 @@ static const struct sandbox_rule session_rules[] = {
 
 	/*
 	 * What ld.so and libc do at the start of every program exec'd
-	 * from here, since a filter outlives execve.
-	 * XXX: so does all the rest of this policy: a session's shell
-	 * and tools run under it and die on the first call it lacks
-	 * (/bin/true is tested; a shell is not).  Sessions should be
-	 * spawned by a helper the daemon forks before it confines
-	 * itself, under a policy written for user programs.
+	 * from here (the trace worker), since a filter outlives execve.
+	 * Session programs descend from the helper instead.
 	 */
 	SB_ALLOW("mmap", "ld.so maps code: widens the base rule"),
 	SB_ALLOW("arch_prctl", "ld.so sets up thread-local storage"),

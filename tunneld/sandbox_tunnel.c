@@ -29,11 +29,12 @@ static const struct sandbox_rule tunnel_rules[] = {
 	    "the same over IPv6"),
 	SB_ALLOW("bind", "libmnl binds a netlink socket"),
 	/*
-	 * XXX: wireguard-go's UAPI socket lives in /var/run/wireguard,
-	 * outside the chroot; the tunnel daemon must connect it before
-	 * confining itself, or have the parent pass it in.
+	 * wireguard-go's UAPI socket lives in /var/run/wireguard, outside
+	 * the chroot: setup() starts wireguard-go and connects the socket
+	 * before confinement, and keeps that one connection.  connect
+	 * stays for the fallback's datagrams to the local UDP port.
 	 */
-	SB_ALLOW("connect", "the UAPI socket, the local UDP port"),
+	SB_ALLOW("connect", "the local UDP port"),
 	SB_ALLOW("getsockname", "libmnl reads its netlink port id"),
 	SB_ALLOW("getpeername", "the fallback client's address"),
 	SB_ALLOW("setsockopt", "netlink options, TCP_NODELAY"),

@@ -2,17 +2,336 @@
 /* Copyright (c) 2026 The pccx-remote authors */
 /* pccx-tunneld: owns the WireGuard interface and its peer table. */
 
+#include <errno.h>
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "common/child.h"
+#include "common/log.h"
+#include "proto/audit.h"
+#include "tunneld.h"
 
 extern const struct sandbox_policy	sandbox_tunnel;
 extern const int			caps_tunnel[];
 extern const size_t			ncaps_tunnel;
 
+/* Encoded sizes: a string is a u16 length and its bytes. */
+#define S(n)		(2 + (n) - 1)
+#define CONF_MIN	(2 + 5 * 2 + 2 + 4 + 4)
+#define CONF_MAX	(CONF_MIN + TUNNEL_IFNAMEMAX - 1 + 4 * (TUNNEL_ADDRMAX - 1))
+#define ADD_MIN		(3 * 2 + 3 + 2 + 44)
+#define ADD_MAX		(3 * S(TUNNEL_IDMAX) + 2 + 44)
+#define DEL_MAX		(1 + S(TUNNEL_IDMAX))
+#define REV_MAX		(1 + S(AUDIT_REVOKE_IDMAX))
+
+static int	tunnel_msg_conf(struct chan *, struct msg *);
+static int	tunnel_msg_add(struct chan *, struct msg *);
+static int	tunnel_msg_del(struct chan *, struct msg *);
+static int	tunnel_msg_revoked(struct chan *, struct msg *);
+static int	tunnel_msg_show(struct chan *, struct msg *);
+static int	tunnel_setup(void);
+static int	tunnel_serve(void);
+static void	tunnel_reload(void);
+
+static const struct msg_rule tunnel_rules[] = {
+	/* Sent again on each reload: only timers change while running. */
+	{ MSG_TUNNEL_CONF, PROC_BIT(PROC_PARENT), ST_ANY, MSG_FD_NEVER,
+	    CONF_MIN, CONF_MAX, tunnel_msg_conf },
+	{ MSG_TUNNEL_PEER_ADD, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
+	    ADD_MIN, ADD_MAX, tunnel_msg_add },
+	{ MSG_TUNNEL_PEER_DEL, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
+	    4, DEL_MAX, tunnel_msg_del },
+	{ MSG_AUDIT_REVOKED, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    4, REV_MAX, tunnel_msg_revoked },
+	{ MSG_TUNNEL_SHOW, PROC_BIT(PROC_PARENT), ST_RUN, MSG_FD_NEVER,
+	    0, 0, tunnel_msg_show },
+};
+
 static const struct child_role tunnel_role = {
 	.proc = PROC_TUNNEL,
 	.caps = caps_tunnel,
 	.policy = &sandbox_tunnel,
+	.rules = tunnel_rules,
+	.nrules = sizeof(tunnel_rules) / sizeof(tunnel_rules[0]),
+	.setup = tunnel_setup,
+	.serve = tunnel_serve,
+	.reload = tunnel_reload,
 };
+
+static struct p_tunnel_conf	 tconf, tnext;
+static int			 have_conf, wg_pidfd = -1;
+static struct event		*ev_sweep, *ev_wgexit;
+
+static int
+tunnel_msg_conf(struct chan *c, struct msg *m)
+{
+	struct p_tunnel_conf	p;
+
+	if (proto_get_tunnel_conf(m, &p) == -1)
+		return -1;
+	if (child_state() == ST_CONF) {
+		if (have_conf)
+			return -1;
+		tconf = p;
+		have_conf = 1;
+	}
+	tnext = p;
+	return 0;
+}
+
+static int
+tunnel_msg_add(struct chan *c, struct msg *m)
+{
+	struct p_tunnel_peer_add	a;
+	struct p_tunnel_peer_addr	r;
+
+	if (proto_get_tunnel_peer_add(m, &a) == -1)
+		return -1;
+	peer_add(&a, &r);
+	sodium_memzero(&a, sizeof(a));
+	if (proto_send_tunnel_peer_addr(c, m->hdr.peerid, &r) == -1)
+		return -1;
+	child_commit(c);
+	return 0;
+}
+
+static int
+tunnel_msg_del(struct chan *c, struct msg *m)
+{
+	struct p_tunnel_peer_del	d;
+
+	if (proto_get_tunnel_peer_del(m, &d) == -1)
+		return -1;
+	peer_del(d.kind, d.id);
+	return 0;
+}
+
+/* A revocation the audit daemon recorded: those peers go at once. */
+static int
+tunnel_msg_revoked(struct chan *c, struct msg *m)
+{
+	struct p_audit_revoked	rv;
+	int			kind;
+
+	if (proto_get_audit_revoked(m, &rv) == -1)
+		return -1;
+	switch (rv.kind) {
+	case AUDIT_REVOKE_USER:
+		kind = TUNNEL_DEL_USER;
+		break;
+	case AUDIT_REVOKE_DEVICE:
+		kind = TUNNEL_DEL_DEVICE;
+		break;
+	default:
+		kind = TUNNEL_DEL_SESSION;
+		break;
+	}
+	peer_del(kind, rv.id);
+	return 0;
+}
+
+static void
+peer_info(const struct tpeer *p, struct p_tunnel_peer_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i->user, p->user, sizeof(i->user));
+	memcpy(i->device, p->device, sizeof(i->device));
+	memcpy(i->sid, p->sid, sizeof(i->sid));
+	memcpy(i->key, p->keyb64, sizeof(i->key));
+	peer_addr_text(&p->ip4, i->addr4, sizeof(i->addr4));
+	peer_addr_text(&p->ip6, i->addr6, sizeof(i->addr6));
+	i->handshake = p->handshake;
+	i->rx = p->rx;
+	i->tx = p->tx;
+}
+
+/* The peer table with fresh counters, then MSG_CTL_END. */
+static int
+tunnel_msg_show(struct chan *c, struct msg *m)
+{
+	struct p_tunnel_peer_info	 i;
+	const struct tpeer		*p;
+
+	if (proto_get_empty(m) == -1)
+		return -1;
+	peer_sweep(0);
+	TAILQ_FOREACH(p, peer_list(), entry) {
+		peer_info(p, &i);
+		if (proto_send_tunnel_peer_info(c, m->hdr.peerid, &i) == -1)
+			return -1;
+	}
+	if (proto_send_empty(c, MSG_CTL_END, m->hdr.peerid) == -1)
+		return -1;
+	child_commit(c);
+	return 0;
+}
+
+/* The private key file: base64 of 32 bytes, as "wg genkey" writes it. */
+static int
+tunnel_private_key(uint8_t *priv)
+{
+	char	buf[128];
+	ssize_t	n;
+	int	fd = child_keyfd("wg-private"), rv;
+
+	if (fd == -1 || (n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0) {
+		log_warnx("tunnel: no private key");
+		return -1;
+	}
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	rv = tunnel_key_decode(buf, priv);
+	sodium_memzero(buf, sizeof(buf));
+	if (rv == -1)
+		log_warnx("tunnel: the private key is not a WireGuard key");
+	return rv;
+}
+
+/*
+ * Pick the backend: the kernel's when its genl family exists (or
+ * when asked for), else wireguard-go, started here as root so that
+ * its UAPI socket is connected before chroot.
+ */
+static const struct wg_backend *
+tunnel_backend(void)
+{
+	uint16_t	fam = 0;
+	int		fd;
+
+	if (tconf.backend != TUNNEL_BACKEND_USER)
+		fam = wgnl_family();
+	if (fam != 0) {
+		if (link_create_wg(tconf.ifname) == -1)
+			return NULL;
+		return wgnl_backend(tconf.ifname, fam);
+	}
+	if (tconf.backend == TUNNEL_BACKEND_KERNEL) {
+		log_warnx("tunnel: the kernel has no WireGuard");
+		return NULL;
+	}
+	if ((fd = uapi_start(tconf.ifname, &wg_pidfd)) == -1)
+		return NULL;
+	return uapi_backend(fd);
+}
+
+/*
+ * On the way out, for whatever reason, the interface goes: no peer
+ * outlives the daemon, and wireguard-go, which this process may no
+ * longer signal once it has dropped its ids, exits with it.
+ * XXX: a SIGKILL skips this; wireguard-go then stays until its
+ * interface is removed by hand.
+ */
+static void
+tunnel_atexit(void)
+{
+	if (tconf.set && link_delete(tconf.ifname) == 0)
+		log_debug("interface %s removed", tconf.ifname);
+}
+
+/* One interface address, checked by the decoder; 1 when there is one. */
+static int
+tunnel_addr(const char *s, int fam, struct wg_addr *a)
+{
+	if (*s == '\0')
+		return 0;
+	if (tunnel_prefix_parse(s, fam, a->a, &a->plen, &a->af) == -1)
+		fatalx("tunnel: bad address %s", s);
+	return 1;
+}
+
+/*
+ * Open everything while still root: the private key, the backend
+ * (and wireguard-go), the interface's addresses.  The daemon keeps
+ * CAP_NET_ADMIN for the peers it adds and removes later.
+ * XXX: only the WireGuard path: the TLS-over-TCP fallback of DESIGN
+ * section 8 is not built yet.
+ */
+static int
+tunnel_setup(void)
+{
+	const struct wg_backend	*b;
+	struct wg_addr		 addrs[2];
+	uint8_t			 priv[WG_KEYLEN];
+	int			 n = 0, rv;
+
+	if (!have_conf || !tconf.set) {
+		log_info("no tunnel configured");
+		return 0;
+	}
+	if (tunnel_private_key(priv) == -1 || (b = tunnel_backend()) ==
+	    NULL)
+		return -1;
+	if (atexit(tunnel_atexit) != 0)
+		return -1;
+	rv = b->device(priv, tconf.port);
+	sodium_memzero(priv, sizeof(priv));
+	if (rv == -1)
+		return -1;
+	memset(addrs, 0, sizeof(addrs));
+	n += tunnel_addr(tconf.addr4, 4, &addrs[n]);
+	n += tunnel_addr(tconf.addr6, 6, &addrs[n]);
+	if (link_configure(tconf.ifname, addrs, n) == -1)
+		return -1;
+	peer_init(&tconf, b);
+	log_info("tunnel %s up on port %u, %s backend", tconf.ifname,
+	    tconf.port, b->name);
+	return 0;
+}
+
+static void
+tunnel_on_sweep(evutil_socket_t fd, short ev, void *arg)
+{
+	peer_sweep(tconf.idle_timeout);
+}
+
+/* wireguard-go ended: the interface is gone, so is this daemon. */
+static void
+tunnel_on_wgexit(evutil_socket_t fd, short ev, void *arg)
+{
+	fatalx("wireguard-go for %s exited", tconf.ifname);
+}
+
+static int
+tunnel_serve(void)
+{
+	struct timeval	tv = { 30, 0 };
+
+	if (!tconf.set)
+		return 0;
+	if (tconf.idle_timeout < 4 * tv.tv_sec)
+		tv.tv_sec = tconf.idle_timeout / 4;
+	ev_sweep = event_new(child_base(), -1, EV_PERSIST, tunnel_on_sweep,
+	    NULL);
+	if (ev_sweep == NULL || event_add(ev_sweep, &tv) == -1)
+		return -1;
+	if (wg_pidfd == -1)
+		return 0;
+	ev_wgexit = event_new(child_base(), wg_pidfd, EV_READ,
+	    tunnel_on_wgexit, NULL);
+	if (ev_wgexit == NULL || event_add(ev_wgexit, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* A reload may change the timers; the rest needs a restart. */
+static void
+tunnel_reload(void)
+{
+	struct p_tunnel_conf	a = tconf, b = tnext;
+
+	a.keepalive = b.keepalive = 0;
+	a.idle_timeout = b.idle_timeout = 0;
+	if (memcmp(&a, &b, sizeof(a)) != 0)
+		log_warnx("tunnel settings changed: restart to apply");
+	tconf.keepalive = tnext.keepalive;
+	tconf.idle_timeout = tnext.idle_timeout;
+	if (tconf.set)
+		peer_init(&tconf, NULL);
+}
 
 int
 main(int argc, char *argv[])

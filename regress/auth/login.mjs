@@ -11,13 +11,13 @@
 // file TOKEN_SEED), then makes signed requests that must pass or be
 // refused with an exact code.  The pids of Chromium go to PIDFILE.
 
-import { createHash, createPrivateKey, createPublicKey,
-    generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes }
+    from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import * as jose from 'jose';
-import { httpbis, createSigner } from 'http-message-signatures';
-import { chromium } from 'playwright-core';
+import { configure, loginKey, send, code, authed, browserLogin, login,
+    launch } from './session.mjs';
 
 const [port, profile, pidfile, seedfile, pccxctl, sock, code0, logfile] =
     process.argv.slice(2);
@@ -37,6 +37,7 @@ function ok(cond, name, diag) {
 }
 const is = (got, want, name) =>
     ok(got === want, name, `got:  ${got}\nwant: ${want}`);
+configure({ base, ok, is });
 const ctl = (...a) => execFileSync(pccxctl, ['-s', sock, ...a],
     { encoding: 'utf8' }).trim();
 
@@ -47,131 +48,6 @@ function tokenKey() {
 	    Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
 	return createPublicKey(createPrivateKey({ key: der, format: 'der',
 	    type: 'pkcs8' }));
-}
-
-// A per-login key, as a client makes one.
-async function loginKey() {
-	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-	const jwk = publicKey.export({ format: 'jwk' });
-	return { privateKey, x: jwk.x,
-	    keyid: await jose.calculateJwkThumbprint(jwk) };
-}
-
-const digest = (b) =>
-    `sha-256=:${createHash('sha256').update(b).digest('base64')}:`;
-
-// A request signed over @method, @target-uri and content-digest.
-async function signed(key, method, path, body = '', extra = {}, over = {}) {
-	const url = `${base}${path}`;
-	const msg = { method, url, headers: {
-	    'content-type': 'application/json',
-	    'content-digest': digest(body), ...(over.headers ?? {}) } };
-	const s = await httpbis.signMessage({
-		key: createSigner(key.privateKey, 'ed25519', key.keyid),
-		name: 'sig1', fields: ['@method', '@target-uri',
-		    'content-digest'],
-		params: ['created', 'nonce', 'keyid'],
-		paramValues: { nonce: randomBytes(18).toString('base64url'),
-		    ...extra },
-	}, msg);
-	return { method, url, headers: s.headers,
-	    body: over.body ?? body };
-}
-
-async function send(m) {
-	const r = await fetch(m.url, { method: m.method, headers: m.headers,
-	    body: m.method === 'GET' || m.method === 'DELETE' ? undefined :
-	    m.body });
-	let j = {};
-	try {
-		j = await r.json();
-	} catch {}
-	return { status: r.status, json: j, headers: r.headers };
-}
-
-const code = (r) => r.json?.error?.code ?? `status ${r.status}`;
-
-// An authenticated request: token, device key, signature.
-async function authed(key, s, method, path, body = '', extra = {},
-    over = {}) {
-	const h = { authorization: `Bearer ${s.token}`,
-	    'x-device-key': s.wg, ...(over.headers ?? {}) };
-	for (const k of over.drop ?? [])
-		delete h[k];
-	return signed(key, method, path, body, extra,
-	    { ...over, headers: h });
-}
-
-// OIDC at the provider in the browser, then the page at the callback.
-async function browserLogin(page, url) {
-	await page.goto(url);
-	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
-		if (await page.$('input[name=login]')) {
-			await page.fill('input[name=login]', 'alice');
-			await page.fill('input[name=password]', 'wonderland');
-		}
-		await Promise.all([page.waitForNavigation(),
-		    page.evaluate(() => document.forms[0].submit())]);
-	}
-	return page.url().startsWith(`${base}/v1/auth/callback`);
-}
-
-async function login(ctx, reg, wgkey) {
-	const key = await loginKey();
-	const r = await send({ method: 'POST', url: `${base}/v1/auth/login`,
-	    headers: { 'content-type': 'application/json' },
-	    body: JSON.stringify({ login_key: key.x }) });
-	ok(r.status === 200 && /^https:/.test(r.json.authorization_url),
-	    'login started: authorization URL', JSON.stringify(r.json));
-	const lid = r.json.login_id;
-	const tok = () => signed(key, 'POST', '/v1/auth/token',
-	    JSON.stringify({ login_id: lid }));
-	is((await send(await tok())).status, 202,
-	    'token before the ceremony: 202 pending');
-
-	// The virtual authenticator belongs to this one page.
-	const page = ctx.page;
-	const log = [];
-	const onlog = (msg) => log.push(`console: ${msg.text()}`);
-	const onerr = (e) => log.push(`page error: ${e.message}`);
-	let csp = '';
-	const onres = (res) => {
-		if (res.url().startsWith(`${base}/v1/auth/callback`))
-			csp = res.headers()['content-security-policy'] ?? '';
-	};
-	page.on('console', onlog);
-	page.on('pageerror', onerr);
-	page.on('response', onres);
-	ok(await browserLogin(page, r.json.authorization_url),
-	    'OIDC: back at the callback', page.url());
-	ok(/default-src 'none'; script-src 'nonce-/.test(csp),
-	    'login page under a strict Content-Security-Policy', csp);
-	const wg = wgkey ?? randomBytes(32).toString('base64');
-	if (reg) {
-		await page.waitForSelector('#register:not([hidden])');
-		await page.fill('#code', reg);
-		await page.fill('#wg', wg);
-		await page.click('#enrol');
-	} else {
-		await page.waitForSelector('#login:not([hidden])');
-		await page.click('#signin');
-	}
-	await page.waitForSelector('body[data-state=done], ' +
-	    'body[data-state=error]', { timeout: 15000 }).catch(() => {});
-	is(await page.textContent('#status'),
-	    'Signed in. You can close this page.', 'WebAuthn step accepted');
-	if (failed)
-		log.forEach((l) => console.log(`# ${l}`));
-	page.off('console', onlog);
-	page.off('pageerror', onerr);
-	page.off('response', onres);
-
-	const t = await send(await tok());
-	ok(t.status === 200 && typeof t.json.token === 'string',
-	    'signed token fetch: the token', JSON.stringify(t.json));
-	is(code(await send(await tok())), 'unknown_login',
-	    'the token is handed out once');
-	return { key, token: t.json.token, wg };
 }
 
 // A registration with a code that was never issued is refused.
@@ -335,31 +211,7 @@ async function main(ctx) {
 	    'the login is audited');
 }
 
-const ctx = await chromium.launchPersistentContext(profile, {
-	executablePath: '/usr/bin/chromium', headless: true,
-	ignoreHTTPSErrors: true,
-	args: ['--no-sandbox', '--disable-gpu',
-	    '--disable-background-networking', '--disable-component-update',
-	    '--disable-sync', '--no-first-run'],
-});
-const browserPids = () => fs.readdirSync('/proc').filter((d) => /^\d+$/
-    .test(d)).filter((d) => {
-	try {
-		const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-		return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) ===
-		    process.pid;
-	} catch {
-		return false;
-	}
-});
-fs.writeFileSync(pidfile, browserPids().map((p) => `${p}\n`).join(''));
-ctx.page = ctx.pages()[0] ?? await ctx.newPage();
-const cdp = await ctx.newCDPSession(ctx.page);
-await cdp.send('WebAuthn.enable');
-await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
-	protocol: 'ctap2', transport: 'usb', hasResidentKey: true,
-	hasUserVerification: true, isUserVerified: true,
-	automaticPresenceSimulation: true } });
+const ctx = await launch(profile, pidfile);
 try {
 	await main(ctx);
 } catch (e) {

@@ -11,6 +11,8 @@
 #include "proto/audit.h"
 #include "proto/proto.h"
 #include "proto/auth.h"
+#include "proto/session.h"
+#include "proto/tunnel.h"
 
 /* Run the decoder of the message's type, whatever the type says. */
 static void
@@ -29,6 +31,8 @@ decode(const struct msg *m)
 
 	proto_auth_decode_any(m);
 	proto_audit_decode_any(m);
+	proto_tunnel_decode_any(m);
+	proto_session_decode_any(m);
 	switch (m->hdr.type % MSG_TYPE_MAX) {
 	case MSG_LOG:
 		proto_get_log(m, &u.log);

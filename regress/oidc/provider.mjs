@@ -9,7 +9,8 @@
 // signing algorithm (rp-rs256, rp-es256, rp-eddsa, and rp-hs256, whose
 // tokens are keyed with its secret) shares SECRET and REDIRECT_URI;
 // PKCE is required.  The account "alice" (password "wonderland") has
-// a verified email, "bob" (password "builder") an unverified one.  Prints "port N" once it listens on 127.0.0.1 and
+// a verified email, "bob" (password "builder") an unverified one;
+// "carol", "dave" and "erin" (password NAME-pw) verified ones.  Prints "port N" once it listens on 127.0.0.1 and
 // stops on SIGTERM.  A few /test/ routes misbehave on purpose for the
 // transfer tests, and the issuers ISSUER/bad-http and ISSUER/bad-pkce
 // publish discovery documents a relying party must refuse.
@@ -25,6 +26,12 @@ const ACCOUNTS = {
 		email_verified: true },
 	bob: { password: 'builder', email: 'bob@example.com',
 		email_verified: false },
+	carol: { password: 'carol-pw', email: 'carol@example.com',
+		email_verified: true },
+	dave: { password: 'dave-pw', email: 'dave@example.com',
+		email_verified: true },
+	erin: { password: 'erin-pw', email: 'erin@example.com',
+		email_verified: true },
 };
 
 const [dir, redirect] = process.argv.slice(2);

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Session messages: configuration, requests, replies, exec output frames. */
+
+#ifndef PCCX_PROTO_SESSION_H
+#define PCCX_PROTO_SESSION_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+
+/*
+ * Messages of the session daemon, numbered from MSG_SESSION_BASE.
+ * 300-309 come from the parent (configuration), 310-349 are the
+ * front end's requests and their replies, 350-369 never leave the
+ * session daemon: they go to its helper (H_) and to the init of each
+ * session (I_), both of which it forks itself.
+ */
+enum session_msg {
+	MSG_SESSION_CONF_SETTINGS = MSG_SESSION_BASE,	/* parent -> */
+	MSG_SESSION_CONF_PROJECT,	/* parent ->, after SETTINGS */
+	MSG_SESSION_CONF_MEMBER,	/* parent ->, after its PROJECT */
+	MSG_SESSION_CONF_HIDE,		/* parent ->: a path sessions lose */
+
+	MSG_SESSION_OPEN = MSG_SESSION_BASE + 10,	/* front -> */
+	MSG_SESSION_OPENED,		/* -> front */
+	MSG_SESSION_ERROR,		/* -> front: any request failed */
+	MSG_SESSION_LIST,		/* front -> */
+	MSG_SESSION_INFO,		/* front -> */
+	MSG_SESSION_ROW,		/* -> front: one per session */
+	MSG_SESSION_LIST_END,		/* -> front: after the rows */
+	MSG_SESSION_EXEC,		/* front -> */
+	MSG_SESSION_EXEC_OK,		/* -> front, with the output stream */
+	MSG_SESSION_PTY,		/* front -> */
+	MSG_SESSION_PTY_OK,		/* -> front, with the pty master */
+	MSG_SESSION_RESIZE,		/* front -> */
+	MSG_SESSION_OK,			/* -> front: RESIZE done */
+	MSG_SESSION_KILL,		/* front -> */
+	MSG_SESSION_KILLED,		/* -> front; peerid 0 when unasked */
+
+	MSG_SESSION_H_RESET = MSG_SESSION_BASE + 50,	/* daemon -> helper */
+	MSG_SESSION_H_HIDE,		/* daemon -> helper */
+	MSG_SESSION_H_BUILD,		/* daemon -> helper, init's socket */
+	MSG_SESSION_H_BUILT,		/* helper -> daemon, init's pidfd */
+	MSG_SESSION_H_TREE,		/* helper -> daemon, project dir */
+	MSG_SESSION_H_FAIL,		/* helper -> daemon */
+
+	MSG_SESSION_I_READY = MSG_SESSION_BASE + 60,	/* init -> daemon */
+	MSG_SESSION_I_FAIL,		/* init -> daemon: set-up failed */
+	MSG_SESSION_I_EXEC,		/* daemon -> init, client stream */
+	MSG_SESSION_I_EXIT,		/* init -> daemon: exec or pty ended */
+	MSG_SESSION_I_PTY,		/* daemon -> init */
+	MSG_SESSION_I_PTY_OK,		/* init -> daemon, pty master */
+	MSG_SESSION_I_PTY_SLAVE,	/* init -> daemon, O_PATH of slave */
+	MSG_SESSION_I_PTY_FAIL,		/* init -> daemon */
+	MSG_SESSION_I_RESIZE,		/* daemon -> init */
+	MSG_SESSION_MAX
+};
+
+#define SESSION_UUIDLEN		36	/* 8-4-4-4-12 lower-case hex */
+#define SESSION_IDSZ		(SESSION_UUIDLEN + 1)
+#define SESSION_ARGMAX		256	/* argv entries, env entries */
+#define SESSION_EXECBUF		(56 * 1024)	/* their strings together */
+#define SESSION_TERMSZ		64
+#define SESSION_CONFLICTMAX	256	/* paths listed in KILLED */
+#define SESSION_CONFLICTBUF	(48 * 1024)
+#define SESSION_PERUSER_MAX	1024
+#define SESSION_PIDS_MAX	4194304
+#define SESSION_CPU_MAX		102400	/* percent of one CPU */
+#define SESSION_IDLE_MAX	(7 * 86400)	/* seconds */
+
+/* End modes: what happens to the upper layer when a session ends. */
+#define SESSION_MODE_DEFAULT	0	/* KILL: the mode chosen at OPEN */
+#define SESSION_MODE_SQUASH	1	/* apply the upper layer to the tree */
+#define SESSION_MODE_DISCARD	2	/* throw the upper layer away */
+
+/* Why a session ended (KILLED reason). */
+#define SESSION_WHY_REQUEST	1	/* a KILL */
+#define SESSION_WHY_IDLE	2	/* the project's idle timeout */
+#define SESSION_WHY_REVOKED	3	/* the user was revoked */
+#define SESSION_WHY_FAILED	4	/* its init died on its own */
+#define SESSION_WHY_SHUTDOWN	5	/* the daemon is stopping */
+
+/* What became of the upper layer (KILLED result). */
+#define SESSION_RES_DISCARDED	0
+#define SESSION_RES_SQUASHED	1
+#define SESSION_RES_CONFLICT	2	/* refused; upper kept aside */
+#define SESSION_RES_ERROR	3	/* squash failed part way; kept */
+#define SESSION_RES_KEPT	4	/* unexpected end; kept aside */
+
+/* Session states in a ROW. */
+#define SESSION_ST_OPENING	1
+#define SESSION_ST_READY	2
+#define SESSION_ST_ENDING	3
+
+/* ERROR codes: stable, for the front end to map to HTTP. */
+enum session_err {
+	SESSION_E_INTERNAL = 1,		/* a system call failed here */
+	SESSION_E_NOPROJECT,		/* no such project */
+	SESSION_E_NOTMAPPED,		/* user not a member or no account */
+	SESSION_E_PERUSER,		/* the user has per_user sessions */
+	SESSION_E_LIMITS,		/* limits above the project's */
+	SESSION_E_NOSESSION,		/* no such session */
+	SESSION_E_NOTOWNER,		/* the session is someone else's */
+	SESSION_E_STATE,		/* not ready, or already ending */
+	SESSION_E_ARGS,			/* argv, cwd or size refused */
+	SESSION_E_ENV,			/* an environment name not allowed */
+	SESSION_E_BUSY,			/* too many execs or ptys */
+	SESSION_E_MAXCODE = SESSION_E_BUSY
+};
+
+struct p_session_conf_settings {
+	uint32_t	per_user;	/* sessions a user may hold */
+	char		root[PATH_MAX];	/* the sessions' root filesystem */
+	char		state_dir[PATH_MAX];	/* hidden from sessions */
+};
+
+struct p_session_conf_project {
+	char		name[PROTO_NAMEMAX];
+	char		path[PATH_MAX];
+	uint64_t	memory;		/* bytes; 0: no limit */
+	uint32_t	cpu;		/* percent of one CPU; 0: none */
+	uint32_t	pids;		/* 0: no limit */
+	uint32_t	idle_timeout;	/* seconds, >= 1 */
+};
+
+struct p_session_conf_member {
+	char		project[PROTO_NAMEMAX];
+	char		user[PROTO_NAMEMAX];
+	char		account[PROTO_NAMEMAX];	/* Unix account */
+	uint32_t	uid;		/* resolved by the parent */
+	uint32_t	gid;
+	uint8_t		role;		/* ROLE_VIEWER .. ROLE_OWNER */
+};
+
+struct p_session_path {
+	char		path[PATH_MAX];
+};
+
+/* uid and gid may be SESSION_ANYID: the account the config maps. */
+#define SESSION_ANYID	0xffffffffU
+
+struct p_session_open {
+	char		user[PROTO_NAMEMAX];
+	uint32_t	uid;
+	uint32_t	gid;
+	char		project[PROTO_NAMEMAX];
+	uint8_t		mode;		/* SQUASH or DISCARD */
+	uint64_t	memory;		/* 0: the project's */
+	uint32_t	cpu;
+	uint32_t	pids;
+};
+
+struct p_session_opened {
+	char		uuid[SESSION_IDSZ];
+	uint64_t	started;	/* unix seconds */
+};
+
+struct p_session_error {
+	uint32_t	code;		/* enum session_err */
+	char		text[PROTO_STRMAX];
+};
+
+/* LIST: "" matches any user, any project. */
+struct p_session_list {
+	char		user[PROTO_NAMEMAX];
+	char		project[PROTO_NAMEMAX];
+};
+
+/* INFO, KILL: user "" acts for the operator; else it must own it. */
+struct p_session_ref {
+	char		uuid[SESSION_IDSZ];
+	char		user[PROTO_NAMEMAX];
+	uint8_t		mode;		/* KILL only */
+};
+
+struct p_session_row {
+	char		uuid[SESSION_IDSZ];
+	char		user[PROTO_NAMEMAX];
+	char		account[PROTO_NAMEMAX];
+	char		project[PROTO_NAMEMAX];
+	uint8_t		state;		/* SESSION_ST_* */
+	uint8_t		mode;		/* end mode chosen at OPEN */
+	uint64_t	started;	/* unix seconds */
+	uint64_t	active;		/* unix seconds of last activity */
+	uint32_t	processes;
+	uint64_t	memory;		/* bytes in use */
+	uint32_t	execs;		/* running */
+	uint32_t	ptys;
+	uint64_t	memory_max;	/* limits in force; 0: none */
+	uint32_t	cpu_max;
+	uint32_t	pids_max;
+};
+
+struct p_session_count {
+	uint32_t	count;
+};
+
+/*
+ * EXEC from the front end carries uuid and user; I_EXEC to an init
+ * carries id instead.  argv and env point into buf after decoding,
+ * so a decoded structure must not be copied by value.
+ */
+struct p_session_exec {
+	char		 uuid[SESSION_IDSZ];
+	char		 user[PROTO_NAMEMAX];
+	uint32_t	 id;
+	char		 cwd[PATH_MAX];	/* /project or below */
+	uint32_t	 argc;		/* >= 1 */
+	uint32_t	 envc;
+	char		*argv[SESSION_ARGMAX + 1];	/* NULL-terminated */
+	char		*env[SESSION_ARGMAX + 1];	/* NAME=value */
+	char		 buf[SESSION_EXECBUF];
+};
+
+/* EXEC_OK, PTY_OK, OK: which session, and the exec's or pty's id. */
+struct p_session_handle {
+	char		uuid[SESSION_IDSZ];
+	uint32_t	id;
+};
+
+struct p_session_pty {
+	char		uuid[SESSION_IDSZ];
+	char		user[PROTO_NAMEMAX];
+	uint32_t	id;		/* RESIZE, I_PTY, I_RESIZE */
+	uint16_t	rows;		/* 1 .. 1000 */
+	uint16_t	cols;
+	char		term[SESSION_TERMSZ];	/* PTY, I_PTY; "": default */
+};
+
+struct p_session_killed {
+	char		 uuid[SESSION_IDSZ];
+	uint8_t		 reason;	/* SESSION_WHY_* */
+	uint8_t		 mode;		/* end mode applied */
+	uint8_t		 result;	/* SESSION_RES_* */
+	uint8_t		 truncated;	/* more conflicts than listed */
+	uint32_t	 kill_us;	/* request to no process left */
+	uint32_t	 total_us;	/* request to this reply */
+	uint32_t	 applied;	/* entries squashed into the tree */
+	uint32_t	 nconflicts;	/* entries in conflicts */
+	char		*conflicts[SESSION_CONFLICTMAX];	/* into buf */
+	char		 buf[SESSION_CONFLICTBUF];
+	size_t		 buflen;
+};
+
+/* Between the daemon and its helper. */
+struct p_session_build {
+	char		uuid[SESSION_IDSZ];
+	uint32_t	uid;
+	uint32_t	gid;
+	char		account[PROTO_NAMEMAX];
+	char		path[PATH_MAX];	/* the project tree */
+	uint64_t	tmpsize;	/* bytes for /tmp and home */
+};
+
+struct p_session_built {
+	char		uuid[SESSION_IDSZ];
+	uint32_t	pid;		/* the init, in the helper's pid ns */
+};
+
+struct p_session_fail {
+	char		uuid[SESSION_IDSZ];	/* "" from an init */
+	uint32_t	err;		/* errno */
+	char		text[PROTO_STRMAX];
+};
+
+/* Between the daemon and a session's init. */
+struct p_session_exit {
+	uint32_t	id;
+	int32_t		code;		/* exit status, or -1 */
+	int32_t		sig;		/* killing signal, or 0 */
+};
+
+struct p_session_id {
+	uint32_t	id;
+	uint32_t	err;		/* I_PTY_FAIL: errno */
+};
+
+/*
+ * Codecs.  proto_send_session_* queue a message and return 0, or -1
+ * when it could not be queued (too large, queue full).  The fd, where
+ * there is one, is closed once sent, and stays the caller's on -1.
+ * proto_get_session_* decode and
+ * return 0, or -1 on a wrong size, a field out of range, a string too
+ * long or holding a NUL, a malformed uuid, or trailing bytes.
+ */
+int	proto_send_session_settings(struct chan *,
+	    const struct p_session_conf_settings *);
+int	proto_get_session_settings(const struct msg *,
+	    struct p_session_conf_settings *);
+int	proto_send_session_project(struct chan *,
+	    const struct p_session_conf_project *);
+int	proto_get_session_project(const struct msg *,
+	    struct p_session_conf_project *);
+int	proto_send_session_member(struct chan *,
+	    const struct p_session_conf_member *);
+int	proto_get_session_member(const struct msg *,
+	    struct p_session_conf_member *);
+/* CONF_HIDE, H_RESET and H_HIDE: one absolute path. */
+int	proto_send_session_path(struct chan *, uint16_t,
+	    const struct p_session_path *);
+int	proto_get_session_path(const struct msg *, struct p_session_path *);
+
+int	proto_send_session_open(struct chan *, uint32_t,
+	    const struct p_session_open *);
+int	proto_get_session_open(const struct msg *, struct p_session_open *);
+int	proto_send_session_opened(struct chan *, uint32_t,
+	    const struct p_session_opened *);
+int	proto_get_session_opened(const struct msg *,
+	    struct p_session_opened *);
+int	proto_send_session_error(struct chan *, uint32_t,
+	    const struct p_session_error *);
+int	proto_get_session_error(const struct msg *, struct p_session_error *);
+int	proto_send_session_list(struct chan *, uint32_t,
+	    const struct p_session_list *);
+int	proto_get_session_list(const struct msg *, struct p_session_list *);
+/* INFO and KILL. */
+int	proto_send_session_ref(struct chan *, uint16_t, uint32_t,
+	    const struct p_session_ref *);
+int	proto_get_session_ref(const struct msg *, struct p_session_ref *);
+int	proto_send_session_row(struct chan *, uint32_t,
+	    const struct p_session_row *);
+int	proto_get_session_row(const struct msg *, struct p_session_row *);
+int	proto_send_session_list_end(struct chan *, uint32_t,
+	    const struct p_session_count *);
+int	proto_get_session_list_end(const struct msg *,
+	    struct p_session_count *);
+/* EXEC (front end) and I_EXEC (init, with the client's stream). */
+int	proto_send_session_exec(struct chan *, uint16_t, uint32_t, int,
+	    const struct p_session_exec *);
+int	proto_get_session_exec(const struct msg *, struct p_session_exec *);
+/* EXEC_OK and PTY_OK (with a descriptor), OK (without). */
+int	proto_send_session_handle(struct chan *, uint16_t, uint32_t, int,
+	    const struct p_session_handle *);
+int	proto_get_session_handle(const struct msg *,
+	    struct p_session_handle *);
+/* PTY, RESIZE, I_PTY, I_RESIZE. */
+int	proto_send_session_pty(struct chan *, uint16_t, uint32_t,
+	    const struct p_session_pty *);
+int	proto_get_session_pty(const struct msg *, struct p_session_pty *);
+int	proto_send_session_kill(struct chan *, uint32_t,
+	    const struct p_session_ref *);
+int	proto_send_session_killed(struct chan *, uint32_t,
+	    const struct p_session_killed *);
+int	proto_get_session_killed(const struct msg *,
+	    struct p_session_killed *);
+/* session_killed_add: list one more conflict; -1 when it is full. */
+int	session_killed_add(struct p_session_killed *, const char *);
+
+int	proto_send_session_build(struct chan *, int,
+	    const struct p_session_build *);
+int	proto_get_session_build(const struct msg *, struct p_session_build *);
+/* H_BUILT (pidfd) and H_TREE (directory): uuid and pid. */
+int	proto_send_session_built(struct chan *, uint16_t, int,
+	    const struct p_session_built *);
+int	proto_get_session_built(const struct msg *, struct p_session_built *);
+/* H_FAIL and I_FAIL. */
+int	proto_send_session_fail(struct chan *, uint16_t,
+	    const struct p_session_fail *);
+int	proto_get_session_fail(const struct msg *, struct p_session_fail *);
+int	proto_send_session_exit(struct chan *, const struct p_session_exit *);
+int	proto_get_session_exit(const struct msg *, struct p_session_exit *);
+/* I_PTY_OK and I_PTY_SLAVE (with a descriptor), I_PTY_FAIL. */
+int	proto_send_session_id(struct chan *, uint16_t, int,
+	    const struct p_session_id *);
+int	proto_get_session_id(const struct msg *, struct p_session_id *);
+
+/* proto_session_uuid_ok: non-zero for a well-formed lower-case uuid. */
+int	proto_session_uuid_ok(const char *);
+/* proto_session_decode_any: run the decoder for m's type (fuzzing). */
+void	proto_session_decode_any(const struct msg *);
+
+/*
+ * The exec output stream.  The front end reads frames from the
+ * descriptor EXEC_OK carries: an 8-byte header (type, three zero
+ * bytes, payload length as a little-endian u32) and the payload.
+ * STDOUT and STDERR frames carry 1 to SESSION_FRAME_MAX bytes of
+ * output; one EXIT frame ends the stream, its payload two
+ * little-endian i32: the exit status (-1 when killed) and the signal
+ * (0 when it exited).  The stream then ends.  A stream that ends
+ * without an EXIT frame means the session was killed.  Closing the
+ * descriptor kills the command.  Nothing is read from it.
+ */
+#define SESSION_FRAME_STDOUT	1
+#define SESSION_FRAME_STDERR	2
+#define SESSION_FRAME_EXIT	3
+#define SESSION_FRAME_HDR	8
+#define SESSION_FRAME_MAX	16384
+#define SESSION_FRAME_EXITLEN	8
+
+/* session_frame_put: write a frame header into hdr. */
+void	session_frame_put(uint8_t *, uint8_t, uint32_t);
+/*
+ * session_frame_get: read a frame header; 0 with *type and *len when
+ * it is well formed (known type, length in range, zero padding), -1
+ * when not.
+ */
+int	session_frame_get(const uint8_t *, uint8_t *, uint32_t *);
+
+#endif

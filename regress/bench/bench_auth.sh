@@ -1,0 +1,267 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The pccx-remote authors
+# Benchmark: signed, authenticated requests beside nginx and Ed25519.
+
+# Not a test.  A real suite with an OIDC provider; Chromium logs in
+# CONNS times (one session per connection, as refresh needs); then the
+# load client drives CONNS keep-alive connections, closed loop, every
+# request signed: a gated read (GET /v1/auth/check), the device list
+# (GET /v1/devices), the gated read on one connection alone, and an
+# audited write (POST /v1/auth/refresh: a new token each time, which
+# the connection uses next).  Every allowed request, read or write,
+# waits for the audit daemon's durable ack of its row.  Each run also
+# prints the CPU time each process spent per answer.  The ceilings
+# come after, on the same machine: nginx serving a static JSON file to
+# the same client with signing off, and Ed25519 verifications per
+# second on two threads.  Bounded: the Makefile runs it under
+# timeout(1), and each step has its own.
+#
+# BENCH_CONNS (64) and BENCH_SECONDS (5, per run) change the load;
+# PCCX_BIN picks another build.
+
+. "$(dirname "$0")/../lib.sh"
+
+CONNS=${BENCH_CONNS:-64}
+SECS=${BENCH_SECONDS:-5}
+BB="$PCCX_BIN/regress/bench"
+PROVIDER=
+NGINX=
+
+cleanup() {
+	if [ -n "$T" ] && [ -f "$T/browser.pids" ]; then
+		for p in $(cat "$T/browser.pids"); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	fi
+	if [ -n "$PROVIDER" ]; then
+		kill -TERM "$PROVIDER" 2>/dev/null
+		wait "$PROVIDER" 2>/dev/null
+	fi
+	if [ -n "$NGINX" ]; then
+		kill -TERM "$NGINX" 2>/dev/null
+		wait "$NGINX" 2>/dev/null
+	fi
+	suite_stop
+	[ -n "$T" ] && rm -rf "$T"
+}
+
+bail() {
+	echo "bench-auth: $*" >&2
+	[ -f "$T/log" ] && tail -20 "$T/log" >&2
+	[ -f "$T/provider.log" ] && tail -20 "$T/provider.log" >&2
+	exit 1
+}
+
+setup
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+echo "bench-auth: $(nproc) cores, $CONNS connections, $SECS s a run"
+
+# The provider: a CA, its certificate for 127.0.0.1, its signing keys.
+O="$T/oidc"
+mkdir -p "$O"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$O/ca.key" -out "$O/ca.crt" -days 1 -subj "/CN=bench ca" \
+    2>/dev/null || bail "openssl: no CA"
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+    >"$O/ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$O/tls.key" -out "$O/tls.csr" -subj /CN=127.0.0.1 \
+    2>/dev/null &&
+openssl x509 -req -in "$O/tls.csr" -CA "$O/ca.crt" -CAkey "$O/ca.key" \
+    -CAcreateserial -days 1 -extfile "$O/ext" -out "$O/tls.crt" \
+    2>/dev/null || bail "openssl: no server certificate"
+for k in "rsa.pem RSA -pkeyopt rsa_keygen_bits:2048" \
+    "ec.pem EC -pkeyopt ec_paramgen_curve:P-256" "ed.pem ED25519"; do
+	set -- $k
+	f=$1
+	shift
+	openssl genpkey -algorithm "$@" -out "$O/$f" 2>/dev/null ||
+	    bail "openssl: no $f"
+done
+chmod 644 "$O/ca.crt"
+
+REDIRECT="http://localhost:$PORT/v1/auth/callback"
+node "$PCCX_TOP/regress/oidc/provider.mjs" "$O" "$REDIRECT" \
+    >"$T/oidc.port" 2>"$T/provider.log" &
+PROVIDER=$!
+i=0
+while ! grep -q '^port ' "$T/oidc.port" 2>/dev/null; do
+	kill -0 "$PROVIDER" 2>/dev/null || bail "provider did not start"
+	[ $i -ge 200 ] && bail "provider did not start in 10 s"
+	sleep 0.05
+	i=$((i + 1))
+done
+OPORT=$(awk '/^port / { print $2 }' "$T/oidc.port")
+
+# The suite, with limits far above what the load can reach.
+printf 'pccx-test-client-secret-0123456789' >"$T/oidc.secret"
+chmod 600 "$T/oidc.secret"
+suite_conf
+cat >>"$T/pccx.conf" <<CONF
+user "alice@example.com" account "alice"
+project "core" {
+	path "/tmp"
+	maintainer "alice@example.com"
+}
+oidc {
+	issuer "https://127.0.0.1:$OPORT"
+	client-id "rp-eddsa"
+	client-secret-file "$T/oidc.secret"
+	ca-file "$O/ca.crt"
+	redirect-uri "$REDIRECT"
+}
+rate-limit {
+	address 100000/s burst 1000000
+	user 100000/s burst 1000000
+}
+webauthn {
+	rp-id "localhost"
+	origin "http://localhost:$PORT"
+}
+CONF
+"$PCCX_BIN/pccx-remoted" -n -f "$T/pccx.conf" >"$T/check.log" 2>&1 ||
+    { cat "$T/check.log" >&2; bail "configuration refused"; }
+suite_start || bail "suite did not start"
+
+# The logins, through the browser, as a user makes them.
+CODE=$(ctl enrol alice@example.com) || bail "pccxctl enrol failed"
+timeout -k 2 60 node "$PCCX_TOP/regress/bench/login.mjs" "$PORT" \
+    "$T/profile" "$T/browser.pids" "$CODE" "$CONNS" "$T/sessions" ||
+    bail "the logins failed"
+kill -TERM "$PROVIDER" 2>/dev/null
+wait "$PROVIDER" 2>/dev/null
+PROVIDER=
+
+rows() {
+	sqlite3 "$T/state/audit/audit.db" 'SELECT max(seq) FROM rows' \
+	    2>/dev/null || echo 0
+}
+
+# cpu_ticks PID...: user and system clock ticks of each process.
+cpu_ticks() {
+	for p in "$@"; do
+		awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" \
+		    2>/dev/null || echo 0
+	done
+}
+
+# run FILE LABEL ARGS: one load run; its figures go to $T/FILE.  On
+# the suite, the CPU time of each process per answer follows.
+run() {
+	f=$1
+	label=$2
+	shift 2
+	[ -n "$SUITE_PID" ] && c0=$(cpu_ticks $PIDS)
+	timeout -k 2 $((SECS + 15)) "$BB/bench_load" -p "$PORT" \
+	    -c "$CONNS" -d "$SECS" -w 1 "$@" >"$T/$f" ||
+	    echo "bench-auth: $label: errors (see above)" >&2
+	printf '%-34s %s\n' "$label" "$(cat "$T/$f")"
+	[ -n "$SUITE_PID" ] || return 0
+	c1=$(cpu_ticks $PIDS)
+	echo "$ROLES" "$c0" "$c1" "$(cat "$T/$f")" | tr '\n' ' ' |
+	    awk -v hz="$(getconf CLK_TCK)" -v n="$(echo "$ROLES" | wc -w)" '{
+		a = $(3 * n + 16) > 0 ? $(3 * n + 16) : 1
+		s = "  CPU us per answer:"
+		for (i = 1; i <= n; i++)
+			s = s sprintf(" %s %.0f", $i,
+			    ($(2 * n + i) - $(n + i)) * 1e6 / hz / a)
+		print s sprintf(" client %.0f", $(3 * n + 18))
+	}'
+}
+
+ROLES="parent front auth audit"
+PIDS="$SUITE_PID $(child_pid front) $(child_pid auth) $(child_pid audit)"
+
+r0=$(rows)
+run check "suite GET /v1/auth/check" -s "$T/sessions" \
+    -u "/v1/auth/check?project=core&action=session.open"
+run devices "suite GET /v1/devices" -s "$T/sessions" -u /v1/devices
+# The same read on one connection: the latency of a lone request.
+n=$CONNS
+CONNS=1
+run single "suite GET /v1/auth/check, 1 conn" -s "$T/sessions" \
+    -u "/v1/auth/check?project=core&action=session.open"
+CONNS=$n
+r1=$(rows)
+run refresh "suite POST /v1/auth/refresh" -s "$T/sessions" -R -m POST \
+    -u /v1/auth/refresh -b '{}'
+r2=$(rows)
+echo "audit rows stored: $((r1 - r0)) during the reads," \
+    "$((r2 - r1)) during the writes (warm-up and tail included)"
+suite_stop
+
+# Ceiling 1: nginx on loopback, one worker per core, a static file.
+N="$T/nginx"
+NPORT=$(free_port)
+mkdir -p "$N/www" "$N/tmp" "$N/logs"
+printf '{"allowed":true,"user":"alice@example.com","device":"%s"}' \
+    AAAAAAAAAAAAAAAAAAAAAA >"$N/www/check.json"
+cat >"$N/nginx.conf" <<CONF
+worker_processes $(nproc);
+daemon off;
+pid $N/nginx.pid;
+error_log $N/logs/error.log;
+events {
+	worker_connections 1024;
+}
+http {
+	access_log off;
+	client_body_temp_path $N/tmp/body;
+	proxy_temp_path $N/tmp/proxy;
+	fastcgi_temp_path $N/tmp/fastcgi;
+	uwsgi_temp_path $N/tmp/uwsgi;
+	scgi_temp_path $N/tmp/scgi;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $N/www;
+		default_type application/json;
+	}
+}
+CONF
+nginx -p "$N" -c "$N/nginx.conf" -e "$N/logs/error.log" \
+    >"$N/logs/stderr" 2>&1 &
+NGINX=$!
+i=0
+until ss -ltnH "sport = :$NPORT" 2>/dev/null | grep -q .; do
+	kill -0 "$NGINX" 2>/dev/null || bail "nginx did not start: \
+$(cat "$N/logs/error.log" "$N/logs/stderr" 2>/dev/null)"
+	[ $i -ge 100 ] && bail "nginx did not start in 5 s"
+	sleep 0.05
+	i=$((i + 1))
+done
+PORT=$NPORT
+run static "nginx GET /check.json (unsigned)" -u /check.json
+kill -TERM "$NGINX" 2>/dev/null
+wait "$NGINX" 2>/dev/null
+NGINX=
+
+# Ceiling 2: Ed25519 verifications per second on two threads.
+timeout -k 2 10 "$BB/bench_ed25519" -t 2 -d 3 >"$T/ed25519" ||
+    bail "bench_ed25519 failed"
+printf '%-34s %s\n' "libsodium Ed25519 verify" "$(cat "$T/ed25519")"
+
+# The ratios against the goals.
+awk -v ed="$(awk '{ print $2 }' "$T/ed25519")" \
+    -v ng="$(awk '{ print $10 }' "$T/static")" -v t="$T" '
+function line(name, f,    rps, p99) {
+	if ((getline l < f) <= 0)
+		return
+	split(l, a, " ")
+	rps = a[10]
+	p99 = a[14]
+	printf "%-28s %7.0f rps  /ed25519 %.3f (goal >= 0.6)  " \
+	    "/(ed25519/2) %.3f  /nginx %.3f  p99 %.2f ms (goal < 5) %s\n",
+	    name, rps, rps / ed, rps / (ed / 2), (ng > 0 ? rps / ng : 0), p99,
+	    (rps / ed >= 0.6 && p99 < 5) ? "MET" : "MISSED"
+}
+BEGIN {
+	printf "ceilings: ed25519 %.0f verifications/s on 2 threads = " \
+	    "%.0f requests/s at two verifications a request; nginx %.0f " \
+	    "rps\n", ed, ed / 2, ng
+	line("GET /v1/auth/check", t "/check")
+	line("GET /v1/devices", t "/devices")
+	line("POST /v1/auth/refresh", t "/refresh")
+}'

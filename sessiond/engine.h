@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Inside the session engine: the session table, its helper, its parts. */
+
+#ifndef PCCX_ENGINE_H
+#define PCCX_ENGINE_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/msg.h"
+#include "sessiond/session.h"
+
+#define SESS_MAXITEMS	64		/* execs and ptys at once */
+#define SESS_MAXLOGS	64		/* log lines taken from an init */
+#define SESS_OPEN_MS	10000		/* set-up must finish by then */
+#define SESS_KILL_MS	100		/* signal again after this long */
+#define SESS_KILL_TRIES	600		/* then give up on the session */
+
+/* Directories under <state>/session. */
+#define SESS_DIR_LIVE	"sessions"	/* one per session: upper, work */
+#define SESS_DIR_ORPHAN	"orphans"	/* uppers left by a crash */
+#define SESS_DIR_CONFL	"conflicts"	/* uppers a squash refused */
+#define SESS_DIR_TRASH	"trash"		/* being removed */
+
+struct event;
+
+/* An exec or a pty running in a session. */
+struct sess_item {
+	uint32_t	 id;
+	uint32_t	 reqid;		/* PTY: the request awaiting PTY_OK */
+	int		 pty;
+	int		 slavefd;	/* pty: O_PATH of the slave, or -1 */
+};
+
+struct session {
+	TAILQ_ENTRY(session)	 entry;
+	char			 uuid[SESSION_IDSZ];
+	char			 user[PROTO_NAMEMAX];
+	char			 account[PROTO_NAMEMAX];
+	char			 project[PROTO_NAMEMAX];
+	char			 path[PATH_MAX];	/* the tree */
+	uint32_t		 uid;
+	uint32_t		 gid;
+	uint8_t			 state;		/* SESSION_ST_* */
+	uint8_t			 mode;		/* end mode chosen at OPEN */
+	uint64_t		 memory;	/* limits in force */
+	uint32_t		 cpu;
+	uint32_t		 pids;
+	uint32_t		 idle;		/* seconds */
+	time_t			 started;	/* unix seconds */
+	struct timespec		 tstart;	/* coarse clock at OPEN */
+	time_t			 active;	/* unix seconds */
+	uint64_t		 t_open;	/* microseconds, monotonic */
+
+	uint32_t		 open_reqid;
+	int			 building;	/* H_BUILD unanswered */
+	int			 built, tree, ready, announced;
+	pid_t			 pid;		/* init, in our pid ns */
+	int			 pidfd;
+	int			 treefd;	/* the project tree */
+	struct chan		 ctl;		/* to the init */
+	int			 ctl_live;
+	struct event		*ev_ctl;
+	struct event		*ev_ctlw;
+	struct event		*ev_pid;
+	struct event		*ev_timer;
+	struct sess_item	 items[SESS_MAXITEMS];
+	int			 nitems;
+	uint32_t		 next_id;
+	uint32_t		 nlogs;
+
+	/* Ending. */
+	uint8_t			 why;
+	uint8_t			 endmode;
+	uint32_t		 kill_reqid;
+	uint64_t		 t_kill;	/* microseconds, monotonic */
+	uint64_t		 t_dead;
+	int			 kill_tries;
+	int			 dead;
+};
+
+TAILQ_HEAD(session_list, session);
+
+/* The engine's state, set up by session_engine_init. */
+struct sess_engine {
+	int			 init;
+	int			 dirfd;		/* <state>/session */
+	int			 livefd;	/* sessions/ */
+	int			 orphanfd;
+	int			 conflfd;
+	int			 trashfd;
+	char			 dir[PATH_MAX];	/* host path of dirfd */
+	struct event_base	*base;
+	session_reply_fn	 reply;
+	void			*arg;
+	void			(*audit)(void *, const struct p_audit_row *);
+	struct session_list	 sessions;
+	int			 nsessions;
+	struct chan		 helper;
+	pid_t			 helper_pid;
+	struct event		*ev_helper;
+	struct event		*ev_helperw;
+	struct event		*ev_trash;
+	int			 stopping;
+};
+
+extern struct sess_engine	 eng;
+
+/* The configuration (conf.c). */
+struct sess_member {
+	TAILQ_ENTRY(sess_member)	 entry;
+	struct p_session_conf_member	 m;
+};
+
+struct sess_project {
+	TAILQ_ENTRY(sess_project)	 entry;
+	struct p_session_conf_project	 p;
+	TAILQ_HEAD(, sess_member)	 members;
+};
+
+struct sess_conf {
+	struct p_session_conf_settings	 s;
+	TAILQ_HEAD(, sess_project)	 projects;
+	char				**hide;
+	size_t				 nhide;
+};
+
+const struct sess_conf	*sess_conf(void);
+const struct sess_project *sess_conf_project(const char *);
+const struct sess_member *sess_conf_member(const struct sess_project *,
+		    const char *);
+const char	*sess_conf_root(void);
+/* sess_conf_hidden: the i-th path sessions must not see, or NULL. */
+const char	*sess_conf_hidden(size_t);
+
+/* engine.c */
+struct session	*sess_find(const char *);
+void		 sess_reply(uint32_t, const struct session_reply *);
+void		 sess_error(uint32_t, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 sess_opened(struct session *);
+void		 sess_unlink(struct session *);
+void		 sess_touch(struct session *);
+void		 sess_watch(struct session *);
+void		 sess_timer_idle(struct session *);
+uint64_t	 sess_now_us(void);
+/*
+ * sess_audit: one audit row; user and project from s when it is not
+ * NULL.  fmt and what follows are json_pack()'s, for the detail.
+ */
+void		 sess_audit(const struct session *, const char *,
+		    const char *, const char *, const char *, const char *,
+		    ...);
+
+/* ctl.c: the daemon's end of an init's channel. */
+int		 ctl_attach(struct session *, int);
+void		 ctl_detach(struct session *);
+int		 ctl_exec(struct session *, uint32_t,
+		    const struct p_session_exec *, int);
+int		 ctl_pty(struct session *, uint32_t,
+		    const struct p_session_pty *);
+int		 ctl_resize(struct session *, const struct p_session_pty *);
+struct sess_item *ctl_item(struct session *, uint32_t);
+void		 ctl_item_drop(struct session *, struct sess_item *);
+
+/* end.c: the kill switch and what follows it. */
+void		 end_session(struct session *, int, int, uint32_t);
+void		 end_on_built(struct session *);
+void		 end_on_pid(struct session *);
+void		 end_on_failed(struct session *);
+void		 end_retry(struct session *);
+void		 end_trash_later(void);
+void		 end_trash_now(void);
+
+/* helper.c */
+int		 helper_start(void);
+void		 helper_conf(void);
+int		 helper_build(struct session *, int, uint64_t);
+void		 helper_stop(void);
+
+/* build.c: in the helper's child, the init to be. */
+struct build_args {
+	char		 uuid[SESSION_IDSZ];
+	uint32_t	 uid;
+	uint32_t	 gid;
+	char		 account[PROTO_NAMEMAX];
+	uint64_t	 tmpsize;
+	int		 ctlfd;		/* to the daemon */
+	const char	*root;		/* the session root filesystem */
+	int		 treefd;	/* the tree, as the helper opened it */
+	const char	*tree;		/* its path */
+	const char	*dir;		/* <state>/session, host path */
+	char *const	*hide;		/* NULL-terminated */
+	const struct sock_fprog *filter;	/* FILTER_USER, compiled */
+};
+void		 build_session(const struct build_args *)
+		    __attribute__((noreturn));
+
+/* sinit.c: the session's init, once it is built. */
+void		 sinit_main(struct chan *, const char *)
+		    __attribute__((noreturn));
+
+/* filter.c */
+#define FILTER_HELPER	1	/* the helper: may still mount */
+#define FILTER_USER	2	/* a session's init and programs */
+struct sock_fprog;
+int		 filter_build(int, struct sock_fprog *);
+int		 filter_load(const struct sock_fprog *);
+
+/* cgroup.c */
+struct cg_limits {
+	uint64_t	memory;
+	uint32_t	cpu;
+	uint32_t	pids;
+};
+int		 cg_setup(const char *, int);
+int		 cg_create(const char *, const struct cg_limits *);
+int		 cg_join(const char *);
+int		 cg_v2_open(const char *);
+int		 cg_kill(const char *);
+int		 cg_populated(const char *);
+int		 cg_remove(const char *);
+void		 cg_stats(const char *, uint32_t *, uint64_t *);
+void		 cg_leftovers(void);
+/* cg_fds: the hierarchies' descriptors, for the helper to keep. */
+void		 cg_fds(int *, int *);
+
+/* squash.c */
+struct squash_result {
+	uint32_t		 applied;
+	int			 error;		/* errno of a failed step */
+	struct p_session_killed	*out;		/* conflicts listed here */
+};
+int		 squash_apply(int, int, const struct timespec *,
+		    struct squash_result *);
+int		 tree_remove(int, const char *);
+
+/* util: a fresh version 4 uuid. */
+void		 sess_uuid(char *);
+/* fd_close_from: close every descriptor >= lo not in keep. */
+void		 fd_close_except(const int *, int);
+
+#endif
