@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 64
+plan 69
 
 suite_start
 ok $? "suite starts"
@@ -48,7 +48,22 @@ check session root "$S/session" 00000000002410eb 2 1
 check audit _pccxaudit "$S/audit" 0000000000000000 2 1
 check parent root / 0000000000000020 0 0
 
-# Only the session daemon may hold CAP_SYS_ADMIN (bit 21).
+# The session daemon's helper: root, host view, no chroot capability.
+spid=$(child_pid session)
+hpid=$(for d in /proc/[0-9]*; do
+	[ "$(awk '{ print $4 }' "$d/stat" 2>/dev/null)" = "$spid" ] &&
+	    [ "$(cat "$d/comm" 2>/dev/null)" = sessiond-helper ] &&
+	    echo "${d#/proc/}"
+done | head -n 1)
+[ -n "$hpid" ]
+ok $? "session: its helper runs"
+[ -n "$hpid" ] || hpid=0
+is "$(field "$hpid" CapEff)" 00000000002010eb "session helper: capabilities"
+is "$(field "$hpid" CapBnd)" 00000000002010eb "session helper: bounding set"
+is "$(field "$hpid" Seccomp)" 2 "session helper: seccomp"
+is "$(field "$hpid" NoNewPrivs)" 1 "session helper: no_new_privs"
+
+# Only the session daemon (and its helper) may hold CAP_SYS_ADMIN.
 n=0
 for pid in $(suite_pids); do
 	cap=$(field "$pid" CapEff)
