@@ -78,10 +78,12 @@ static struct auth_login *
 login_by_state(const char *state)
 {
 	struct auth_login	*l;
+	size_t			 n = strlen(state);
 
+	/* The state is a secret of the login: compare in constant time. */
 	TAILQ_FOREACH(l, &auth->logins, entry)
-		if (l->phase == LOGIN_OIDC && l->state[0] != '\0' &&
-		    strcmp(l->state, state) == 0)
+		if (l->phase == LOGIN_OIDC && n > 0 && strlen(l->state) == n &&
+		    sodium_memcmp(l->state, state, n) == 0)
 			return l;
 	return NULL;
 }
