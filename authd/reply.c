@@ -25,11 +25,8 @@
  * The audit daemon passes a stored row with action "revoke" (detail
  * {"kind", "id"}) from the auth daemon on to the session and tunnel
  * daemons as MSG_AUDIT_REVOKED, so that sessions and tunnel peers go.
- * XXX: neither daemon accepts that message yet, and a message not in
- * a role's table is fatal there; until they do, revocations are
- * recorded under another name and go nowhere but the log.
  */
-#define AUDIT_REVOKE_ACTION	"auth.revoke"	/* then "revoke" */
+#define AUDIT_REVOKE_ACTION	"revoke"
 
 /*
  * An answer held until the audit daemon has stored the row that

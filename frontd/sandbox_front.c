@@ -25,10 +25,8 @@ static const struct sandbox_rule front_rules[] = {
 	    "TCP_NODELAY on a connection"),
 	SB_ALLOW("shutdown", "half-close a connection after a response"),
 	/*
-	 * XXX: jansson seeds its hash function from /dev/urandom on
-	 * first use; with none here it falls back to time and pid.
-	 * The child must call json_object_seed() with a random seed
-	 * before it confines itself, or hash flooding gets easier.
+	 * jansson would seed its hash function from /dev/urandom, which
+	 * is not here: common/child.c seeds it before confinement.
 	 */
 	SB_ERRNO("openat", EACCES,
 	    "jansson and libc probe for files; the empty root has none"),
