@@ -12,6 +12,7 @@
 #include "events.h"
 #include "frontd.h"
 #include "server.h"
+#include "sessions.h"
 #include "ws.h"
 
 extern const struct sandbox_policy	sandbox_front;
@@ -34,6 +35,15 @@ static int	front_msg_status(struct chan *, struct msg *);
 #define DAEMONS_MASK	(PROC_BIT(PROC_PARENT) | PROC_BIT(PROC_AUTH) | \
 	PROC_BIT(PROC_TUNNEL) | PROC_BIT(PROC_SESSION) | PROC_BIT(PROC_AUDIT))
 
+/*
+ * Session replies: a uuid string, strings of at most n - 1 bytes; a
+ * ROW has 54 bytes of numbers after its four strings.
+ */
+#define FROM_SESSION	PROC_BIT(PROC_SESSION)
+#define SSTR(n)		(2 + (n) - 1)
+#define SUUID		(2 + SESSION_UUIDLEN)
+#define SROW_NUMS	54
+
 static const struct msg_rule front_rules[] = {
 	{ MSG_CONF_LIMITS, PROC_BIT(PROC_PARENT), ST_ANY, MSG_FD_NEVER,
 	    P_LIMITS_LEN, P_LIMITS_LEN, front_msg_limits },
@@ -49,6 +59,23 @@ static const struct msg_rule front_rules[] = {
 	    P_AUDIT_EVENT_MIN, P_AUDIT_EVENT_MAX, events_msg },
 	{ MSG_AUDIT_SUBEND, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
 	    5, 5, events_msg },
+	{ MSG_SESSION_OPENED, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    SUUID + 8, SUUID + 8, sessions_msg },
+	{ MSG_SESSION_ERROR, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    4 + 2, 4 + SSTR(PROTO_STRMAX), sessions_msg },
+	{ MSG_SESSION_ROW, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    SUUID + 3 * 2 + SROW_NUMS,
+	    SUUID + 3 * SSTR(PROTO_NAMEMAX) + SROW_NUMS, sessions_msg },
+	{ MSG_SESSION_LIST_END, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    4, 4, sessions_msg },
+	{ MSG_SESSION_EXEC_OK, FROM_SESSION, ST_RUN, MSG_FD_MUST,
+	    SUUID + 4, SUUID + 4, sessions_msg },
+	{ MSG_SESSION_PTY_OK, FROM_SESSION, ST_RUN, MSG_FD_MUST,
+	    SUUID + 4, SUUID + 4, sessions_msg },
+	{ MSG_SESSION_OK, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    SUUID + 4, SUUID + 4, sessions_msg },
+	{ MSG_SESSION_KILLED, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    SUUID + 4 + 12 + 2, MSG_MAXPAYLOAD, sessions_msg },
 };
 
 static int

@@ -10,6 +10,7 @@
 #include "events.h"
 #include "frontd.h"
 #include "server.h"
+#include "sessions.h"
 
 /* One line per subsystem that serves routes. */
 static const struct {
@@ -19,6 +20,7 @@ static const struct {
 	{ health_routes, &health_nroutes },
 	{ auth_routes, &auth_nroutes },
 	{ events_routes, &events_nroutes },
+	{ sessions_routes, &sessions_nroutes },
 };
 
 /* routes_install: hand the server one table with every route in it. */

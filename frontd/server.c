@@ -55,6 +55,8 @@
 #define PEER_MAX		(NI_MAXHOST + 8)
 #define WS_GUID			"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_KEYLEN		16	/* decoded Sec-WebSocket-Key */
+#define RESPOND_CHUNKED		((size_t)-1)
+#define RESPOND_UNTIL_CLOSE	((size_t)-2)
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -101,12 +103,16 @@ struct http_req {
 	int			 flags;
 #define REQ_REPLIED	0x01
 #define REQ_GONE	0x02
+#define REQ_STREAMING	0x04		/* chunked reply under way */
+#define REQ_RAWSTREAM	0x08		/* HTTP/1.0: no chunks */
 	void			(*gone_cb)(struct http_req *, void *);
 	void			*gone_arg;
 	void			(*data_cb)(struct http_req *, const char *,
 				    size_t, void *);
 	void			(*end_cb)(struct http_req *, void *);
 	void			*body_arg;
+	void			(*drain_cb)(struct http_req *, void *);
+	void			*drain_arg;
 	char			 peer[PEER_MAX];
 };
 
@@ -213,7 +219,9 @@ http_date(char *buf, size_t size)
 
 /*
  * Queue one whole response on the connection.  204 and 304 carry no
- * body, and so no Content-Length (RFC 9110 8.6).
+ * body, and so no Content-Length (RFC 9110 8.6).  With len
+ * RESPOND_CHUNKED or RESPOND_UNTIL_CLOSE only the head goes out: a
+ * streamed body follows.
  */
 static void
 conn_respond(struct http_conn *c, int status, const char *ctype,
@@ -230,14 +238,16 @@ conn_respond(struct http_conn *c, int status, const char *ctype,
 	    http_reason(status), date);
 	if (ctype != NULL && !nobody)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
-	if (!nobody)
+	if (len == RESPOND_CHUNKED)
+		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
+	else if (len != RESPOND_UNTIL_CLOSE && !nobody)
 		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
 	if (extra != NULL)
 		evbuffer_add_buffer(out, extra);
 	if (close)
 		evbuffer_add_printf(out, "Connection: close\r\n");
 	evbuffer_add(out, "\r\n", 2);
-	if (len > 0 && !nobody)
+	if (len > 0 && len < RESPOND_UNTIL_CLOSE && !nobody)
 		evbuffer_add(out, body, len);
 }
 
@@ -353,7 +363,8 @@ conn_detach(struct http_conn *c)
 
 	if (req == NULL)
 		return;
-	if (!(req->flags & REQ_REPLIED) || conn_body_pending(c))
+	if (!(req->flags & REQ_REPLIED) || (req->flags & REQ_STREAMING) ||
+	    conn_body_pending(c))
 		req->flags |= REQ_GONE;
 	c->req = NULL;
 	req->conn = NULL;
@@ -495,6 +506,92 @@ http_reply_error(struct http_req *req, int status, const char *code,
 	r = http_reply(req, status, "application/json", s, strlen(s));
 	free(s);
 	return r;
+}
+
+/* Streamed replies. */
+
+int
+http_reply_start(struct http_req *req, int status, const char *ctype)
+{
+	struct http_conn	*c = req->conn;
+	int			 raw;
+
+	if (req->flags & REQ_GONE)
+		return -1;
+	if ((req->flags & REQ_REPLIED) || c == NULL ||
+	    !(c->flags & CONN_BODYDONE) || status < 200 || status > 599 ||
+	    status == 204 || status == 304 || ctype == NULL) {
+		log_warnx("%s: cannot start a stream", __func__);
+		return -1;
+	}
+	raw = req->head.version != 11;
+	req->flags |= REQ_REPLIED | REQ_STREAMING | (raw ? REQ_RAWSTREAM : 0);
+	evtimer_del(c->timer);
+	conn_respond(c, status, ctype, NULL, raw ? RESPOND_UNTIL_CLOSE :
+	    RESPOND_CHUNKED, req->extra, raw ||
+	    (req->head.flags & HTTP_HEAD_CLOSE));
+	log_debug("%s: %s %s %d, streamed", c->peer, req->head.method,
+	    req->head.target, status);
+	return 0;
+}
+
+int
+http_reply_chunk(struct http_req *req, const void *data, size_t len)
+{
+	struct evbuffer	*out;
+
+	if (!(req->flags & REQ_STREAMING) || (req->flags & REQ_GONE) ||
+	    req->conn == NULL)
+		return -1;
+	if (len == 0)
+		return 0;
+	out = bufferevent_get_output(req->conn->bev);
+	if (!(req->flags & REQ_RAWSTREAM) &&
+	    evbuffer_add_printf(out, "%zx\r\n", len) == -1)
+		return -1;
+	if (evbuffer_add(out, data, len) == -1)
+		return -1;
+	if (!(req->flags & REQ_RAWSTREAM) && evbuffer_add(out, "\r\n", 2))
+		return -1;
+	return 0;
+}
+
+int
+http_reply_end(struct http_req *req)
+{
+	struct http_conn	*c = req->conn;
+
+	if (!(req->flags & REQ_STREAMING) || (req->flags & REQ_GONE) ||
+	    c == NULL)
+		return -1;
+	req->flags &= ~REQ_STREAMING;
+	req->drain_cb = NULL;
+	if (!(req->flags & REQ_RAWSTREAM))
+		evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n",
+		    5);
+	if ((req->flags & REQ_RAWSTREAM) ||
+	    (req->head.flags & HTTP_HEAD_CLOSE)) {
+		conn_detach(c);
+		conn_close_soon(c);
+	} else
+		conn_finish(c);
+	return 0;
+}
+
+size_t
+http_reply_pending(const struct http_req *req)
+{
+	if (req->conn == NULL || req->conn->bev == NULL)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(req->conn->bev));
+}
+
+void
+http_reply_on_drain(struct http_req *req,
+    void (*cb)(struct http_req *, void *), void *arg)
+{
+	req->drain_cb = cb;
+	req->drain_arg = arg;
 }
 
 /* Request accessors. */
@@ -1035,9 +1132,17 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct http_conn	*c = arg;
 
+	struct http_req		*req = c->req;
+
 	if (c->flags & CONN_CLOSE)
 		conn_linger(c);
-	else
+	else if (req != NULL && (req->flags & REQ_STREAMING)) {
+		if (req->drain_cb != NULL) {
+			http_req_ref(req);
+			req->drain_cb(req, req->drain_arg);
+			http_req_unref(req);
+		}
+	} else
 		conn_process(c);
 }
 
@@ -1059,7 +1164,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		}
 	}
 	if ((what & BEV_EVENT_EOF) && !(c->flags & CONN_LINGER) &&
-	    (c->req == NULL || (c->req->flags & REQ_REPLIED)) &&
+	    (c->req == NULL || ((c->req->flags & REQ_REPLIED) &&
+	    !(c->req->flags & REQ_STREAMING))) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 		c->flags |= CONN_EOF | CONN_CLOSE;
 		return;

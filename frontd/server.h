@@ -154,4 +154,26 @@ int	http_reply_error(struct http_req *, int, const char *, const char *);
  */
 struct bufferevent *http_reply_upgrade(struct http_req *);
 
+/*
+ * Streamed replies, for a body made as it goes.  http_reply_start
+ * queues the head with "Transfer-Encoding: chunked" (an HTTP/1.0
+ * client gets the bytes as they are and the connection closes after
+ * them); only once the request body is read.  http_reply_chunk queues
+ * len bytes as one chunk; http_reply_end queues the last chunk and
+ * lets the connection serve its next request.  Each returns 0, or -1
+ * when the request is gone or not streaming.  A client that goes away
+ * mid-stream makes the request gone (its gone callback runs).
+ *
+ * Back-pressure: nothing bounds what is queued but the caller, who
+ * checks http_reply_pending (bytes not yet sent), stops producing
+ * above its own bound, and resumes from the drain callback, which runs
+ * each time everything queued has been written.
+ */
+int	http_reply_start(struct http_req *, int, const char *);
+int	http_reply_chunk(struct http_req *, const void *, size_t);
+int	http_reply_end(struct http_req *);
+size_t	http_reply_pending(const struct http_req *);
+void	http_reply_on_drain(struct http_req *,
+	    void (*)(struct http_req *, void *), void *);
+
 #endif
