@@ -16,15 +16,6 @@
 static const char	 row_tag[] = "pccx-audit-row-v1\n";
 static const char	 cp_tag[] = "pccx-remote audit checkpoint v1";
 
-static int
-send_wire(struct chan *c, uint16_t type, uint32_t peerid,
-    const struct wire_w *w)
-{
-	if (!wire_ok(w))
-		return -1;
-	return chan_compose(c, type, peerid, -1, w->buf, w->len);
-}
-
 int
 audit_outcome_valid(const char *s)
 {
@@ -70,7 +61,7 @@ proto_send_audit_append(struct chan *c, uint32_t peerid,
 	wire_put_str(&w, p->object);
 	wire_put_str(&w, p->outcome);
 	wire_put_str(&w, p->detail);
-	return send_wire(c, MSG_AUDIT_APPEND, peerid, &w);
+	return proto_send_plain(c, MSG_AUDIT_APPEND, peerid, &w);
 }
 
 int
@@ -117,7 +108,7 @@ proto_send_audit_ack(struct chan *c, uint32_t peerid, uint64_t seq)
 
 	wire_w_init(&w);
 	wire_put_u64(&w, seq);
-	return send_wire(c, MSG_AUDIT_ACK, peerid, &w);
+	return proto_send_plain(c, MSG_AUDIT_ACK, peerid, &w);
 }
 
 int
@@ -139,7 +130,7 @@ proto_send_audit_nack(struct chan *c, uint32_t peerid, uint32_t why)
 
 	wire_w_init(&w);
 	wire_put_u32(&w, why);
-	return send_wire(c, MSG_AUDIT_NACK, peerid, &w);
+	return proto_send_plain(c, MSG_AUDIT_NACK, peerid, &w);
 }
 
 int
@@ -160,7 +151,7 @@ proto_send_audit_revoked(struct chan *c, const struct p_audit_revoked *p)
 	wire_w_init(&w);
 	wire_put_u8(&w, p->kind);
 	wire_put_str(&w, p->id);
-	return send_wire(c, MSG_AUDIT_REVOKED, 0, &w);
+	return proto_send_plain(c, MSG_AUDIT_REVOKED, 0, &w);
 }
 
 int
@@ -195,7 +186,7 @@ proto_send_audit_conf(struct chan *c, const struct p_audit_conf *p)
 	wire_put_str(&w, p->s3_access_key);
 	wire_put_str(&w, p->s3_secret_file);
 	wire_put_str(&w, p->s3_ca_file);
-	return send_wire(c, MSG_AUDIT_CONF, 0, &w);
+	return proto_send_plain(c, MSG_AUDIT_CONF, 0, &w);
 }
 
 int
@@ -296,7 +287,7 @@ proto_send_audit_sub(struct chan *c, const struct p_audit_sub *p)
 	wire_put_str(w, p->user);
 	for (i = 0; i < p->nprojects && i < AUDIT_SUB_MAXPROJECTS; i++)
 		wire_put_str(w, p->projects[i]);
-	rv = send_wire(c, MSG_AUDIT_SUBSCRIBE, p->sub, w);
+	rv = proto_send_plain(c, MSG_AUDIT_SUBSCRIBE, p->sub, w);
 	free(w);
 	return rv;
 }
@@ -337,7 +328,7 @@ proto_send_audit_more(struct chan *c, const struct p_audit_more *p)
 	wire_w_init(&w);
 	wire_put_u32(&w, p->sub);
 	wire_put_u32(&w, p->rows);
-	return send_wire(c, MSG_AUDIT_MORE, p->sub, &w);
+	return proto_send_plain(c, MSG_AUDIT_MORE, p->sub, &w);
 }
 
 int
@@ -358,7 +349,7 @@ proto_send_audit_unsub(struct chan *c, uint32_t sub)
 
 	wire_w_init(&w);
 	wire_put_u32(&w, sub);
-	return send_wire(c, MSG_AUDIT_UNSUBSCRIBE, sub, &w);
+	return proto_send_plain(c, MSG_AUDIT_UNSUBSCRIBE, sub, &w);
 }
 
 int
@@ -393,7 +384,7 @@ proto_send_audit_event(struct chan *c, const struct p_audit_event *p)
 	wire_put_str(w, p->row.object);
 	wire_put_str(w, p->row.outcome);
 	wire_put_str(w, p->row.detail);
-	rv = send_wire(c, MSG_AUDIT_EVENT, p->sub, w);
+	rv = proto_send_plain(c, MSG_AUDIT_EVENT, p->sub, w);
 	free(w);
 	return rv;
 }
@@ -436,7 +427,7 @@ proto_send_audit_subend(struct chan *c, uint32_t sub, uint8_t why)
 	wire_w_init(&w);
 	wire_put_u32(&w, sub);
 	wire_put_u8(&w, why);
-	return send_wire(c, MSG_AUDIT_SUBEND, sub, &w);
+	return proto_send_plain(c, MSG_AUDIT_SUBEND, sub, &w);
 }
 
 int

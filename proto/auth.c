@@ -11,15 +11,6 @@
 #define ROLE_MIN	1		/* ROLE_VIEWER in remoted/config.h */
 #define ROLE_MAX	3		/* ROLE_OWNER */
 
-static int
-send_wire(struct chan *c, uint16_t type, uint32_t peerid,
-    const struct wire_w *w)
-{
-	if (!wire_ok(w))
-		return -1;
-	return chan_compose(c, type, peerid, -1, w->buf, w->len);
-}
-
 int
 proto_send_auth_user(struct chan *c, const struct p_auth_user *p)
 {
@@ -28,7 +19,7 @@ proto_send_auth_user(struct chan *c, const struct p_auth_user *p)
 	wire_w_init(&w);
 	wire_put_str(&w, p->name);
 	wire_put_str(&w, p->account);
-	return send_wire(c, MSG_AUTH_CONF_USER, 0, &w);
+	return proto_send_plain(c, MSG_AUTH_CONF_USER, 0, &w);
 }
 
 int
@@ -53,7 +44,7 @@ proto_send_auth_member(struct chan *c, const struct p_auth_member *p)
 	wire_put_str(&w, p->project);
 	wire_put_str(&w, p->user);
 	wire_put_u8(&w, p->role);
-	return send_wire(c, MSG_AUTH_CONF_MEMBER, 0, &w);
+	return proto_send_plain(c, MSG_AUTH_CONF_MEMBER, 0, &w);
 }
 
 int
@@ -84,7 +75,7 @@ proto_send_auth_oidc(struct chan *c, const struct p_auth_oidc *p)
 	wire_put_str(&w, p->redirect_uri);
 	wire_put_str(&w, p->claim);
 	wire_put_str(&w, p->scopes);
-	return send_wire(c, MSG_AUTH_CONF_OIDC, 0, &w);
+	return proto_send_plain(c, MSG_AUTH_CONF_OIDC, 0, &w);
 }
 
 int
@@ -121,7 +112,7 @@ proto_send_auth_webauthn(struct chan *c, const struct p_auth_webauthn *p)
 	for (i = 0; i < p->norigins && i < AUTH_MAXORIGINS; i++)
 		wire_put_str(&w, p->origins[i]);
 	wire_put_u8(&w, p->uv_required);
-	return send_wire(c, MSG_AUTH_CONF_WEBAUTHN, 0, &w);
+	return proto_send_plain(c, MSG_AUTH_CONF_WEBAUTHN, 0, &w);
 }
 
 int
@@ -160,7 +151,7 @@ proto_send_auth_tokens(struct chan *c, const struct p_auth_tokens *p)
 	wire_put_u32(&w, p->addr_burst);
 	wire_put_u32(&w, p->user_rate);
 	wire_put_u32(&w, p->user_burst);
-	return send_wire(c, MSG_AUTH_CONF_TOKENS, 0, &w);
+	return proto_send_plain(c, MSG_AUTH_CONF_TOKENS, 0, &w);
 }
 
 int
@@ -210,7 +201,7 @@ proto_send_auth_req(struct chan *c, uint16_t type, uint32_t peerid,
 	wire_put_str(w, p->project);
 	wire_put_str(w, p->arg);
 	wire_put_str(w, p->body);
-	rv = send_wire(c, type, peerid, w);
+	rv = proto_send_plain(c, type, peerid, w);
 	free(w);
 	return rv;
 }
@@ -257,7 +248,7 @@ proto_send_auth_allow(struct chan *c, uint32_t peerid,
 	wire_put_u8(&w, p->nprojects);
 	for (i = 0; i < p->nprojects && i < AUTH_MAXPROJECTS; i++)
 		wire_put_str(&w, p->projects[i]);
-	return send_wire(c, MSG_AUTH_ALLOW, peerid, &w);
+	return proto_send_plain(c, MSG_AUTH_ALLOW, peerid, &w);
 }
 
 int
@@ -297,7 +288,7 @@ proto_send_auth_reply(struct chan *c, uint32_t peerid,
 	wire_put_u8(w, p->html);
 	wire_put_u32(w, p->retry_after);
 	wire_put_str(w, p->body);
-	rv = send_wire(c, MSG_AUTH_REPLY, peerid, w);
+	rv = proto_send_plain(c, MSG_AUTH_REPLY, peerid, w);
 	free(w);
 	return rv;
 }
@@ -328,7 +319,7 @@ proto_send_auth_ctl(struct chan *c, uint16_t type, uint32_t peerid,
 	wire_w_init(&w);
 	wire_put_u8(&w, p->kind);
 	wire_put_str(&w, p->id);
-	return send_wire(c, type, peerid, &w);
+	return proto_send_plain(c, type, peerid, &w);
 }
 
 int
@@ -369,7 +360,7 @@ proto_send_ctl_result_id(struct chan *c, uint32_t peerid,
 	wire_w_init(&w);
 	wire_put_u32(&w, p->code);
 	wire_put_str(&w, p->text);
-	return send_wire(c, MSG_CTL_RESULT, peerid, &w);
+	return proto_send_plain(c, MSG_CTL_RESULT, peerid, &w);
 }
 
 /* The fuzzer's entry: whatever the type, decode as that type says. */

@@ -91,13 +91,20 @@ msg_dispatch(const struct msg_rule *tab, size_t n, int state,
 	return -1;
 }
 
-static int
-send_wire(struct chan *c, uint16_t type, uint32_t peerid, int fd,
+int
+proto_send_wire(struct chan *c, uint16_t type, uint32_t peerid, int fd,
     const struct wire_w *w)
 {
 	if (!wire_ok(w))
 		return -1;
 	return chan_compose(c, type, peerid, fd, w->buf, w->len);
+}
+
+int
+proto_send_plain(struct chan *c, uint16_t type, uint32_t peerid,
+    const struct wire_w *w)
+{
+	return proto_send_wire(c, type, peerid, -1, w);
 }
 
 int
@@ -111,7 +118,7 @@ proto_send_log(struct chan *c, int pri, const char *text)
 	wire_w_init(&w);
 	wire_put_u8(&w, pri);
 	wire_put_str(&w, buf);
-	return send_wire(c, MSG_LOG, 0, -1, &w);
+	return proto_send_wire(c, MSG_LOG, 0, -1, &w);
 }
 
 int
@@ -138,7 +145,7 @@ proto_send_conf_priv(struct chan *c, const struct p_conf_priv *p)
 	wire_put_u8(&w, p->verbose);
 	wire_put_u8(&w, p->seccomp_debug);
 	wire_put_str(&w, p->root);
-	return send_wire(c, MSG_CONF_PRIV, 0, -1, &w);
+	return proto_send_wire(c, MSG_CONF_PRIV, 0, -1, &w);
 }
 
 int
@@ -174,7 +181,7 @@ proto_send_limits(struct chan *c, const struct p_limits *p)
 	wire_put_u32(&w, p->ws_frame_bytes);
 	wire_put_u32(&w, p->ws_message_bytes);
 	wire_put_u32(&w, p->max_connections);
-	return send_wire(c, MSG_CONF_LIMITS, 0, -1, &w);
+	return proto_send_wire(c, MSG_CONF_LIMITS, 0, -1, &w);
 }
 
 int
@@ -229,7 +236,7 @@ proto_send_conf_listen(struct chan *c, int fd, const struct p_conf_listen *p)
 	wire_w_init(&w);
 	wire_put_u8(&w, p->tls);
 	wire_put_str(&w, p->addr);
-	return send_wire(c, MSG_CONF_LISTEN, 0, fd, &w);
+	return proto_send_wire(c, MSG_CONF_LISTEN, 0, fd, &w);
 }
 
 int
@@ -252,7 +259,7 @@ proto_send_conf_key(struct chan *c, int fd, const struct p_conf_key *p)
 
 	wire_w_init(&w);
 	wire_put_str(&w, p->name);
-	return send_wire(c, MSG_CONF_KEY, 0, fd, &w);
+	return proto_send_wire(c, MSG_CONF_KEY, 0, fd, &w);
 }
 
 int
@@ -310,7 +317,7 @@ proto_send_status(struct chan *c, uint32_t peerid, const struct p_status *p)
 
 	wire_w_init(&w);
 	put_status(&w, p);
-	return send_wire(c, MSG_STATUS, peerid, -1, &w);
+	return proto_send_wire(c, MSG_STATUS, peerid, -1, &w);
 }
 
 int
@@ -332,7 +339,7 @@ proto_send_ctl_proc(struct chan *c, const struct p_ctl_proc *p)
 	wire_put_str(&w, p->name);
 	wire_put_str(&w, p->user);
 	put_status(&w, &p->st);
-	return send_wire(c, MSG_CTL_PROC, 0, -1, &w);
+	return proto_send_wire(c, MSG_CTL_PROC, 0, -1, &w);
 }
 
 int
@@ -355,7 +362,7 @@ proto_send_ctl_result(struct chan *c, const struct p_ctl_result *p)
 	wire_w_init(&w);
 	wire_put_u32(&w, p->code);
 	wire_put_str(&w, p->text);
-	return send_wire(c, MSG_CTL_RESULT, 0, -1, &w);
+	return proto_send_wire(c, MSG_CTL_RESULT, 0, -1, &w);
 }
 
 int

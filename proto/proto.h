@@ -202,6 +202,17 @@ int	proto_get_ctl_result(const struct msg *, struct p_ctl_result *);
 #define LIM_CONN_MIN		1
 #define LIM_CONN_MAX		65536
 
+/*
+ * proto_send_wire: queue an encoded payload as one message, with fd
+ * (or -1); proto_send_plain: the same without a descriptor.  Both
+ * return -1 when the payload overflowed while it was encoded.
+ */
+struct wire_w;
+int	proto_send_wire(struct chan *, uint16_t, uint32_t, int,
+	    const struct wire_w *);
+int	proto_send_plain(struct chan *, uint16_t, uint32_t,
+	    const struct wire_w *);
+
 /* proto_check_limits: 0 when every limit lies in its allowed range. */
 int	proto_check_limits(const struct p_limits *);
 

@@ -15,15 +15,6 @@
 #include "common/wire.h"
 #include "proto/tunnel.h"
 
-static int
-send_wire(struct chan *c, uint16_t type, uint32_t peerid,
-    const struct wire_w *w)
-{
-	if (!wire_ok(w))
-		return -1;
-	return chan_compose(c, type, peerid, -1, w->buf, w->len);
-}
-
 /* Printable ASCII only: ids end up in logs and on terminals. */
 static int
 id_clean(const char *s, int empty_ok)
@@ -141,7 +132,7 @@ proto_send_tunnel_conf(struct chan *c, const struct p_tunnel_conf *p)
 	wire_put_u16(&w, p->port);
 	wire_put_u32(&w, p->keepalive);
 	wire_put_u32(&w, p->idle_timeout);
-	return send_wire(c, MSG_TUNNEL_CONF, 0, &w);
+	return proto_send_plain(c, MSG_TUNNEL_CONF, 0, &w);
 }
 
 int
@@ -177,7 +168,7 @@ proto_send_tunnel_peer_add(struct chan *c, uint32_t peerid,
 	wire_put_str(&w, p->device);
 	wire_put_str(&w, p->sid);
 	wire_put_str(&w, p->key);
-	return send_wire(c, MSG_TUNNEL_PEER_ADD, peerid, &w);
+	return proto_send_plain(c, MSG_TUNNEL_PEER_ADD, peerid, &w);
 }
 
 int
@@ -208,7 +199,7 @@ proto_send_tunnel_peer_addr(struct chan *c, uint32_t peerid,
 	wire_put_u8(&w, p->code);
 	wire_put_str(&w, p->addr4);
 	wire_put_str(&w, p->addr6);
-	return send_wire(c, MSG_TUNNEL_PEER_ADDR, peerid, &w);
+	return proto_send_plain(c, MSG_TUNNEL_PEER_ADDR, peerid, &w);
 }
 
 int
@@ -239,7 +230,7 @@ proto_send_tunnel_peer_del(struct chan *c, const struct p_tunnel_peer_del *p)
 	wire_w_init(&w);
 	wire_put_u8(&w, p->kind);
 	wire_put_str(&w, p->id);
-	return send_wire(c, MSG_TUNNEL_PEER_DEL, 0, &w);
+	return proto_send_plain(c, MSG_TUNNEL_PEER_DEL, 0, &w);
 }
 
 int
@@ -272,7 +263,7 @@ proto_send_tunnel_peer_info(struct chan *c, uint32_t peerid,
 	wire_put_u64(&w, p->handshake);
 	wire_put_u64(&w, p->rx);
 	wire_put_u64(&w, p->tx);
-	return send_wire(c, MSG_TUNNEL_PEER_INFO, peerid, &w);
+	return proto_send_plain(c, MSG_TUNNEL_PEER_INFO, peerid, &w);
 }
 
 int
