@@ -21,6 +21,7 @@ LIBS_pccxctl = -lsqlite3 -lcurl
 LIBS_authd = -lcurl -lfido2 -lsqlite3
 LIBS_tunneld = -lmnl
 LIBS_frontd = -lwslay
+LIBS_sessiond = $(B)/libverify.a $(B)/libcommon.a
 YACC	= bison -y
 
 B	= build

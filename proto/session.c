@@ -848,6 +848,7 @@ proto_session_decode_any(const struct msg *m)
 		struct p_session_fail		f;
 		struct p_session_exit		ex;
 		struct p_session_id		id;
+		struct p_session_trace		tr;
 	} u;
 
 	switch (m->hdr.type) {
@@ -927,7 +928,102 @@ proto_session_decode_any(const struct msg *m)
 	case MSG_SESSION_I_READY:
 		proto_get_empty(m);
 		break;
+	case MSG_SESSION_TRACE_PUT:
+	case MSG_SESSION_TRACE_STREAM:
+	case MSG_SESSION_TRACE_LIST:
+	case MSG_SESSION_TRACE_ROW:
+	case MSG_SESSION_TRACE_GET:
+	case MSG_SESSION_TRACE_DATA:
+	case MSG_SESSION_TRACE_DEL:
+	case MSG_SESSION_TRACE_DONE:
+	case MSG_SESSION_REF_PUT:
+		proto_get_session_trace(m, &u.tr);
+		break;
 	}
+}
+
+int
+proto_send_session_trace(struct chan *c, uint16_t type, uint32_t peerid,
+    int fd, const struct p_session_trace *p)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_str(&w, p->project);
+	wire_put_str(&w, p->id);
+	wire_put_str(&w, p->name);
+	wire_put_u8(&w, p->kind);
+	wire_put_u8(&w, p->kinds);
+	wire_put_u64(&w, p->size);
+	wire_put_u64(&w, p->cap);
+	return send_wire(c, type, peerid, fd, &w);
+}
+
+/* A project or reference name: it becomes a file name. */
+static int
+trace_name_ok(const char *s, int empty_ok)
+{
+	size_t	i;
+
+	if (s[0] == '\0')
+		return empty_ok;
+	if (s[0] == '.')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* Which fields a trace message must, may or must not fill. */
+static int
+trace_fields_ok(uint16_t t, const struct p_session_trace *p)
+{
+	int	proj, id, name;
+
+	proj = t == MSG_SESSION_TRACE_PUT || t == MSG_SESSION_TRACE_LIST ||
+	    t == MSG_SESSION_TRACE_GET || t == MSG_SESSION_TRACE_DEL ||
+	    t == MSG_SESSION_REF_PUT;
+	id = t != MSG_SESSION_TRACE_LIST && t != MSG_SESSION_REF_PUT;
+	name = t == MSG_SESSION_TRACE_PUT || t == MSG_SESSION_REF_PUT;
+	if (!trace_name_ok(p->project, !proj) ||
+	    (!proj && p->project[0] != '\0'))
+		return 0;
+	if (id && !(t == MSG_SESSION_TRACE_DONE && p->id[0] == '\0') &&
+	    !proto_session_uuid_ok(p->id))
+		return 0;
+	if (!id && p->id[0] != '\0')
+		return 0;
+	if (!trace_name_ok(p->name, t != MSG_SESSION_REF_PUT) ||
+	    (!name && p->name[0] != '\0'))
+		return 0;
+	return p->kind <= SESSION_TK_MAX &&
+	    p->kinds < (1 << (SESSION_TK_MAX + 1));
+}
+
+int
+proto_get_session_trace(const struct msg *m, struct p_session_trace *p)
+{
+	struct wire_r	r;
+	uint16_t	t = m->hdr.type;
+
+	if (t < MSG_SESSION_TRACE_PUT || t > MSG_SESSION_REF_PUT)
+		return -1;
+	memset(p, 0, sizeof(*p));
+	wire_r_init(&r, m->data, m->len);
+	wire_get_str(&r, p->project, sizeof(p->project));
+	wire_get_str(&r, p->id, sizeof(p->id));
+	wire_get_str(&r, p->name, sizeof(p->name));
+	p->kind = wire_get_u8(&r);
+	p->kinds = wire_get_u8(&r);
+	p->size = wire_get_u64(&r);
+	p->cap = wire_get_u64(&r);
+	if (wire_done(&r) == -1 || !trace_fields_ok(t, p))
+		return -1;
+	return 0;
 }
 
 void

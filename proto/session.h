@@ -56,6 +56,16 @@ enum session_msg {
 	MSG_SESSION_I_PTY_SLAVE,	/* init -> daemon, O_PATH of slave */
 	MSG_SESSION_I_PTY_FAIL,		/* init -> daemon */
 	MSG_SESSION_I_RESIZE,		/* daemon -> init */
+	/* traces, references and reports (sessiond/trace.h) */
+	MSG_SESSION_TRACE_PUT,		/* front ->, the upload body's pipe */
+	MSG_SESSION_TRACE_STREAM,	/* -> front, the verdict's pipe */
+	MSG_SESSION_TRACE_LIST,		/* front -> */
+	MSG_SESSION_TRACE_ROW,		/* -> front: one per trace */
+	MSG_SESSION_TRACE_GET,		/* front -> */
+	MSG_SESSION_TRACE_DATA,		/* -> front, the plaintext's pipe */
+	MSG_SESSION_TRACE_DEL,		/* front -> */
+	MSG_SESSION_TRACE_DONE,		/* -> front: DEL or REF_PUT done */
+	MSG_SESSION_REF_PUT,		/* front ->, the reference's pipe */
 	MSG_SESSION_MAX
 };
 
@@ -278,6 +288,32 @@ struct p_session_id {
 	uint32_t	err;		/* I_PTY_FAIL: errno */
 };
 
+/* What a stored trace has: bits of p_session_trace.kinds. */
+#define SESSION_TK_TRACE	0	/* GET kinds, and bit numbers */
+#define SESSION_TK_JSON		1
+#define SESSION_TK_HTML		2
+#define SESSION_TK_MD		3
+#define SESSION_TK_MAX		SESSION_TK_MD
+
+/*
+ * The trace messages share one layout; each uses part of it, the rest
+ * is zero or "".  PUT: project, id (the front end's uuid), name (the
+ * reference to diff against, "" for none), size (the declared body
+ * length, 0 if unknown) and cap (most bytes accepted).  STREAM, DATA,
+ * DONE: id.  LIST: project.  ROW: id, size (stored bytes of the
+ * encrypted trace), kinds.  GET: project, id, kind.  DEL: project,
+ * id.  REF_PUT: project, name; id "" (DONE then carries "").
+ */
+struct p_session_trace {
+	char		project[PROTO_NAMEMAX];
+	char		id[SESSION_IDSZ];
+	char		name[PROTO_NAMEMAX];
+	uint8_t		kind;
+	uint8_t		kinds;
+	uint64_t	size;
+	uint64_t	cap;
+};
+
 /*
  * Codecs.  proto_send_session_* queue a message and return 0, or -1
  * when it could not be queued (too large, queue full).  The fd, where
@@ -366,6 +402,17 @@ int	proto_get_session_exit(const struct msg *, struct p_session_exit *);
 int	proto_send_session_id(struct chan *, uint16_t, int,
 	    const struct p_session_id *);
 int	proto_get_session_id(const struct msg *, struct p_session_id *);
+
+/*
+ * Every trace message, with the descriptor PUT, STREAM, DATA and
+ * REF_PUT carry (-1 for the others).  The decoder checks the type's
+ * rules: uuids where an id is needed, names of the form
+ * [A-Za-z0-9_.-] not starting with a dot where one is needed, kind at
+ * most SESSION_TK_MAX.
+ */
+int	proto_send_session_trace(struct chan *, uint16_t, uint32_t, int,
+	    const struct p_session_trace *);
+int	proto_get_session_trace(const struct msg *, struct p_session_trace *);
 
 /* proto_session_uuid_ok: non-zero for a well-formed lower-case uuid. */
 int	proto_session_uuid_ok(const char *);

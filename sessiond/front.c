@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "proto/audit.h"
 #include "sessiond/front.h"
+#include "sessiond/trace.h"
 
 static int	msg_settings(struct chan *, struct msg *);
 static int	msg_project(struct chan *, struct msg *);
@@ -20,6 +21,7 @@ static int	msg_exec(struct chan *, struct msg *);
 static int	msg_pty(struct chan *, struct msg *);
 static int	msg_audit(struct chan *, struct msg *);
 static int	msg_revoked(struct chan *, struct msg *);
+static int	msg_trace(struct chan *, struct msg *);
 
 #define P	PROC_BIT(PROC_PARENT)
 #define F	PROC_BIT(PROC_FRONT)
@@ -28,6 +30,9 @@ static int	msg_revoked(struct chan *, struct msg *);
 #define UUID	(2 + SESSION_UUIDLEN)
 #define NAME	STR(PROTO_NAMEMAX)
 #define PATH	STR(PATH_MAX)
+/* a trace message: three strings, kind, kinds, size, cap */
+#define TRMIN(p, i, n)	((p) + (i) + (n) + 2 + 16)
+#define TRMAX		(NAME + UUID + NAME + 2 + 16)
 
 /*
  * The parent configures; the front end asks, once auth has said yes,
@@ -60,6 +65,16 @@ const struct msg_rule session_rules[] = {
 	    UUID + 3 + 8, UUID + NAME + 8, msg_pty },
 	{ MSG_SESSION_KILL, F, ST_RUN, MSG_FD_NEVER,
 	    UUID + 2 + 1, UUID + NAME + 1, msg_ref },
+	{ MSG_SESSION_TRACE_PUT, F, ST_RUN, MSG_FD_MUST,
+	    TRMIN(3, UUID, 2), TRMAX, msg_trace },
+	{ MSG_SESSION_TRACE_LIST, F, ST_RUN, MSG_FD_NEVER,
+	    TRMIN(3, 2, 2), TRMIN(NAME, 2, 2), msg_trace },
+	{ MSG_SESSION_TRACE_GET, F, ST_RUN, MSG_FD_NEVER,
+	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2), msg_trace },
+	{ MSG_SESSION_TRACE_DEL, F, ST_RUN, MSG_FD_NEVER,
+	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2), msg_trace },
+	{ MSG_SESSION_REF_PUT, F, ST_RUN, MSG_FD_MUST,
+	    TRMIN(3, 2, 3), TRMIN(NAME, 2, NAME), msg_trace },
 	{ MSG_AUDIT_ACK, A, ST_RUN, MSG_FD_NEVER, 8, 8, msg_audit },
 	{ MSG_AUDIT_NACK, A, ST_RUN, MSG_FD_NEVER, 4, 4, msg_audit },
 	{ MSG_AUDIT_REVOKED, A, ST_RUN, MSG_FD_NEVER,
@@ -166,6 +181,38 @@ msg_pty(struct chan *c, struct msg *m)
 		session_pty(m->hdr.peerid, &p);
 	else
 		session_resize(m->hdr.peerid, &p);
+	return 0;
+}
+
+/*
+ * Traces and references.  XXX: the payload names no user, so the
+ * front end alone decides who may touch a project's traces; here
+ * the names are only checked to be safe file names.
+ */
+static int
+msg_trace(struct chan *c, struct msg *m)
+{
+	struct p_session_trace	p;
+
+	if (proto_get_session_trace(m, &p) == -1)
+		return -1;
+	switch (m->hdr.type) {
+	case MSG_SESSION_TRACE_PUT:
+		trace_put(m->hdr.peerid, &p, m->fd);
+		break;
+	case MSG_SESSION_TRACE_LIST:
+		trace_list(m->hdr.peerid, &p);
+		break;
+	case MSG_SESSION_TRACE_GET:
+		trace_get(m->hdr.peerid, &p);
+		break;
+	case MSG_SESSION_TRACE_DEL:
+		trace_del(m->hdr.peerid, &p);
+		break;
+	case MSG_SESSION_REF_PUT:
+		trace_ref_put(m->hdr.peerid, &p, m->fd);
+		break;
+	}
 	return 0;
 }
 

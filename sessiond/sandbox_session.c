@@ -33,14 +33,16 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("execve", "run a session's init and tools"),
 	SB_ALLOW("execveat", "fexecve of a binary opened before chroot"),
 	SB_ALLOW("wait4", "reap a session's init and workers"),
-	SB_ALLOW("kill", "the kill switch signals a session"),
+	SB_ALLOW("kill", "the kill switch; end a trace worker over its cap"),
 	SB_ALLOW("tgkill", "raise() and abort() in a forked child"),
 	SB_ALLOW("setsid", "a session's init leads its own session"),
 	SB_ALLOW("setpgid", "a session's init leads its process group"),
-	SB_ALLOW("pipe2", "stdio and start-up sync of a session"),
-	SB_ALLOW("dup2", "stdio of a session's init"),
+	SB_ALLOW("pipe2", "session stdio; a trace upload's body, verdict, "
+	    "reports and a stored file's plaintext"),
+	SB_ALLOW("dup2", "stdio of a session's init; a trace worker's fds"),
 	SB_ALLOW("dup3", "stdio of a session's init"),
-	SB_ALLOW("close_range", "close inherited descriptors before exec"),
+	SB_ALLOW("close_range", "close inherited descriptors before exec, "
+	    "and in a trace worker"),
 	SB_ALLOW("prlimit64", "rlimits of a session and the trace worker"),
 	SB_ALLOW("umask", "modes of files made in the upper layer"),
 
@@ -78,11 +80,15 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("fsync", "squash makes a copy durable before rename"),
 
 	/* ids and capabilities of a session's processes */
-	SB_ALLOW("setgroups", "a session runs with the user's groups"),
-	SB_ALLOW("setresgid", "a session runs as the user's gid"),
-	SB_ALLOW("setresuid", "a session runs as the user, never root"),
+	SB_ALLOW("setgroups", "a session runs with the user's groups; "
+	    "a trace worker with none"),
+	SB_ALLOW("setresgid", "a session runs as the user's gid; "
+	    "a trace worker as nobody's"),
+	SB_ALLOW("setresuid", "a session runs as the user, never root; "
+	    "a trace worker as nobody"),
 	SB_ALLOW("capget", "read the sets before trimming them"),
-	SB_ALLOW("capset", "a session gives up every capability"),
+	SB_ALLOW("capset", "a session or trace worker gives up every "
+	    "capability"),
 	SB_ALLOW("prctl", "pdeathsig, no_new_privs, bounding set"),
 	SB_ALLOW("seccomp", "the trace worker loads its own filter"),
 

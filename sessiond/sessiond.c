@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "proto/audit.h"
 #include "sessiond/front.h"
+#include "sessiond/trace.h"
 
 #define SESSIOND_CGROUP	"pccx"
 
@@ -61,7 +62,9 @@ sessiond_setup(void)
 	p.reply = session_front_reply;
 	p.arg = (void *)&wire;
 	p.audit = sessiond_audit;
-	return session_engine_init(&p);
+	if (session_engine_init(&p) == -1)
+		return -1;
+	return trace_init(dir, p.base, &wire);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "proto/audit.h"
 #include "sessiond/front.h"
+#include "sessiond/trace.h"
 #include "harness.h"
 
 #define H_TIMEOUT_MS	60000
@@ -94,7 +95,8 @@ eh_confine(struct event_base *base)
 	p.reply = session_front_reply;
 	p.arg = (void *)&eh_wire;
 	p.audit = eh_audit_row;
-	if (session_engine_init(&p) == -1)
+	if (session_engine_init(&p) == -1 ||
+	    trace_init(eh_dir, base, &eh_wire) == -1)
 		fatalx("session_engine_init failed");
 	if (!eh_conf.unconfined) {
 		memset(&ps, 0, sizeof(ps));

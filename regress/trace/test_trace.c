@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* Trace uploads through a confined session engine: verdict, store, sandbox. */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/msg.h"
+#include "common/util.h"
+#include "common/wire.h"
+#include "proto/session.h"
+#include "regress/session/harness.h"
+
+#define PROJ		"proj"
+#define CHUNK		16384
+#define WAIT_MS		20000
+
+static struct host	 H;
+static char		 work[] = "/tmp/pccx-trace.XXXXXX";
+static char		 state[256], tdir[384];
+static uint8_t		*trace;
+static size_t		 tracelen;
+static uint32_t		 nuuid;
+
+/* What one request got back. */
+struct got {
+	uint16_t		type;
+	int			fd;
+	int			rows;
+	struct p_session_trace	p;
+};
+
+static void
+mkuuid(char *buf)
+{
+	snprintf(buf, SESSION_IDSZ, "%08x-0000-4000-8000-%012x",
+	    (unsigned)getpid(), ++nuuid);
+}
+
+/* Wait for the reply to id; rows are counted until LIST_END. */
+static int
+t_wait(uint32_t id, struct got *g)
+{
+	struct pollfd	p;
+	struct msg	m;
+	uint64_t	end = now_mono_ms() + WAIT_MS;
+	ssize_t		n;
+	int		rv;
+
+	memset(g, 0, sizeof(*g));
+	g->fd = -1;
+	for (;;) {
+		while ((rv = chan_get(&H.front, &m)) == MSG_OK) {
+			if (m.hdr.peerid != id)
+				continue;
+			if (m.hdr.type == MSG_SESSION_TRACE_ROW) {
+				if (proto_get_session_trace(&m, &g->p) == -1)
+					return -1;
+				g->rows++;
+				continue;
+			}
+			g->type = m.hdr.type;
+			g->fd = m.fd;
+			if (m.hdr.type != MSG_SESSION_ERROR &&
+			    m.hdr.type != MSG_SESSION_LIST_END &&
+			    proto_get_session_trace(&m, &g->p) == -1)
+				return -1;
+			return 0;
+		}
+		if (rv != MSG_EMORE)
+			return -1;
+		p.fd = H.front.fd;
+		p.events = POLLIN;
+		if (now_mono_ms() >= end ||
+		    poll(&p, 1, end - now_mono_ms()) <= 0)
+			return -1;
+		if ((n = chan_read(&H.front)) <= 0 && !(n == -1 &&
+		    errno == EAGAIN))
+			return -1;
+	}
+}
+
+static int
+t_call(uint16_t type, const struct p_session_trace *p, int fd,
+    struct got *g)
+{
+	uint32_t	id = ++H.next;
+
+	if (proto_send_session_trace(&H.front, type, id, fd, p) == -1 ||
+	    msg_flush_wait(&H.front) == -1)
+		return -1;
+	return t_wait(id, g);
+}
+
+/* Read what is there now (nonblocking) or, with all, to the end. */
+static void
+t_drain(int fd, char **buf, size_t *len, int all)
+{
+	char		tmp[65536];
+	struct pollfd	p = { fd, POLLIN, 0 };
+	ssize_t		n;
+
+	for (;;) {
+		if (poll(&p, 1, all ? WAIT_MS : 0) <= 0)
+			return;
+		if ((n = read(fd, tmp, sizeof(tmp))) <= 0)
+			return;
+		*buf = realloc(*buf, *len + n + 1);
+		assert_non_null(*buf);
+		memcpy(*buf + *len, tmp, n);
+		*len += n;
+		(*buf)[*len] = '\0';
+	}
+}
+
+/* The engine's children running as the worker's uid. */
+static pid_t
+t_worker(void)
+{
+	char		 path[300], line[256];
+	struct dirent	*de;
+	DIR		*d;
+	FILE		*fp;
+	pid_t		 found = -1;
+	int		 ppid, uid;
+
+	assert_non_null(d = opendir("/proc"));
+	while (found == -1 && (de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		ppid = uid = -1;
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			sscanf(line, "PPid: %d", &ppid);
+			sscanf(line, "Uid: %d", &uid);
+		}
+		fclose(fp);
+		if (ppid == H.pid && uid == 65534)
+			found = atoi(de->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+t_has(const char *path, const char *text)
+{
+	char	buf[8192];
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
+/* Nothing in the project's trace dir names uuid, temp files included. */
+static int
+t_nothing(const char *uuid)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	if ((d = opendir(tdir)) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, uuid) != NULL)
+			n++;
+	closedir(d);
+	return n == 0;
+}
+
+/*
+ * Upload len bytes of the trace, kill_at (if not 0) killing the
+ * worker once that many are written; the verdict stream comes back.
+ */
+struct upload {
+	size_t		 len, cap, declared, kill_at, status_at;
+	char		 uuid[SESSION_IDSZ];
+	const char	*ref;		/* reference name, or NULL */
+	char		*out;
+	size_t		 outlen;
+	int		 early;		/* progress while bytes remained */
+	int		 confined;	/* the worker's status was right */
+};
+
+static void
+t_check_worker(struct upload *u)
+{
+	char	path[64];
+	pid_t	w;
+
+	assert_true((w = t_worker()) > 0);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)w);
+	u->confined = t_has(path, "Seccomp:\t2") &&
+	    t_has(path, "CapEff:\t0000000000000000") &&
+	    t_has(path, "NoNewPrivs:\t1");
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)w);
+	u->confined = u->confined &&
+	    t_has(path, "Max file size             0                    0") &&
+	    t_has(path, "Max open files            8                    8") &&
+	    t_has(path, "Max cpu time              30                   30") &&
+	    t_has(path, "Max address space") &&
+	    !t_has(path, "Max address space         unlimited");
+}
+
+static void
+t_upload(struct upload *u)
+{
+	struct p_session_trace	p;
+	struct got		g;
+	size_t			off, n;
+	int			pp[2];
+
+	mkuuid(u->uuid);
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	memcpy(p.id, u->uuid, sizeof(p.id));
+	p.size = u->declared;
+	p.cap = u->cap;
+	if (u->ref != NULL)
+		pccx_strlcpy(p.name, u->ref, sizeof(p.name));
+	assert_int_equal(pipe(pp), 0);
+	assert_int_equal(t_call(MSG_SESSION_TRACE_PUT, &p, pp[0], &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_TRACE_STREAM);
+	assert_true(g.fd >= 0);
+	assert_string_equal(g.p.id, u->uuid);
+	for (off = 0; off < u->len; off += n) {
+		n = u->len - off < CHUNK ? u->len - off : CHUNK;
+		if (write(pp[1], trace + off, n) != (ssize_t)n)
+			break;	/* the daemon stopped reading */
+		usleep(3000);
+		t_drain(g.fd, &u->out, &u->outlen, 0);
+		if (off + n < u->len && u->out != NULL &&
+		    strstr(u->out, "\"event\":\"progress\"") != NULL)
+			u->early = 1;
+		if (u->status_at && off + n >= u->status_at &&
+		    !u->confined) {
+			usleep(20000);
+			t_check_worker(u);
+		}
+		if (u->kill_at && off + n >= u->kill_at) {
+			usleep(20000);
+			assert_int_equal(kill(t_worker(), SIGKILL), 0);
+			u->kill_at = 0;
+			usleep(50000);
+		}
+	}
+	close(pp[1]);
+	t_drain(g.fd, &u->out, &u->outlen, 1);
+	close(g.fd);
+	assert_non_null(u->out);
+}
+
+/* The last line of the stream. */
+static const char *
+t_last(const struct upload *u)
+{
+	const char	*s = u->out + u->outlen - 1;
+
+	while (s > u->out && s[-1] != '\n')
+		s--;
+	return s;
+}
+
+static int
+t_get(const char *uuid, int kind, char **buf, size_t *len)
+{
+	struct p_session_trace	p;
+	struct got		g;
+
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	memcpy(p.id, uuid, sizeof(p.id));
+	p.kind = kind;
+	if (t_call(MSG_SESSION_TRACE_GET, &p, -1, &g) == -1 ||
+	    g.type != MSG_SESSION_TRACE_DATA)
+		return -1;
+	*buf = NULL;
+	*len = 0;
+	t_drain(g.fd, buf, len, 1);
+	close(g.fd);
+	return 0;
+}
+
+static int
+t_count(const char *s, const char *what)
+{
+	int	n = 0;
+
+	while (s != NULL && (s = strstr(s, what)) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+static void
+test_real(void **unused)
+{
+	struct upload	 u;
+	char		 cmd[2048], out[512], *html, *pl;
+	size_t		 hlen, plen;
+	struct stat	 st;
+
+	memset(&u, 0, sizeof(u));
+	u.len = u.declared = tracelen;
+	u.cap = 16 << 20;
+	u.status_at = tracelen / 2;
+	t_upload(&u);
+	assert_true(u.early);
+	assert_true(u.confined);
+	assert_non_null(strstr(u.out, "\"event\":\"verdict\",\"result\":"
+	    "\"pass\""));
+	assert_non_null(strstr(u.out, "\"cores\":32,\"cycles\":5423940,"));
+	assert_non_null(strstr(u.out, "\"events\":16008,\"api_calls\":8,"));
+	assert_non_null(strstr(t_last(&u), "\"event\":\"stored\""));
+
+	/* Debian's age opens the stored file with the project's key */
+	snprintf(cmd, sizeof(cmd), "%s/session/keys/%s.key", state, PROJ);
+	assert_int_equal(stat(cmd, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(out, sizeof(out), "%s/plain", work);
+	snprintf(cmd, sizeof(cmd), "age -d -i %s/session/keys/%s.key "
+	    "-o %s %s/%s.pccx.age", state, PROJ, out, tdir, u.uuid);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", out,
+	    getenv("PCCX_TRACE_PATH"));
+	assert_int_equal(system(cmd), 0);
+
+	/* the same bytes back through GET, and the HTML report */
+	assert_int_equal(t_get(u.uuid, SESSION_TK_TRACE, &pl, &plen), 0);
+	assert_int_equal(plen, tracelen);
+	assert_memory_equal(pl, trace, tracelen);
+	assert_int_equal(t_get(u.uuid, SESSION_TK_HTML, &html, &hlen), 0);
+	assert_int_equal(t_count(html, "<g class=\"core-row\""), 32);
+	free(html);
+	assert_int_equal(t_get(u.uuid, SESSION_TK_MD, &html, &hlen), 0);
+	assert_true(hlen > 0);
+	free(html);
+	free(pl);
+	free(u.out);
+}
+
+static void
+test_truncated(void **unused)
+{
+	struct upload	u;
+
+	memset(&u, 0, sizeof(u));
+	u.len = tracelen / 2;
+	u.cap = 16 << 20;
+	t_upload(&u);
+	assert_non_null(strstr(t_last(&u), "upload incomplete"));
+	assert_true(t_nothing(u.uuid));
+	free(u.out);
+}
+
+static void
+test_overcap(void **unused)
+{
+	struct upload	u;
+
+	memset(&u, 0, sizeof(u));
+	u.len = tracelen;
+	u.cap = 100000;
+	t_upload(&u);
+	assert_non_null(strstr(t_last(&u), "over the size cap"));
+	assert_true(t_nothing(u.uuid));
+	free(u.out);
+}
+
+static void
+test_killed(void **unused)
+{
+	struct upload	u;
+
+	memset(&u, 0, sizeof(u));
+	u.len = tracelen;
+	u.cap = 16 << 20;
+	u.kill_at = tracelen / 3;
+	t_upload(&u);
+	assert_non_null(strstr(t_last(&u), "the worker died"));
+	assert_true(t_nothing(u.uuid));
+	free(u.out);
+}
+
+static int
+t_ref(const char *name, const char *text, struct got *g)
+{
+	struct p_session_trace	p;
+	int			pp[2];
+
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.name, name, sizeof(p.name));
+	assert_int_equal(pipe(pp), 0);
+	assert_int_equal(write(pp[1], text, strlen(text)),
+	    (ssize_t)strlen(text));
+	close(pp[1]);
+	return t_call(MSG_SESSION_REF_PUT, &p, pp[0], g);
+}
+
+static void
+test_ref(void **unused)
+{
+	struct p_session_trace	p;
+	struct upload		u;
+	struct got		g;
+	char			path[1024];
+
+	assert_int_equal(t_ref("good", "{\"step\":1,\"mac\":0,"
+	    "\"dma_read\":0,\"dma_write\":0,\"barrier\":0}\n", &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_TRACE_DONE);
+	snprintf(path, sizeof(path), "%s/session/refs/%s/good.jsonl", state,
+	    PROJ);
+	assert_int_equal(access(path, R_OK), 0);
+	assert_int_equal(t_ref("bad", "{\"step\":\"x\"\n", &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+	snprintf(path, sizeof(path), "%s/session/refs/%s/bad.jsonl", state,
+	    PROJ);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* the stored reference is diffed against: its counts are wrong */
+	memset(&u, 0, sizeof(u));
+	u.len = u.declared = tracelen;
+	u.cap = 16 << 20;
+	u.ref = "good";
+	t_upload(&u);
+	assert_non_null(strstr(u.out, "\"golden\":\"fail\""));
+	assert_non_null(strstr(t_last(&u), "\"event\":\"stored\""));
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	memcpy(p.id, u.uuid, sizeof(p.id));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_TRACE_DONE);
+	free(u.out);
+}
+
+static void
+test_list_del(void **unused)
+{
+	struct p_session_trace	p;
+	struct got		g;
+	char			id[SESSION_IDSZ];
+
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_LIST, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_LIST_END);
+	assert_int_equal(g.rows, 1);
+	assert_int_equal(g.p.kinds, 0x0f);
+	memcpy(id, g.p.id, sizeof(id));
+	memcpy(p.id, id, sizeof(p.id));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_TRACE_DONE);
+	assert_true(t_nothing(id));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+	memset(p.id, 0, sizeof(p.id));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_LIST, &p, -1, &g), 0);
+	assert_int_equal(g.rows, 0);
+}
+
+/* Encode fields as the codec does, then decode them as type. */
+static int
+t_decode(uint16_t type, const char *proj, const char *id, const char *name,
+    uint8_t kind, int extra, struct p_session_trace *p)
+{
+	static struct wire_w	w;
+	struct msg		m;
+
+	wire_w_init(&w);
+	wire_put_str(&w, proj);
+	wire_put_str(&w, id);
+	wire_put_str(&w, name);
+	wire_put_u8(&w, kind);
+	wire_put_u8(&w, 0);
+	wire_put_u64(&w, 1);
+	wire_put_u64(&w, 2);
+	if (extra)
+		wire_put_u8(&w, 0);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = type;
+	m.data = w.buf;
+	m.len = m.hdr.len = w.len;
+	m.fd = -1;
+	return proto_get_session_trace(&m, p);
+}
+
+static void
+test_codec(void **unused)
+{
+	struct p_session_trace	p;
+	const char		*id = "01234567-89ab-cdef-0123-456789abcdef";
+
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_PUT, "p", id, "ref", 0,
+	    0, &p), 0);
+	assert_string_equal(p.project, "p");
+	assert_string_equal(p.name, "ref");
+	assert_int_equal(p.size, 1);
+	assert_int_equal(p.cap, 2);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_PUT, "p", id, "", 0, 1,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_PUT, "p", "x", "", 0, 0,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_PUT, "../p", id, "", 0, 0,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_PUT, "p", id, "a/b", 0, 0,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_LIST, "p", "", "", 0, 0,
+	    &p), 0);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_LIST, "p", id, "", 0, 0,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_GET, "p", id, "",
+	    SESSION_TK_MAX + 1, 0, &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_REF_PUT, "p", "", "", 0, 0,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_TRACE_DEL, "", id, "", 0, 0,
+	    &p), -1);
+	assert_int_equal(t_decode(MSG_SESSION_OPEN, "p", id, "", 0, 0, &p),
+	    -1);
+}
+
+static int
+t_setup(void **unused)
+{
+	struct host_conf	 hc;
+	char			 tree[512];
+	const char		*path = getenv("PCCX_TRACE");
+	struct stat		 st;
+	FILE			*fp;
+
+	if (path == NULL)
+		path = "../shared/data/dummy_trace.pccx";
+	setenv("PCCX_TRACE_PATH", path, 1);
+	if ((fp = fopen(path, "r")) == NULL || fstat(fileno(fp), &st) == -1)
+		return -1;
+	tracelen = st.st_size;
+	if ((trace = malloc(tracelen)) == NULL ||
+	    fread(trace, 1, tracelen, fp) != tracelen)
+		return -1;
+	fclose(fp);
+	if (mkdtemp(work) == NULL)
+		return -1;
+	snprintf(state, sizeof(state), "%s/state", work);
+	snprintf(tree, sizeof(tree), "%s/tree", work);
+	snprintf(tdir, sizeof(tdir), "%s/session/traces/%s", state, PROJ);
+	if (mkdir(state, 0700) == -1 || mkdir(tree, 0755) == -1)
+		return -1;
+	memset(&hc, 0, sizeof(hc));
+	host_init(&H, state, &hc);
+	host_project(&H, PROJ, tree, 0, 0, 0, 1800);
+	return host_start(&H, state, &hc);
+}
+
+static int
+t_teardown(void **unused)
+{
+	char	cmd[PATH_MAX + 16];
+
+	host_stop(&H);
+	host_cgroups_clean();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_real),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_overcap),
+		cmocka_unit_test(test_killed),
+		cmocka_unit_test(test_ref),
+		cmocka_unit_test(test_list_del),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, t_setup, t_teardown);
+}
