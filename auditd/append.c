@@ -164,7 +164,8 @@ append_answer(int ok)
 static void
 append_revoke(const struct audit_row *row)
 {
-	static const int	 to[] = { PROC_AUTH, PROC_SESSION, PROC_TUNNEL };
+	static const int	 to[] = { PROC_AUTH, PROC_SESSION,
+	    PROC_TUNNEL };
 	struct p_audit_revoked	 rv;
 	struct chan		*c;
 	json_t			*j;

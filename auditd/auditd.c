@@ -38,7 +38,8 @@ static size_t			 ca_len;
 static int	audit_msg_conf(struct chan *, struct msg *);
 
 /* The largest MSG_AUDIT_CONF: each string at its bound, plus lengths. */
-#define P_AUDIT_CONF_MAX	(4 + 4 + 1 + 9 * 2 + sizeof(conf.host) +	\
+#define P_AUDIT_CONF_MAX	(4 + 4 + 1 + 9 * 2 +			\
+	sizeof(conf.host) +						\
 	sizeof(conf.recipient) + sizeof(conf.s3_endpoint) +		\
 	sizeof(conf.s3_bucket) + sizeof(conf.s3_prefix) +		\
 	sizeof(conf.s3_region) + sizeof(conf.s3_access_key) +		\

@@ -17,8 +17,10 @@ struct sqlite3_stmt;
 #define AUDIT_DB		"audit.db"
 #define AUDIT_PUB		"audit.pub"
 #define AUDIT_SPOOL		"spool"
-#define AUDIT_BATCH_MAX		256	/* rows per durable transaction */
-#define AUDIT_SEG_ROWS		2048	/* rows per shipped object, at most */
+/* rows per durable transaction */
+#define AUDIT_BATCH_MAX		256
+/* rows per shipped object, at most */
+#define AUDIT_SEG_ROWS		2048
 
 /*
  * The store: audit.db with rows, checkpoints, shipped objects and the
@@ -27,7 +29,8 @@ struct sqlite3_stmt;
 struct audit_store {
 	struct sqlite3		*db;
 	struct sqlite3_stmt	*st[12];
-	uint64_t		 head;		/* newest seq, 0 when empty */
+	/* newest seq, 0 when empty */
+	uint64_t		 head;
 	unsigned char		 head_hash[AUDIT_HASHLEN];
 	uint64_t		 cp_seq;	/* newest checkpoint */
 	uint64_t		 cp_time;	/* its time, ms */
@@ -49,7 +52,8 @@ struct audit_row {
  * the newest checkpoint still chain to it.  sk signs checkpoints.
  * 0, or -1 with a warning logged.
  */
-int	store_open(struct audit_store *, const char *, const unsigned char *);
+int	store_open(struct audit_store *, const char *,
+	    const unsigned char *);
 void	store_close(struct audit_store *);
 /*
  * store_append: in one transaction, give the n rows the next

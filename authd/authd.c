@@ -20,7 +20,8 @@
 #include "token.h"
 
 #define AUTH_ISSUER	"pccx-remote"
-#define AUTH_DB		"/auth.db"	/* in the chroot, <state>/auth */
+/* in the chroot, <state>/auth */
+#define AUTH_DB		"/auth.db"
 
 extern const struct sandbox_policy	sandbox_auth;
 extern const int			caps_auth[];

@@ -22,19 +22,23 @@ struct httpsig;
 struct store;
 struct token_store;
 
-#define AUTH_HANDLELEN		22	/* base64url of 16 random bytes */
+/* base64url of 16 random bytes */
+#define AUTH_HANDLELEN		22
 #define AUTH_PENDING_MAX	1024
 #define AUTH_PENDING_TTL	600	/* seconds to finish a login */
 
 /* A login between its start and the client fetching its token. */
 struct auth_login {
 	TAILQ_ENTRY(auth_login)	 entry;
-	char			 id[AUTH_HANDLELEN + 1];	/* login_id */
-	char			 step[AUTH_HANDLELEN + 1];	/* page's */
+	/* login_id */
+	char			 id[AUTH_HANDLELEN + 1];
+	/* page's */
+	char			 step[AUTH_HANDLELEN + 1];
 	char			 state[64];	/* OIDC state */
 	unsigned char		 login_pk[32];
 	unsigned char		 nonce[32];
-	unsigned char		 challenge[32];	/* of the assertion */
+	/* of the assertion */
+	unsigned char		 challenge[32];
 	unsigned char		 reg_challenge[32];
 	int			 phase;
 #define LOGIN_OIDC	0		/* at the provider */
@@ -53,7 +57,8 @@ struct auth_env {
 	unsigned char		 token_sk[64];
 	struct token_store	*tokens;
 	struct rbac		*rbac;
-	struct rbac		*rbac_next;	/* built during a reload */
+	/* built during a reload */
+	struct rbac		*rbac_next;
 	struct ratelimit	*limits;
 	struct httpsig		*sigs;
 	struct store		*store;
@@ -76,7 +81,8 @@ void	login_callback(struct chan *, uint32_t, const struct p_auth_req *);
 void	login_webauthn(struct chan *, uint32_t, const struct p_auth_req *);
 void	login_token(struct chan *, uint32_t, const struct p_auth_req *);
 void	login_reg_begin(struct chan *, uint32_t, const struct p_auth_req *);
-void	login_reg_finish(struct chan *, uint32_t, const struct p_auth_req *);
+void	login_reg_finish(struct chan *, uint32_t,
+	    const struct p_auth_req *);
 /* login_find: a pending login by login_id or by step handle. */
 struct auth_login *login_find(const char *, int);
 void	login_free(struct auth_login *);
@@ -84,7 +90,8 @@ void	login_free(struct auth_login *);
 /* check.c: every authenticated request, and the operator's commands. */
 void	check_request(struct chan *, uint16_t, uint32_t,
 	    const struct p_auth_req *);
-void	check_ctl(struct chan *, uint16_t, uint32_t, const struct p_auth_ctl *);
+void	check_ctl(struct chan *, uint16_t, uint32_t,
+	    const struct p_auth_ctl *);
 
 /* reply.c: answers and the audit trail. */
 void	reply_json(struct chan *, uint32_t, int, json_t *);

@@ -18,7 +18,8 @@
 #include "authd.h"
 #include "jose.h"
 
-#define HOLD_MAX_MS	5000		/* an audit row unanswered: fail */
+/* an audit row unanswered: fail */
+#define HOLD_MAX_MS	5000
 #define FLUSH_MAX	8		/* channels waiting for one commit */
 
 /*

@@ -32,7 +32,8 @@
 #include "server.h"
 #include "ws.h"
 
-#define EVENTS_WINDOW	512		/* replayed rows before a grant */
+/* replayed rows before a grant */
+#define EVENTS_WINDOW	512
 #define EVENTS_GRANT	128
 
 struct evsub {
@@ -40,7 +41,8 @@ struct evsub {
 	uint32_t		 id;
 	struct ws_conn		*ws;
 	uint32_t		 replayed;	/* since the last grant */
-	int			 owed;		/* a grant waits for drain */
+	/* a grant waits for drain */
+	int			 owed;
 	char			 user[PROTO_NAMEMAX];
 };
 

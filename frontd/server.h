@@ -21,7 +21,8 @@ struct http_req;
 #define ROUTE_PUBLIC	0x01	/* needs no token; for the auth layer */
 #define ROUTE_STREAM	0x02	/* body handed out as it arrives */
 #define ROUTE_UPLOAD	0x04	/* bound by upload_bytes, streamed */
-#define ROUTE_WEBSOCKET	0x08	/* a WebSocket handshake; see below */
+/* a WebSocket handshake; see below */
+#define ROUTE_WEBSOCKET	0x08
 
 /*
  * One row of the route table.  path is exact, or has "{name}" segments

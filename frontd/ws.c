@@ -39,7 +39,8 @@
 #include "ws.h"
 
 #define WS_INPUT_HIWAT		(64 * 1024)	/* bytes read ahead */
-#define WS_RING			4096		/* message ends kept */
+/* message ends kept */
+#define WS_RING			4096
 #define WS_PEERMAX		80
 
 struct ws_conn {
@@ -68,8 +69,10 @@ struct ws_conn {
 #define WS_FULL		0x10		/* over half the bounds */
 #define WS_NOREAD	0x20		/* read no more */
 #define WS_LINGER	0x40		/* closed: drain input a moment */
-	uint64_t		 left;		/* of the frame's payload */
-	uint16_t		 bad;		/* a header refused: code */
+	/* of the frame's payload */
+	uint64_t		 left;
+	/* a header refused: code */
+	uint16_t		 bad;
 	uint16_t		 code;
 	char			 peer[WS_PEERMAX];
 };

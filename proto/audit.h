@@ -67,7 +67,7 @@ struct p_audit_row {
 
 /* The largest encoded MSG_AUDIT_APPEND: u64 and nine u16 lengths. */
 #define P_AUDIT_ROW_MIN		(8 + 8 * 2)
-#define P_AUDIT_ROW_MAX		(8 + 8 * 2 + AUDIT_ACTOR_MAX +		\
+#define P_AUDIT_ROW_MAX		(8 + 8 * 2 + AUDIT_ACTOR_MAX +	\
 	AUDIT_DEVICE_MAX + AUDIT_SOURCE_MAX + AUDIT_ACTION_MAX +	\
 	AUDIT_PROJECT_MAX + AUDIT_OBJECT_MAX + AUDIT_OUTCOME_MAX +	\
 	AUDIT_DETAIL_MAX - 8)
@@ -105,13 +105,14 @@ struct p_audit_sub {
 	uint64_t	since;
 	uint32_t	window;		/* 1 .. AUDIT_SUB_WINDOW_MAX */
 	uint8_t		suite;
-	uint8_t		nprojects;	/* 0 .. AUDIT_SUB_MAXPROJECTS */
+	/* 0 .. AUDIT_SUB_MAXPROJECTS */
+	uint8_t		nprojects;
 	char		user[AUDIT_ACTOR_MAX];
 	char		projects[AUDIT_SUB_MAXPROJECTS][AUDIT_PROJECT_MAX];
 };
 
 #define P_AUDIT_SUB_MIN		(4 + 8 + 4 + 1 + 1 + 2)
-#define P_AUDIT_SUB_MAX		(P_AUDIT_SUB_MIN + AUDIT_ACTOR_MAX +	\
+#define P_AUDIT_SUB_MAX	(P_AUDIT_SUB_MIN + AUDIT_ACTOR_MAX +	\
 	AUDIT_SUB_MAXPROJECTS * (2 + AUDIT_PROJECT_MAX))
 
 /* MSG_AUDIT_MORE: rows more of replay. */
@@ -182,7 +183,8 @@ int	proto_send_audit_conf(struct chan *, const struct p_audit_conf *);
 int	proto_get_audit_conf(const struct msg *, struct p_audit_conf *);
 int	proto_send_audit_revoked(struct chan *,
 	    const struct p_audit_revoked *);
-int	proto_get_audit_revoked(const struct msg *, struct p_audit_revoked *);
+int	proto_get_audit_revoked(const struct msg *,
+	    struct p_audit_revoked *);
 int	proto_send_audit_sub(struct chan *, const struct p_audit_sub *);
 int	proto_get_audit_sub(const struct msg *, struct p_audit_sub *);
 int	proto_send_audit_more(struct chan *, const struct p_audit_more *);
@@ -260,11 +262,11 @@ void	audit_rec_hash(struct audit_rec *);
 #define AUDIT_CP_MSGLEN	(31 + 8 + AUDIT_HASHLEN)
 void	audit_cp_message(uint64_t, const unsigned char *, unsigned char *);
 /* audit_cp_sign: sign a checkpoint with the Ed25519 secret key. */
-void	audit_cp_sign(uint64_t, const unsigned char *, const unsigned char *,
-	    unsigned char *);
+void	audit_cp_sign(uint64_t, const unsigned char *,
+	    const unsigned char *, unsigned char *);
 /* audit_cp_verify: 0 when sig is pk's signature of the checkpoint. */
-int	audit_cp_verify(uint64_t, const unsigned char *, const unsigned char *,
-	    const unsigned char *);
+int	audit_cp_verify(uint64_t, const unsigned char *,
+	    const unsigned char *, const unsigned char *);
 
 /*
  * audit_fts_query: turn user text into an FTS5 query that matches

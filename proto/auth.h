@@ -55,7 +55,8 @@ enum auth_msg_type {
 	MSG_AUTH_CONF_MEMBER,		/* parent -> auth */
 	MSG_AUTH_CONF_OIDC,		/* parent -> auth */
 	MSG_AUTH_CONF_WEBAUTHN,		/* parent -> auth */
-	MSG_AUTH_CONF_TOKENS,		/* parent -> auth: tokens, limits */
+	/* parent -> auth: tokens, limits */
+	MSG_AUTH_CONF_TOKENS,
 	MSG_AUTH_LOGIN,			/* front -> auth, p_auth_req */
 	MSG_AUTH_CALLBACK,
 	MSG_AUTH_WEBAUTHN,
@@ -93,7 +94,8 @@ struct p_auth_user {
 struct p_auth_member {
 	char		project[PROTO_NAMEMAX];
 	char		user[PROTO_NAMEMAX];
-	uint8_t		role;		/* ROLE_VIEWER .. ROLE_OWNER */
+	/* ROLE_VIEWER .. ROLE_OWNER */
+	uint8_t		role;
 };
 
 struct p_auth_oidc {
@@ -134,7 +136,8 @@ struct p_auth_tokens {
  * callback, a device id for delete).
  */
 struct p_auth_req {
-	uint8_t		action;		/* enum rbac_action, or NONE */
+	/* enum rbac_action, or NONE */
+	uint8_t		action;
 	char		method[AUTH_METHODMAX];
 	char		target[AUTH_URIMAX];
 	uint8_t		body_sha256[32];
@@ -195,7 +198,8 @@ int	proto_send_auth_oidc(struct chan *, const struct p_auth_oidc *);
 int	proto_get_auth_oidc(const struct msg *, struct p_auth_oidc *);
 int	proto_send_auth_webauthn(struct chan *,
 	    const struct p_auth_webauthn *);
-int	proto_get_auth_webauthn(const struct msg *, struct p_auth_webauthn *);
+int	proto_get_auth_webauthn(const struct msg *,
+	    struct p_auth_webauthn *);
 int	proto_send_auth_tokens(struct chan *, const struct p_auth_tokens *);
 int	proto_get_auth_tokens(const struct msg *, struct p_auth_tokens *);
 /* type is one of MSG_AUTH_LOGIN .. MSG_AUTH_DEV_DELETE. */

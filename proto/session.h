@@ -22,7 +22,8 @@ enum session_msg {
 	MSG_SESSION_CONF_SETTINGS = MSG_SESSION_BASE,	/* parent -> */
 	MSG_SESSION_CONF_PROJECT,	/* parent ->, after SETTINGS */
 	MSG_SESSION_CONF_MEMBER,	/* parent ->, after its PROJECT */
-	MSG_SESSION_CONF_HIDE,		/* parent ->: a path sessions lose */
+	/* parent ->: a path sessions lose */
+	MSG_SESSION_CONF_HIDE,
 
 	MSG_SESSION_OPEN = MSG_SESSION_BASE + 10,	/* front -> */
 	MSG_SESSION_OPENED,		/* -> front */
@@ -32,7 +33,8 @@ enum session_msg {
 	MSG_SESSION_ROW,		/* -> front: one per session */
 	MSG_SESSION_LIST_END,		/* -> front: after the rows */
 	MSG_SESSION_EXEC,		/* front -> */
-	MSG_SESSION_EXEC_OK,		/* -> front, with the output stream */
+	/* -> front, with the output stream */
+	MSG_SESSION_EXEC_OK,
 	MSG_SESSION_PTY,		/* front -> */
 	MSG_SESSION_PTY_OK,		/* -> front, with the pty master */
 	MSG_SESSION_RESIZE,		/* front -> */
@@ -40,9 +42,11 @@ enum session_msg {
 	MSG_SESSION_KILL,		/* front -> */
 	MSG_SESSION_KILLED,		/* -> front; peerid 0 when unasked */
 
-	MSG_SESSION_H_RESET = MSG_SESSION_BASE + 50,	/* daemon -> helper */
+	/* daemon -> helper */
+	MSG_SESSION_H_RESET = MSG_SESSION_BASE + 50,
 	MSG_SESSION_H_HIDE,		/* daemon -> helper */
-	MSG_SESSION_H_BUILD,		/* daemon -> helper, init's socket */
+	/* daemon -> helper, init's socket */
+	MSG_SESSION_H_BUILD,
 	MSG_SESSION_H_BUILT,		/* helper -> daemon, init's pidfd */
 	MSG_SESSION_H_TREE,		/* helper -> daemon, project dir */
 	MSG_SESSION_H_FAIL,		/* helper -> daemon */
@@ -50,21 +54,25 @@ enum session_msg {
 	MSG_SESSION_I_READY = MSG_SESSION_BASE + 60,	/* init -> daemon */
 	MSG_SESSION_I_FAIL,		/* init -> daemon: set-up failed */
 	MSG_SESSION_I_EXEC,		/* daemon -> init, client stream */
-	MSG_SESSION_I_EXIT,		/* init -> daemon: exec or pty ended */
+	/* init -> daemon: exec or pty ended */
+	MSG_SESSION_I_EXIT,
 	MSG_SESSION_I_PTY,		/* daemon -> init */
 	MSG_SESSION_I_PTY_OK,		/* init -> daemon, pty master */
 	MSG_SESSION_I_PTY_SLAVE,	/* init -> daemon, O_PATH of slave */
 	MSG_SESSION_I_PTY_FAIL,		/* init -> daemon */
 	MSG_SESSION_I_RESIZE,		/* daemon -> init */
 	/* traces, references and reports (sessiond/trace.h) */
-	MSG_SESSION_TRACE_PUT,		/* front ->, the upload body's pipe */
+	/* front ->, the upload body's pipe */
+	MSG_SESSION_TRACE_PUT,
 	MSG_SESSION_TRACE_STREAM,	/* -> front, the verdict's pipe */
 	MSG_SESSION_TRACE_LIST,		/* front -> */
 	MSG_SESSION_TRACE_ROW,		/* -> front: one per trace */
 	MSG_SESSION_TRACE_GET,		/* front -> */
-	MSG_SESSION_TRACE_DATA,		/* -> front, the plaintext's pipe */
+	/* -> front, the plaintext's pipe */
+	MSG_SESSION_TRACE_DATA,
 	MSG_SESSION_TRACE_DEL,		/* front -> */
-	MSG_SESSION_TRACE_DONE,		/* -> front: DEL or REF_PUT done */
+	/* -> front: DEL or REF_PUT done */
+	MSG_SESSION_TRACE_DONE,
 	MSG_SESSION_REF_PUT,		/* front ->, the reference's pipe */
 	MSG_SESSION_MAX
 };
@@ -72,7 +80,8 @@ enum session_msg {
 #define SESSION_UUIDLEN		36	/* 8-4-4-4-12 lower-case hex */
 #define SESSION_IDSZ		(SESSION_UUIDLEN + 1)
 #define SESSION_ARGMAX		256	/* argv entries, env entries */
-#define SESSION_EXECBUF		(56 * 1024)	/* their strings together */
+/* their strings together */
+#define SESSION_EXECBUF		(56 * 1024)
 #define SESSION_TERMSZ		64
 #define SESSION_CONFLICTMAX	256	/* paths listed in KILLED */
 #define SESSION_CONFLICTBUF	(48 * 1024)
@@ -83,7 +92,8 @@ enum session_msg {
 
 /* End modes: what happens to the upper layer when a session ends. */
 #define SESSION_MODE_DEFAULT	0	/* KILL: the mode chosen at OPEN */
-#define SESSION_MODE_SQUASH	1	/* apply the upper layer to the tree */
+/* apply the upper layer to the tree */
+#define SESSION_MODE_SQUASH	1
 #define SESSION_MODE_DISCARD	2	/* throw the upper layer away */
 
 /* Why a session ended (KILLED reason). */
@@ -109,22 +119,26 @@ enum session_msg {
 enum session_err {
 	SESSION_E_INTERNAL = 1,		/* a system call failed here */
 	SESSION_E_NOPROJECT,		/* no such project */
-	SESSION_E_NOTMAPPED,		/* user not a member or no account */
+	/* user not a member or no account */
+	SESSION_E_NOTMAPPED,
 	SESSION_E_PERUSER,		/* the user has per_user sessions */
 	SESSION_E_LIMITS,		/* limits above the project's */
 	SESSION_E_NOSESSION,		/* no such session */
 	SESSION_E_NOTOWNER,		/* the session is someone else's */
 	SESSION_E_STATE,		/* not ready, or already ending */
 	SESSION_E_ARGS,			/* argv, cwd or size refused */
-	SESSION_E_ENV,			/* an environment name not allowed */
+	/* an environment name not allowed */
+	SESSION_E_ENV,
 	SESSION_E_BUSY,			/* too many execs or ptys */
 	SESSION_E_MAXCODE = SESSION_E_BUSY
 };
 
 struct p_session_conf_settings {
 	uint32_t	per_user;	/* sessions a user may hold */
-	char		root[PATH_MAX];	/* the sessions' root filesystem */
-	char		state_dir[PATH_MAX];	/* hidden from sessions */
+	/* the sessions' root filesystem */
+	char		root[PATH_MAX];
+	/* hidden from sessions */
+	char		state_dir[PATH_MAX];
 };
 
 struct p_session_conf_project {
@@ -142,7 +156,8 @@ struct p_session_conf_member {
 	char		account[PROTO_NAMEMAX];	/* Unix account */
 	uint32_t	uid;		/* resolved by the parent */
 	uint32_t	gid;
-	uint8_t		role;		/* ROLE_VIEWER .. ROLE_OWNER */
+	/* ROLE_VIEWER .. ROLE_OWNER */
+	uint8_t		role;
 };
 
 struct p_session_path {
@@ -192,9 +207,11 @@ struct p_session_row {
 	char		account[PROTO_NAMEMAX];
 	char		project[PROTO_NAMEMAX];
 	uint8_t		state;		/* SESSION_ST_* */
-	uint8_t		mode;		/* end mode chosen at OPEN */
+	/* end mode chosen at OPEN */
+	uint8_t		mode;
 	uint64_t	started;	/* unix seconds */
-	uint64_t	active;		/* unix seconds of last activity */
+	/* unix seconds of last activity */
+	uint64_t	active;
 	uint32_t	processes;
 	uint64_t	memory;		/* bytes in use */
 	uint32_t	execs;		/* running */
@@ -220,7 +237,8 @@ struct p_session_exec {
 	char		 cwd[PATH_MAX];	/* /project or below */
 	uint32_t	 argc;		/* >= 1 */
 	uint32_t	 envc;
-	char		*argv[SESSION_ARGMAX + 1];	/* NULL-terminated */
+	/* NULL-terminated */
+	char		*argv[SESSION_ARGMAX + 1];
 	char		*env[SESSION_ARGMAX + 1];	/* NAME=value */
 	char		 buf[SESSION_EXECBUF];
 };
@@ -237,7 +255,8 @@ struct p_session_pty {
 	uint32_t	id;		/* RESIZE, I_PTY, I_RESIZE */
 	uint16_t	rows;		/* 1 .. 1000 */
 	uint16_t	cols;
-	char		term[SESSION_TERMSZ];	/* PTY, I_PTY; "": default */
+	/* PTY, I_PTY; "": default */
+	char		term[SESSION_TERMSZ];
 };
 
 struct p_session_killed {
@@ -245,12 +264,14 @@ struct p_session_killed {
 	uint8_t		 reason;	/* SESSION_WHY_* */
 	uint8_t		 mode;		/* end mode applied */
 	uint8_t		 result;	/* SESSION_RES_* */
-	uint8_t		 truncated;	/* more conflicts than listed */
+	/* more conflicts than listed */
+	uint8_t		 truncated;
 	uint32_t	 kill_us;	/* request to no process left */
 	uint32_t	 total_us;	/* request to this reply */
 	uint32_t	 applied;	/* entries squashed into the tree */
 	uint32_t	 nconflicts;	/* entries in conflicts */
-	char		*conflicts[SESSION_CONFLICTMAX];	/* into buf */
+	/* into buf */
+	char		*conflicts[SESSION_CONFLICTMAX];
 	char		 buf[SESSION_CONFLICTBUF];
 	size_t		 buflen;
 };
@@ -267,7 +288,8 @@ struct p_session_build {
 
 struct p_session_built {
 	char		uuid[SESSION_IDSZ];
-	uint32_t	pid;		/* the init, in the helper's pid ns */
+	/* the init, in the helper's pid ns */
+	uint32_t	pid;
 };
 
 struct p_session_fail {
@@ -348,7 +370,8 @@ int	proto_get_session_opened(const struct msg *,
 	    struct p_session_opened *);
 int	proto_send_session_error(struct chan *, uint32_t,
 	    const struct p_session_error *);
-int	proto_get_session_error(const struct msg *, struct p_session_error *);
+int	proto_get_session_error(const struct msg *,
+	    struct p_session_error *);
 int	proto_send_session_list(struct chan *, uint32_t,
 	    const struct p_session_list *);
 int	proto_get_session_list(const struct msg *, struct p_session_list *);
@@ -387,16 +410,19 @@ int	session_killed_add(struct p_session_killed *, const char *);
 
 int	proto_send_session_build(struct chan *, int,
 	    const struct p_session_build *);
-int	proto_get_session_build(const struct msg *, struct p_session_build *);
+int	proto_get_session_build(const struct msg *,
+	    struct p_session_build *);
 /* H_BUILT (pidfd) and H_TREE (directory): uuid and pid. */
 int	proto_send_session_built(struct chan *, uint16_t, int,
 	    const struct p_session_built *);
-int	proto_get_session_built(const struct msg *, struct p_session_built *);
+int	proto_get_session_built(const struct msg *,
+	    struct p_session_built *);
 /* H_FAIL and I_FAIL. */
 int	proto_send_session_fail(struct chan *, uint16_t,
 	    const struct p_session_fail *);
 int	proto_get_session_fail(const struct msg *, struct p_session_fail *);
-int	proto_send_session_exit(struct chan *, const struct p_session_exit *);
+int	proto_send_session_exit(struct chan *,
+	    const struct p_session_exit *);
 int	proto_get_session_exit(const struct msg *, struct p_session_exit *);
 /* I_PTY_OK and I_PTY_SLAVE (with a descriptor), I_PTY_FAIL. */
 int	proto_send_session_id(struct chan *, uint16_t, int,
@@ -412,7 +438,8 @@ int	proto_get_session_id(const struct msg *, struct p_session_id *);
  */
 int	proto_send_session_trace(struct chan *, uint16_t, uint32_t, int,
 	    const struct p_session_trace *);
-int	proto_get_session_trace(const struct msg *, struct p_session_trace *);
+int	proto_get_session_trace(const struct msg *,
+	    struct p_session_trace *);
 
 /* proto_session_uuid_ok: non-zero for a well-formed lower-case uuid. */
 int	proto_session_uuid_ok(const char *);

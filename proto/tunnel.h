@@ -75,7 +75,8 @@ struct p_tunnel_peer_add {
 #define TUNNEL_ERR_OFF		1	/* no tunnel configured */
 #define TUNNEL_ERR_FULL		2	/* a pool is exhausted */
 #define TUNNEL_ERR_BACKEND	3	/* WireGuard refused the peer */
-#define TUNNEL_ERR_KEY		4	/* key in use by another session */
+/* key in use by another session */
+#define TUNNEL_ERR_KEY		4
 #define TUNNEL_ERR_MAX		4
 
 struct p_tunnel_peer_addr {

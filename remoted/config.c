@@ -104,7 +104,8 @@ struct key_def {
 	const char	*(*check)(const char *);
 	uint64_t	 min;
 	uint64_t	 max;
-	const char	*def;		/* default as written; NULL: none */
+	/* default as written; NULL: none */
+	const char	*def;
 };
 
 #define CF(f)	0, offsetof(struct config, f), \
@@ -118,7 +119,8 @@ struct key_def {
 
 #define URL_LOCAL	SYNTAX_URL_HTTP
 #define URL_ORIGIN	(SYNTAX_URL_HTTP | SYNTAX_URL_ORIGIN)
-#define URL_REDIRECT	(SYNTAX_URL_HTTP | SYNTAX_URL_PATH | SYNTAX_URL_QUERY)
+#define URL_REDIRECT	(SYNTAX_URL_HTTP | SYNTAX_URL_PATH | \
+	    SYNTAX_URL_QUERY)
 
 static const char	*check_rp_id(const char *);
 
@@ -1165,7 +1167,8 @@ key_default(char *dst, const char *dir, const char *file, char *err,
 		return 0;
 	n = snprintf(dst, PATH_MAX, "%s/keys/%s", strcmp(dir, "/") == 0 ?
 	    "" : dir, file);
-	if (n < 0 || n > CONF_TOKMAX) {	/* must read back as one string */
+	/* must read back as one string */
+	if (n < 0 || n > CONF_TOKMAX) {
 		snprintf(err, errlen, "state-dir: too long to hold the "
 		    "default %s", file);
 		return -1;

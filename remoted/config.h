@@ -23,13 +23,15 @@
 
 struct listen_addr {
 	TAILQ_ENTRY(listen_addr) entry;
-	struct sockaddr_storage	 ss;		/* address and port */
+	/* address and port */
+	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	char			 addr[INET6_ADDRSTRLEN]; /* printed form */
 	uint16_t		 port;
 	int			 tls;
 	int			 tunnel;
-	int			 fd;		/* -1 until the parent binds */
+	/* -1 until the parent binds */
+	int			 fd;
 };
 
 
@@ -42,14 +44,16 @@ struct listen_addr {
 /* A person the suite knows: the OIDC claim value and the Unix account. */
 struct conf_user {
 	TAILQ_ENTRY(conf_user)	 entry;
-	char			 name[PROTO_NAMEMAX];	/* e.g. an email */
+	/* e.g. an email */
+	char			 name[PROTO_NAMEMAX];
 	char			 account[PROTO_NAMEMAX]; /* for sessions */
 };
 
 /* One user's role in a project; a user has at most one per project. */
 struct conf_member {
 	TAILQ_ENTRY(conf_member) entry;
-	char			 user[PROTO_NAMEMAX];	/* a conf_user name */
+	/* a conf_user name */
+	char			 user[PROTO_NAMEMAX];
 	int			 role;			/* ROLE_* */
 };
 
@@ -67,29 +71,37 @@ struct conf_project {
 
 /* The OpenID provider the suite trusts, as a relying party. */
 struct conf_oidc {
-	int			 set;		/* the block was given */
+	/* the block was given */
+	int			 set;
 	char			 issuer[512];
 	char			 client_id[256];
-	char			 client_secret_file[PATH_MAX];	/* secret */
-	char			 ca_file[PATH_MAX];	/* "": system CAs */
+	/* secret */
+	char			 client_secret_file[PATH_MAX];
+	/* "": system CAs */
+	char			 ca_file[PATH_MAX];
 	char			 redirect_uri[512];
-	char			 claim[64];		/* default "email" */
-	char			 scopes[256];	/* default "openid email" */
+	/* default "email" */
+	char			 claim[64];
+	/* default "openid email" */
+	char			 scopes[256];
 };
 
 #define CONFIG_MAXORIGINS	8
 
 struct conf_webauthn {
-	char			 rp_id[256];	/* default "localhost" */
+	/* default "localhost" */
+	char			 rp_id[256];
 	char			 origins[CONFIG_MAXORIGINS][256];
-	int			 norigins;	/* exact matches; at least 1 */
+	/* exact matches; at least 1 */
+	int			 norigins;
 	int			 uv_required;		/* default 1 */
 };
 
 struct conf_tokens {
 	uint32_t		 lifetime;	/* hard expiry, default 12h */
 	uint32_t		 idle;		/* sliding expiry, 30m */
-	uint32_t		 skew;		/* clock skew allowed, 60s */
+	/* clock skew allowed, 60s */
+	uint32_t		 skew;
 };
 
 struct conf_ratelimit {
@@ -103,15 +115,19 @@ struct conf_audit {
 	uint32_t		 checkpoint_rows;	/* default 256 */
 	uint32_t		 checkpoint_interval;	/* default 10s */
 	char			 host[64];	/* in keys; "localhost" */
-	char			 recipient[128];	/* age1...; "": plain */
+	/* age1...; "": plain */
+	char			 recipient[128];
 	int			 s3_set;	/* the s3 block was given */
 	char			 s3_endpoint[512];
 	char			 s3_bucket[64];
 	char			 s3_prefix[256];	/* default "pccx" */
-	char			 s3_region[64];		/* default us-east-1 */
+	/* default us-east-1 */
+	char			 s3_region[64];
 	char			 s3_access_key[128];
-	char			 s3_secret_file[PATH_MAX];	/* secret */
-	char			 s3_ca_file[PATH_MAX];	/* "": system CAs */
+	/* secret */
+	char			 s3_secret_file[PATH_MAX];
+	/* "": system CAs */
+	char			 s3_ca_file[PATH_MAX];
 };
 
 struct conf_sessions {
@@ -125,17 +141,20 @@ struct conf_sessions {
 #define CONFIG_TUN_USERSPACE	2
 
 struct conf_tunnel {
-	int			 set;		/* the block was given */
+	/* the block was given */
+	int			 set;
 	char			 ifname[16];	/* default "pccx0" */
 	int			 backend;	/* CONFIG_TUN_*, auto */
 	char			 addr4[64];	/* "A/P", "": none */
 	char			 addr6[64];
-	char			 pool4[64];	/* the network, "": none */
+	/* the network, "": none */
+	char			 pool4[64];
 	char			 pool6[64];
 	uint32_t		 port;		/* default 51820 */
 	uint32_t		 keepalive;	/* default 25s */
 	uint32_t		 idle_timeout;	/* default 30m */
-	char			 private_key_file[PATH_MAX];	/* secret */
+	/* secret */
+	char			 private_key_file[PATH_MAX];
 };
 
 struct config {
@@ -146,9 +165,11 @@ struct config {
 	struct p_limits		 limits;
 	char			 token_key[PATH_MAX];
 	char			 audit_key[PATH_MAX];
-	char			 tls_cert[PATH_MAX];	/* "" when unset */
+	/* "" when unset */
+	char			 tls_cert[PATH_MAX];
 	char			 tls_key[PATH_MAX];
-	int			 seccomp_debug;		/* "sandbox debug" */
+	/* "sandbox debug" */
+	int			 seccomp_debug;
 	TAILQ_HEAD(, conf_user)	 users;
 	TAILQ_HEAD(, conf_project) projects;
 	struct conf_oidc	 oidc;
@@ -203,8 +224,8 @@ int		 config_set_path(char *, const char *, const char *, char *,
 /* config_add_listen: "listen on addr port port", opts CONFIG_L_*. */
 #define CONFIG_L_TLS	0x01
 #define CONFIG_L_TUNNEL	0x02
-int		 config_add_listen(struct config *, const char *, const char *,
-		    int, char *, size_t);
+int		 config_add_listen(struct config *, const char *,
+		    const char *, int, char *, size_t);
 /* config_limit_find: the index of a limit by name, or -1. */
 int		 config_limit_find(const char *);
 /* config_set_limit: set limit idx from its text. */
@@ -316,8 +337,10 @@ const char	*config_role_name(int);
  * well formed, or the end of a message that says why not, to follow
  * the quoted value ("is not ...").
  */
-#define SYNTAX_URL_HTTP		0x01	/* http too, on a loopback host */
-#define SYNTAX_URL_PATH		0x02	/* a path may follow the host */
+/* http too, on a loopback host */
+#define SYNTAX_URL_HTTP		0x01
+/* a path may follow the host */
+#define SYNTAX_URL_PATH		0x02
 #define SYNTAX_URL_QUERY	0x04	/* a query may follow */
 #define SYNTAX_URL_ORIGIN	0x08	/* lower case, no default port */
 
@@ -325,7 +348,8 @@ struct syntax_url {
 	int			 https;
 	int			 loopback;	/* localhost, 127/8, ::1 */
 	uint16_t		 port;		/* 0: not given */
-	char			 host[256];	/* IPv6 without brackets */
+	/* IPv6 without brackets */
+	char			 host[256];
 };
 
 const char	*syntax_check_url(const char *, int, struct syntax_url *);

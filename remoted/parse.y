@@ -55,8 +55,10 @@ struct parse_block {
 	int			 kind;		/* CONFIG_B_* */
 	const char		*name;
 	struct conf_pos		 pos;		/* of its "{" */
-	int			 errors;	/* lex.errors when it opened */
-	int			 again;		/* given twice: reported */
+	/* lex.errors when it opened */
+	int			 errors;
+	/* given twice: reported */
+	int			 again;
 };
 #define PARSE_MAXDEPTH	2
 
@@ -115,7 +117,8 @@ static const char	*block;		/* open block, for messages */
 static int		 line_kind;
 static int		 line_ntok;
 static int		 line_second;	/* second token of the line */
-static int		 line_brace;	/* a "{" came earlier on the line */
+/* a "{" came earlier on the line */
+static int		 line_brace;
 static char		 line_first[CONF_MACRONAMEMAX];
 static char		 line_next[CONF_MACRONAMEMAX];	/* after "{" */
 static struct conf_pos	 brace_pos;	/* of the last "{" */
@@ -127,12 +130,12 @@ static struct conf_project *project;	/* open project block */
 
 %token	AUDITKEY CERTIFICATE CONTROLSOCKET DEBUG ENFORCE INCLUDE KEY
 %token	LIMITS LISTEN ON PORT SANDBOX STATEDIR TLS TOKENKEY TUNNEL
-%token	ACCESSKEY ACCOUNT ADDRESS AUDIT BUCKET BURST CAFILE CHECKPOINT CLAIM
-%token	CLIENTID CLIENTSECRET CPU ENDPOINT HOST IDLE IDLETIMEOUT INTERVAL
-%token	ISSUER LIFETIME MAINTAINER MEMORY OIDC ORIGIN OWNER PATH PERUSER PIDS
-%token	PREFIX PROJECT RATELIMIT RECIPIENT REDIRECTURI REGION ROOT ROWS RPID
-%token	S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER USERVERIFICATION
-%token	VIEWER WEBAUTHN
+%token	ACCESSKEY ACCOUNT ADDRESS AUDIT BUCKET BURST CAFILE CHECKPOINT
+%token	CLAIM CLIENTID CLIENTSECRET CPU ENDPOINT HOST IDLE IDLETIMEOUT
+%token	INTERVAL ISSUER LIFETIME MAINTAINER MEMORY OIDC ORIGIN OWNER PATH
+%token	PERUSER PIDS PREFIX PROJECT RATELIMIT RECIPIENT REDIRECTURI REGION
+%token	ROOT ROWS RPID S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER
+%token	USERVERIFICATION VIEWER WEBAUTHN
 %token	BACKEND INTERFACE KEEPALIVE POOL PRIVATEKEYFILE
 %token	ERROR
 %token	<str>	STRING
@@ -157,14 +160,20 @@ grammar		: /* empty */
 		| grammar error '\n'		{ yyerrok; }
 		;
 
-include		: INCLUDE string		{ conf_lex_include(&lex, $2); }
+include		: INCLUDE string {
+			conf_lex_include(&lex, $2);
+		}
 		;
 
-varset		: STRING '=' string		{ parse_macro($1, $3); }
+varset		: STRING '=' string {
+			parse_macro($1, $3);
+		}
 		;
 
 string		: STRING
-		| string STRING			{ $$ = pstr_cat($1, $2); }
+		| string STRING {
+			$$ = pstr_cat($1, $2);
+		}
 		;
 
 main		: STATEDIR string {
@@ -218,7 +227,9 @@ limitend	: '}'
 		| limit '}'
 		;
 
-limit		: STRING STRING			{ parse_limit($1, $2); }
+limit		: STRING STRING {
+			parse_limit($1, $2);
+		}
 		| IDLETIMEOUT STRING	{ parse_limit("idle-timeout", $2); }
 		;
 
@@ -231,7 +242,9 @@ block		: OIDC '{'		{ parse_open(CONFIG_B_OIDC); }
 		    waopts blockend	{ parse_close(); }
 		| TOKENS '{'		{ parse_open(CONFIG_B_TOKENS); }
 		    tokopts blockend	{ parse_close(); }
-		| RATELIMIT '{'		{ parse_open(CONFIG_B_RATELIMIT); }
+		| RATELIMIT '{' {
+			parse_open(CONFIG_B_RATELIMIT);
+		}
 		    rlopts blockend	{ parse_close(); }
 		| SESSIONS '{'		{ parse_open(CONFIG_B_SESSIONS); }
 		    sesopts blockend	{ parse_close(); }
@@ -254,15 +267,23 @@ oidcopts	: /* empty */
 		| oidcopts error '\n'		{ yyerrok; }
 		;
 
-oidcopt		: ISSUER string		{ parse_key(CONFIG_K_ISSUER, $2); }
+oidcopt		: ISSUER string {
+			parse_key(CONFIG_K_ISSUER, $2);
+		}
 		| CLIENTID STRING	{ parse_key(CONFIG_K_CLIENT_ID, $2); }
 		| CLIENTSECRET string {
 			parse_key(CONFIG_K_CLIENT_SECRET, $2);
 		}
-		| CAFILE string		{ parse_key(CONFIG_K_OIDC_CA, $2); }
-		| REDIRECTURI string	{ parse_key(CONFIG_K_REDIRECT, $2); }
+		| CAFILE string {
+			parse_key(CONFIG_K_OIDC_CA, $2);
+		}
+		| REDIRECTURI string {
+			parse_key(CONFIG_K_REDIRECT, $2);
+		}
 		| CLAIM STRING		{ parse_key(CONFIG_K_CLAIM, $2); }
-		| SCOPES STRING		{ parse_key(CONFIG_K_SCOPES, $2); }
+		| SCOPES STRING {
+			parse_key(CONFIG_K_SCOPES, $2);
+		}
 		;
 
 waopts		: /* empty */
@@ -271,8 +292,12 @@ waopts		: /* empty */
 		| waopts error '\n'		{ yyerrok; }
 		;
 
-waopt		: RPID STRING		{ parse_key(CONFIG_K_RP_ID, $2); }
-		| ORIGIN string		{ parse_key_many(CONFIG_K_ORIGIN, $2); }
+waopt		: RPID STRING {
+			parse_key(CONFIG_K_RP_ID, $2);
+		}
+		| ORIGIN string {
+			parse_key_many(CONFIG_K_ORIGIN, $2);
+		}
 		| USERVERIFICATION STRING	{ parse_key(CONFIG_K_UV, $2); }
 		;
 
@@ -282,7 +307,9 @@ tokopts		: /* empty */
 		| tokopts error '\n'		{ yyerrok; }
 		;
 
-tokopt		: LIFETIME STRING	{ parse_key(CONFIG_K_LIFETIME, $2); }
+tokopt		: LIFETIME STRING {
+			parse_key(CONFIG_K_LIFETIME, $2);
+		}
 		| IDLE STRING		{ parse_key(CONFIG_K_IDLE, $2); }
 		| SKEW STRING		{ parse_key(CONFIG_K_SKEW, $2); }
 		;
@@ -313,7 +340,9 @@ sesopts		: /* empty */
 		| sesopts error '\n'		{ yyerrok; }
 		;
 
-sesopt		: PERUSER STRING	{ parse_key(CONFIG_K_PER_USER, $2); }
+sesopt		: PERUSER STRING {
+			parse_key(CONFIG_K_PER_USER, $2);
+		}
 		| ROOT string		{ parse_key(CONFIG_K_ROOT, $2); }
 		;
 
@@ -334,8 +363,12 @@ cpitems		: cpitem
 		| cpitems cpitem
 		;
 
-cpitem		: ROWS STRING		{ parse_key(CONFIG_K_CP_ROWS, $2); }
-		| INTERVAL STRING	{ parse_key(CONFIG_K_CP_INTERVAL, $2); }
+cpitem		: ROWS STRING {
+			parse_key(CONFIG_K_CP_ROWS, $2);
+		}
+		| INTERVAL STRING {
+			parse_key(CONFIG_K_CP_INTERVAL, $2);
+		}
 		;
 
 s3opts		: /* empty */
@@ -344,15 +377,27 @@ s3opts		: /* empty */
 		| s3opts error '\n'		{ yyerrok; }
 		;
 
-s3opt		: ENDPOINT string	{ parse_key(CONFIG_K_S3_ENDPOINT, $2); }
-		| BUCKET STRING		{ parse_key(CONFIG_K_S3_BUCKET, $2); }
-		| PREFIX STRING		{ parse_key(CONFIG_K_S3_PREFIX, $2); }
-		| REGION STRING		{ parse_key(CONFIG_K_S3_REGION, $2); }
+s3opt		: ENDPOINT string {
+			parse_key(CONFIG_K_S3_ENDPOINT, $2);
+		}
+		| BUCKET STRING {
+			parse_key(CONFIG_K_S3_BUCKET, $2);
+		}
+		| PREFIX STRING {
+			parse_key(CONFIG_K_S3_PREFIX, $2);
+		}
+		| REGION STRING {
+			parse_key(CONFIG_K_S3_REGION, $2);
+		}
 		| ACCESSKEY STRING {
 			parse_key(CONFIG_K_S3_ACCESS_KEY, $2);
 		}
-		| SECRETKEYFILE string	{ parse_key(CONFIG_K_S3_SECRET, $2); }
-		| CAFILE string		{ parse_key(CONFIG_K_S3_CA, $2); }
+		| SECRETKEYFILE string {
+			parse_key(CONFIG_K_S3_SECRET, $2);
+		}
+		| CAFILE string {
+			parse_key(CONFIG_K_S3_CA, $2);
+		}
 		;
 
 tunopts		: /* empty */
@@ -361,18 +406,28 @@ tunopts		: /* empty */
 		| tunopts error '\n'		{ yyerrok; }
 		;
 
-tunopt		: INTERFACE STRING	{ parse_key(CONFIG_K_TUN_IFACE, $2); }
+tunopt		: INTERFACE STRING {
+			parse_key(CONFIG_K_TUN_IFACE, $2);
+		}
 		| BACKEND STRING	{ parse_key(CONFIG_K_TUN_BACKEND, $2); }
 		| ADDRESS STRING {
 			parse_key_many(CONFIG_K_TUN_ADDRESS, $2);
 		}
-		| PORT STRING		{ parse_key(CONFIG_K_TUN_PORT, $2); }
-		| POOL STRING		{ parse_key_many(CONFIG_K_TUN_POOL, $2); }
+		| PORT STRING {
+			parse_key(CONFIG_K_TUN_PORT, $2);
+		}
+		| POOL STRING {
+			parse_key_many(CONFIG_K_TUN_POOL, $2);
+		}
 		| KEEPALIVE STRING {
 			parse_key(CONFIG_K_TUN_KEEPALIVE, $2);
 		}
-		| IDLETIMEOUT STRING	{ parse_key(CONFIG_K_TUN_IDLE, $2); }
-		| PRIVATEKEYFILE string	{ parse_key(CONFIG_K_TUN_KEY, $2); }
+		| IDLETIMEOUT STRING {
+			parse_key(CONFIG_K_TUN_IDLE, $2);
+		}
+		| PRIVATEKEYFILE string {
+			parse_key(CONFIG_K_TUN_KEY, $2);
+		}
 		;
 
 projopts	: /* empty */
@@ -381,11 +436,19 @@ projopts	: /* empty */
 		| projopts error '\n'		{ yyerrok; }
 		;
 
-projopt		: PATH string		{ parse_key(CONFIG_K_PATH, $2); }
+projopt		: PATH string {
+			parse_key(CONFIG_K_PATH, $2);
+		}
 		| OWNER STRING		{ parse_member($2, ROLE_OWNER); }
-		| MAINTAINER STRING	{ parse_member($2, ROLE_MAINTAINER); }
-		| VIEWER STRING		{ parse_member($2, ROLE_VIEWER); }
-		| MEMORY STRING		{ parse_key(CONFIG_K_MEMORY, $2); }
+		| MAINTAINER STRING {
+			parse_member($2, ROLE_MAINTAINER);
+		}
+		| VIEWER STRING {
+			parse_member($2, ROLE_VIEWER);
+		}
+		| MEMORY STRING {
+			parse_key(CONFIG_K_MEMORY, $2);
+		}
 		| CPU STRING		{ parse_key(CONFIG_K_CPU, $2); }
 		| PIDS STRING		{ parse_key(CONFIG_K_PIDS, $2); }
 		| IDLETIMEOUT STRING {

@@ -24,7 +24,8 @@
 
 #define CG_ROOT		"/sys/fs/cgroup"
 #define CG_PERIOD	100000		/* CPU period, microseconds */
-#define CG_FREEZE_MS	200		/* a v1 freeze must settle by then */
+/* a v1 freeze must settle by then */
+#define CG_FREEZE_MS	200
 #define CG_LEFT_MS	2000		/* leftovers must die by then */
 
 /*
@@ -37,7 +38,8 @@ enum { CG_MEMORY, CG_CPU, CG_PIDS, CG_FREEZER, CG_V2, CG_NHIER };
 
 static const struct {
 	const char	*mount;		/* under CG_ROOT, v1 */
-	const char	*probe;		/* a file only that controller has */
+	/* a file only that controller has */
+	const char	*probe;
 } cg_v1[CG_V2] = {
 	[CG_MEMORY] = { "memory", "memory.limit_in_bytes" },
 	[CG_CPU] = { "cpu", "cpu.cfs_quota_us" },

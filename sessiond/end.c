@@ -20,7 +20,8 @@
 #include "common/util.h"
 #include "sessiond/engine.h"
 
-#define END_POLL_MS	1		/* cgroup not yet empty: look again */
+/* cgroup not yet empty: look again */
+#define END_POLL_MS	1
 
 static void	end_progress(struct session *);
 static void	end_dead(struct session *);

@@ -17,12 +17,16 @@
 
 #define SESS_MAXITEMS	64		/* execs and ptys at once */
 #define SESS_MAXLOGS	64		/* log lines taken from an init */
-#define SESS_OPEN_MS	10000		/* set-up must finish by then */
-#define SESS_KILL_MS	100		/* signal again after this long */
-#define SESS_KILL_TRIES	600		/* then give up on the session */
+/* set-up must finish by then */
+#define SESS_OPEN_MS	10000
+/* signal again after this long */
+#define SESS_KILL_MS	100
+/* then give up on the session */
+#define SESS_KILL_TRIES	600
 
 /* Directories under <state>/session. */
-#define SESS_DIR_LIVE	"sessions"	/* one per session: upper, work */
+/* one per session: upper, work */
+#define SESS_DIR_LIVE	"sessions"
 #define SESS_DIR_ORPHAN	"orphans"	/* uppers left by a crash */
 #define SESS_DIR_CONFL	"conflicts"	/* uppers a squash refused */
 #define SESS_DIR_TRASH	"trash"		/* being removed */
@@ -32,9 +36,11 @@ struct event;
 /* An exec or a pty running in a session. */
 struct sess_item {
 	uint32_t	 id;
-	uint32_t	 reqid;		/* PTY: the request awaiting PTY_OK */
+	/* PTY: the request awaiting PTY_OK */
+	uint32_t	 reqid;
 	int		 pty;
-	int		 slavefd;	/* pty: O_PATH of the slave, or -1 */
+	/* pty: O_PATH of the slave, or -1 */
+	int		 slavefd;
 };
 
 struct session {
@@ -47,20 +53,23 @@ struct session {
 	uint32_t		 uid;
 	uint32_t		 gid;
 	uint8_t			 state;		/* SESSION_ST_* */
-	uint8_t			 mode;		/* end mode chosen at OPEN */
+	/* end mode chosen at OPEN */
+	uint8_t			 mode;
 	uint64_t		 memory;	/* limits in force */
 	uint32_t		 cpu;
 	uint32_t		 pids;
 	uint32_t		 idle;		/* seconds */
 	time_t			 started;	/* unix seconds */
-	struct timespec		 tstart;	/* coarse clock at OPEN */
+	/* coarse clock at OPEN */
+	struct timespec		 tstart;
 	time_t			 active;	/* unix seconds */
 	uint64_t		 t_open;	/* microseconds, monotonic */
 
 	uint32_t		 open_reqid;
 	int			 building;	/* H_BUILD unanswered */
 	int			 built, tree, ready, announced;
-	pid_t			 pid;		/* init, in our pid ns */
+	/* init, in our pid ns */
+	pid_t			 pid;
 	int			 pidfd;
 	int			 treefd;	/* the project tree */
 	struct chan		 ctl;		/* to the init */
@@ -94,11 +103,13 @@ struct sess_engine {
 	int			 orphanfd;
 	int			 conflfd;
 	int			 trashfd;
-	char			 dir[PATH_MAX];	/* host path of dirfd */
+	/* host path of dirfd */
+	char			 dir[PATH_MAX];
 	struct event_base	*base;
 	session_reply_fn	 reply;
 	void			*arg;
-	void			(*audit)(void *, const struct p_audit_row *);
+	void			(*audit)(void *,
+	    const struct p_audit_row *);
 	struct session_list	 sessions;
 	int			 nsessions;
 	struct chan		 helper;
@@ -191,8 +202,10 @@ struct build_args {
 	char		 account[PROTO_NAMEMAX];
 	uint64_t	 tmpsize;
 	int		 ctlfd;		/* to the daemon */
-	const char	*root;		/* the session root filesystem */
-	int		 treefd;	/* the tree, as the helper opened it */
+	/* the session root filesystem */
+	const char	*root;
+	/* the tree, as the helper opened it */
+	int		 treefd;
 	const char	*tree;		/* its path */
 	const char	*dir;		/* <state>/session, host path */
 	char *const	*hide;		/* NULL-terminated */
@@ -233,8 +246,10 @@ void		 cg_fds(int *, int *);
 /* squash.c */
 struct squash_result {
 	uint32_t		 applied;
-	int			 error;		/* errno of a failed step */
-	struct p_session_killed	*out;		/* conflicts listed here */
+	/* errno of a failed step */
+	int			 error;
+	/* conflicts listed here */
+	struct p_session_killed	*out;
 };
 int		 squash_apply(int, int, const struct timespec *,
 		    struct squash_result *);

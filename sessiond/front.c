@@ -26,7 +26,8 @@ static int	msg_trace(struct chan *, struct msg *);
 #define P	PROC_BIT(PROC_PARENT)
 #define F	PROC_BIT(PROC_FRONT)
 #define A	PROC_BIT(PROC_AUDIT)
-#define STR(n)	(2 + (n) - 1)		/* a string of at most n - 1 bytes */
+/* a string of at most n - 1 bytes */
+#define STR(n)	(2 + (n) - 1)
 #define UUID	(2 + SESSION_UUIDLEN)
 #define NAME	STR(PROTO_NAMEMAX)
 #define PATH	STR(PATH_MAX)

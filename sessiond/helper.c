@@ -58,7 +58,8 @@ static const int caps_helper[] = {
 	CAP_KILL,		/* nothing yet; inits are its children */
 	CAP_SETGID,		/* an init drops to the user's gid */
 	CAP_SETUID,		/* and uid */
-	CAP_NET_ADMIN,		/* loopback up in a new network namespace */
+	/* loopback up in a new network namespace */
+	CAP_NET_ADMIN,
 	CAP_SYS_ADMIN,		/* namespaces, mounts, pivot_root */
 };
 

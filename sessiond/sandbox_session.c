@@ -145,4 +145,5 @@ const int caps_session[] = {
 	CAP_SYS_CHROOT,		/* chroot of the trace worker */
 	CAP_SYS_ADMIN,		/* namespaces, mounts, pivot_root */
 };
-const size_t	ncaps_session = sizeof(caps_session) / sizeof(caps_session[0]);
+const size_t	ncaps_session = sizeof(caps_session) /
+    sizeof(caps_session[0]);

@@ -23,7 +23,8 @@ struct p_audit_row;
  */
 struct session_reply {
 	uint16_t	type;		/* MSG_SESSION_* */
-	int		fd;		/* EXEC_OK, PTY_OK: the receiver's */
+	/* EXEC_OK, PTY_OK: the receiver's */
+	int		fd;
 	union {
 		struct p_session_opened		 opened;
 		struct p_session_error		 error;
@@ -38,7 +39,8 @@ typedef void	(*session_reply_fn)(void *, uint32_t,
 		    const struct session_reply *);
 
 struct session_params {
-	const char		*dir;	/* <state>/session, a host path */
+	/* <state>/session, a host path */
+	const char		*dir;
 	const char		*cgroup;	/* cgroup name, e.g. "pccx" */
 	int			 no_cgroup2;	/* use cgroup v1 alone */
 	struct event_base	*base;
@@ -50,7 +52,8 @@ struct session_params {
 	 * or "session.end", project, the session's uuid as object, an
 	 * outcome, a JSON detail); NULL for none.  Called with arg.
 	 */
-	void			(*audit)(void *, const struct p_audit_row *);
+	void			(*audit)(void *,
+	    const struct p_audit_row *);
 };
 
 /*

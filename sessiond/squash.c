@@ -51,7 +51,8 @@
 struct sq {
 	const struct timespec	*start;
 	struct squash_result	*res;
-	dev_t			 dev;		/* the tree's filesystem */
+	/* the tree's filesystem */
+	dev_t			 dev;
 	int			 apply;
 	int			 depth;
 	char			 path[PATH_MAX];	/* for conflicts */
@@ -395,7 +396,8 @@ sq_subdir(struct sq *q, int ufd, int tfd, const char *name,
     const struct stat *us)
 {
 	struct stat	ts;
-	int		sub, tsub = -1, opaque, texists, tdir, rv = -1, fresh;
+	int		sub, tsub = -1, opaque, texists, tdir, rv = -1,
+	    fresh;
 
 	if ((sub = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)

@@ -56,7 +56,8 @@ struct upload {
 	struct tout		 out[TRACE_NKINDS];
 	uint8_t			 hdr[TRACE_REP_HDR];
 	size_t			 hlen;
-	int			 kind;		/* report being read, or -1 */
+	/* report being read, or -1 */
+	int			 kind;
 	uint64_t		 left;
 	int			 end;		/* TRACE_REP_* or 0 */
 	const char		*why;

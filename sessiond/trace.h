@@ -26,8 +26,10 @@ struct session_wire;
 #define TRACE_WORKER_AS		(64 * 1024 * 1024)
 #define TRACE_WORKER_CPU	30	/* seconds */
 #define TRACE_WORKER_NOFILE	8
-#define TRACE_REF_MAX		(1024 * 1024)	/* bytes of a reference */
-#define TRACE_PROGRESS		65536	/* a progress line per that much */
+/* bytes of a reference */
+#define TRACE_REF_MAX		(1024 * 1024)
+/* a progress line per that much */
+#define TRACE_PROGRESS		65536
 
 /* Descriptors the worker finds in place (trace_worker_run moves them). */
 #define TRACE_FD_BODY		0	/* the upload, read to its end */

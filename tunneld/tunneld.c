@@ -21,7 +21,8 @@ extern const size_t			ncaps_tunnel;
 /* Encoded sizes: a string is a u16 length and its bytes. */
 #define S(n)		(2 + (n) - 1)
 #define CONF_MIN	(2 + 5 * 2 + 2 + 4 + 4)
-#define CONF_MAX	(CONF_MIN + TUNNEL_IFNAMEMAX - 1 + 4 * (TUNNEL_ADDRMAX - 1))
+#define CONF_MAX	(CONF_MIN + TUNNEL_IFNAMEMAX - 1 +		\
+	4 * (TUNNEL_ADDRMAX - 1))
 #define ADD_MIN		(3 * 2 + 3 + 2 + 44)
 #define ADD_MAX		(3 * S(TUNNEL_IDMAX) + 2 + 44)
 #define DEL_MAX		(1 + S(TUNNEL_IDMAX))

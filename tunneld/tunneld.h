@@ -84,8 +84,8 @@ int	uapi_start(const char *, int *);
 size_t	wgnl_build_peer(void *, size_t, uint16_t, uint32_t, const char *,
 	    const struct wg_peer_spec *, int);
 /* wgnl_build_device: WG_CMD_SET_DEVICE with key and port. */
-size_t	wgnl_build_device(void *, size_t, uint16_t, uint32_t, const char *,
-	    const uint8_t *, uint16_t);
+size_t	wgnl_build_device(void *, size_t, uint16_t, uint32_t,
+	    const char *, const uint8_t *, uint16_t);
 /* wgnl_family: the wireguard genl family id, or 0 without one. */
 uint16_t wgnl_family(void);
 /* wgnl_backend: the kernel backend; it opens its netlink socket. */
@@ -98,7 +98,8 @@ int	link_delete(const char *);
 
 /* The peer table (peer.c). */
 void	peer_init(const struct p_tunnel_conf *, const struct wg_backend *);
-int	peer_add(const struct p_tunnel_peer_add *, struct p_tunnel_peer_addr *);
+int	peer_add(const struct p_tunnel_peer_add *,
+	    struct p_tunnel_peer_addr *);
 int	peer_del(int, const char *);
 void	peer_sweep(uint64_t);
 const struct tpeer_list *peer_list(void);

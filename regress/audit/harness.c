@@ -43,7 +43,8 @@
  * audit_harness gen, search: fill a log fast; time FTS5 searches.
  */
 
-#define HARNESS_UID	65534		/* nobody, as the sandboxed daemon */
+/* nobody, as the sandboxed daemon */
+#define HARNESS_UID	65534
 
 static const char *const actions[] = {
 	"login", "session.open", "exec", "upload", "verdict",
@@ -356,7 +357,8 @@ static int
 cmd_run(const char *state, uint64_t n, uint64_t window, uint64_t gap,
     const char *ackfile, int sandbox)
 {
-	unsigned char		 pk[AUDIT_PKLEN], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char		 pk[AUDIT_PKLEN];
+	unsigned char		 sk[crypto_sign_SECRETKEYBYTES];
 	struct p_audit_conf	 p;
 	int			 sp[2], status;
 	pid_t			 pid;
@@ -504,7 +506,8 @@ static int
 cmd_gen(const char *state, uint64_t n, int durable)
 {
 	static struct audit_row	 rows[AUDIT_BATCH_MAX];
-	unsigned char		 pk[AUDIT_PKLEN], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char		 pk[AUDIT_PKLEN];
+	unsigned char		 sk[crypto_sign_SECRETKEYBYTES];
 	uint64_t		 i, k, t0 = mono_us(), t1;
 
 	harness_key(state, pk, sk);

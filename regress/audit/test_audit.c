@@ -19,7 +19,8 @@
 #include "common/util.h"
 #include "auditd/auditd.h"
 
-static struct chan	*revoke_chan;	/* what child_chan(PROC_SESSION) is */
+/* what child_chan(PROC_SESSION) is */
+static struct chan	*revoke_chan;
 
 /* Stand-ins for the child framework. */
 void

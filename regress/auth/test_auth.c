@@ -267,7 +267,8 @@ test_store_devices(void **state)
 	e.wg_key[42] = '\0';
 	assert_int_equal(store_device_add(s, &e, 1000), -1);
 	device_sample(&e, "alice", 1);
-	assert_int_equal(store_device_add(s, &e, 1000), -1);	/* cred id */
+	/* cred id */
+	assert_int_equal(store_device_add(s, &e, 1000), -1);
 	device_sample(&e, "bob", 3);
 	assert_int_equal(store_device_add(s, &e, 1001), 0);
 	assert_int_equal(store_devices(s, "alice", list, 4), 1);

@@ -173,8 +173,8 @@ pct(double *v, int n, int p)
 static double
 b_bwrap(void)
 {
-	char *const	argv[] = { "bwrap", "--unshare-all", "--ro-bind", "/",
-	    "/", "/bin/true", NULL };
+	char *const	argv[] = { "bwrap", "--unshare-all", "--ro-bind",
+	    "/", "/", "/bin/true", NULL };
 	double		t0 = now_ms();
 	pid_t		pid;
 	int		st;

@@ -24,9 +24,11 @@ struct host {
 	pid_t		 pid;
 	struct chan	 parent;
 	struct chan	 front;
-	struct chan	 audit;		/* rows come here; revocations go */
+	/* rows come here; revocations go */
+	struct chan	 audit;
 	uint32_t	 next;		/* request ids */
-	char		 state[4096];	/* <state>; the engine's is /session */
+	/* <state>; the engine's is /session */
+	char		 state[4096];
 	char		 cgroup[64];
 	/* KILLED messages nobody asked for: uuid and reason. */
 	char		 unasked[32][SESSION_IDSZ];
@@ -36,7 +38,8 @@ struct host {
 
 struct host_conf {
 	int		 no_cgroup2;	/* the v1 freezer kill path */
-	int		 unconfined;	/* debugging: no chroot, no filter */
+	/* debugging: no chroot, no filter */
+	int		 unconfined;
 	uint32_t	 per_user;
 	const char	*cgroup;	/* NULL: a name of its own */
 };

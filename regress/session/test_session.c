@@ -39,7 +39,8 @@
 #define ALICE		"alice@example.org"
 #define BOB		"bob@example.org"
 #define ALICE_UID	65534		/* nobody */
-#define BOB_UID		64998		/* an account with no passwd entry */
+/* an account with no passwd entry */
+#define BOB_UID		64998
 #define CAROL		"carol@example.org"
 #define CAROL_UID	64997
 #define PER_USER	6
@@ -1094,7 +1095,8 @@ test_checks(void **unused)
 {
 	struct p_session_error	 e;
 	char			 uuid[SESSION_IDSZ], u2[SESSION_IDSZ];
-	char *const		 bad_env[] = { "LD_PRELOAD=/tmp/x.so", NULL };
+	char *const		 bad_env[] = { "LD_PRELOAD=/tmp/x.so",
+	    NULL };
 	char *const		 good_env[] = { "LANG=C", "PCCX_X=1", NULL };
 
 	assert_int_equal(h_open(&H, ALICE, "nope", 1, 0, 0, 0, u2, &e), -1);

@@ -204,7 +204,8 @@ struct upload {
 	const char	*ref;		/* reference name, or NULL */
 	char		*out;
 	size_t		 outlen;
-	int		 early;		/* progress while bytes remained */
+	/* progress while bytes remained */
+	int		 early;
 	int		 confined;	/* the worker's status was right */
 };
 

@@ -26,7 +26,8 @@
 #include "tunneld/tunneld.h"
 
 /* A valid key: 32 bytes 0x01..0x20 in base64. */
-static const char	key_ok[] = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+static const char	key_ok[] =
+    "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 static const char	key_hex[] =
     "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
 
@@ -186,8 +187,8 @@ set_len(uint8_t *b, size_t start, size_t end)
 static size_t
 expect_head(uint8_t *b, uint16_t fam, uint32_t seq, const char *ifname)
 {
-	struct nlmsghdr		nh = { 0, fam, NLM_F_REQUEST | NLM_F_ACK, seq,
-				    0 };
+	struct nlmsghdr		nh = { 0, fam, NLM_F_REQUEST | NLM_F_ACK,
+	    seq, 0 };
 	struct genlmsghdr	gh = { WG_CMD_SET_DEVICE, 1, 0 };
 
 	memcpy(b, &nh, 16);
@@ -199,7 +200,8 @@ static void
 test_wgnl_peer(void **state)
 {
 	struct wg_peer_spec	p;
-	uint8_t			got[512], want[512], fam = AF_INET, mask = 32;
+	uint8_t			got[512], want[512];
+	uint8_t			fam = AF_INET, mask = 32;
 	uint16_t		u16;
 	uint32_t		u32, len;
 	size_t			o, peers, peer, ips, ip, n;
