@@ -68,7 +68,7 @@ suite_start() {
 	    >>"$T/log" 2>&1 &
 	SUITE_PID=$!
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 300 ]; do
 		if "$PCCX_BIN/pccxctl" -s "$T/ctl.sock" status \
 		    >/dev/null 2>&1; then
 			return 0
