@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/audit_sql.h"
 #include "common/log.h"
 #include "auditd.h"
 
@@ -189,23 +190,6 @@ store_load(struct audit_store *s)
 	return rv;
 }
 
-/* Fill a record's text pointers from a result row (rows.*). */
-static void
-rec_from_stmt(struct audit_rec *r, sqlite3_stmt *st)
-{
-	r->seq = sqlite3_column_int64(st, 0);
-	r->time = sqlite3_column_int64(st, 1);
-	r->daemon = (const char *)sqlite3_column_text(st, 2);
-	r->actor = (const char *)sqlite3_column_text(st, 3);
-	r->device = (const char *)sqlite3_column_text(st, 4);
-	r->source = (const char *)sqlite3_column_text(st, 5);
-	r->action = (const char *)sqlite3_column_text(st, 6);
-	r->project = (const char *)sqlite3_column_text(st, 7);
-	r->object = (const char *)sqlite3_column_text(st, 8);
-	r->outcome = (const char *)sqlite3_column_text(st, 9);
-	r->detail = (const char *)sqlite3_column_text(st, 10);
-}
-
 /*
  * Before appending to an existing log, check its tail: the rows from
  * the newest checkpoint on must chain, and that checkpoint must name
@@ -230,7 +214,7 @@ store_check_tail(struct audit_store *s)
 	sqlite3_bind_int64(st, 1, want);
 	memset(prev, 0, sizeof(prev));
 	while ((rv = sqlite3_step(st)) == SQLITE_ROW) {
-		rec_from_stmt(&r, st);
+		audit_rec_from_stmt(&r, st);
 		if (r.seq != want || sqlite3_column_bytes(st, 11) !=
 		    AUDIT_HASHLEN || sqlite3_column_bytes(st, 12) !=
 		    AUDIT_HASHLEN)
@@ -516,7 +500,7 @@ row_json(sqlite3_stmt *st)
 	char			 prev[AUDIT_HASHLEN * 2 + 1];
 	char			 hash[AUDIT_HASHLEN * 2 + 1];
 
-	rec_from_stmt(&r, st);
+	audit_rec_from_stmt(&r, st);
 	if (sqlite3_column_bytes(st, 11) != AUDIT_HASHLEN ||
 	    sqlite3_column_bytes(st, 12) != AUDIT_HASHLEN)
 		return NULL;

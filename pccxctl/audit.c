@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/age.h"
+#include "common/audit_sql.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "proto/audit.h"
@@ -316,17 +317,7 @@ static void
 row_get(sqlite3_stmt *st, struct audit_rec *r, unsigned char *stored,
     int *malformed)
 {
-	r->seq = sqlite3_column_int64(st, 0);
-	r->time = sqlite3_column_int64(st, 1);
-	r->daemon = (const char *)sqlite3_column_text(st, 2);
-	r->actor = (const char *)sqlite3_column_text(st, 3);
-	r->device = (const char *)sqlite3_column_text(st, 4);
-	r->source = (const char *)sqlite3_column_text(st, 5);
-	r->action = (const char *)sqlite3_column_text(st, 6);
-	r->project = (const char *)sqlite3_column_text(st, 7);
-	r->object = (const char *)sqlite3_column_text(st, 8);
-	r->outcome = (const char *)sqlite3_column_text(st, 9);
-	r->detail = (const char *)sqlite3_column_text(st, 10);
+	audit_rec_from_stmt(r, st);
 	*malformed = blob_get(st, 11, r->prev, AUDIT_HASHLEN) == -1 ||
 	    blob_get(st, 12, stored, AUDIT_HASHLEN) == -1;
 	audit_rec_hash(r);
