@@ -133,12 +133,15 @@ sender_run(int fd, uint64_t n, uint64_t window, uint64_t gap_us,
 		}
 		if (chan_flush(&c) == -1)
 			_exit(4);
+		/* A gap paces the rows whatever the acks do. */
+		if (gap_us > 0)
+			usleep(gap_us);
 		pfd.fd = fd;
 		pfd.events = POLLIN | (chan_pending(&c) ? POLLOUT : 0);
-		if (poll(&pfd, 1, gap_us > 0 ? (int)(gap_us / 1000) : 1000) ==
-		    -1 && errno != EINTR)
+		if (poll(&pfd, 1, gap_us > 0 ? 0 : 1000) == -1 &&
+		    errno != EINTR)
 			_exit(5);
-		if (gap_us > 0 && !(pfd.revents & POLLIN))
+		if (!(pfd.revents & POLLIN))
 			continue;
 		if (chan_read(&c) == 0)
 			_exit(6);
