@@ -109,8 +109,11 @@ async function main(ctx) {
 	r = await send(m);
 	ok(r.status === 200 && r.json.allowed === true,
 	    'maintainer in core: session.open allowed', JSON.stringify(r));
-	m = await authed(key, { ...s1, token: s1.token.slice(0, -2) + 'AA' },
-	    'GET', '/v1/devices');
+	// Change one full character of the signature, never a no-op.
+	const at = s1.token.length - 10;
+	const forged = s1.token.slice(0, at) +
+	    (s1.token[at] === 'A' ? 'B' : 'A') + s1.token.slice(at + 1);
+	m = await authed(key, { ...s1, token: forged }, 'GET', '/v1/devices');
 	is(code(await send(m)), 'bad_signature', 'a forged token');
 
 	const many = await Promise.all(Array.from({ length: 16 },
