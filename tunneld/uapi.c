@@ -26,7 +26,7 @@
 
 #define UAPI_DIR	"/var/run/wireguard"
 #define UAPI_REPLYMAX	(256 * 1024)
-#define UAPI_WAIT_MS	5000
+#define UAPI_WAIT_MS	15000
 
 static int	uapi_fd = -1;
 

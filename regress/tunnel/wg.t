@@ -64,10 +64,11 @@ mkfifo "$T/in"
 HPID=$!
 exec 3>"$T/in"
 
-# reply N: wait for the output to have N lines, print the last.
+# reply N: wait (30 s at most: a first wireguard-go start can be slow)
+# for the output to have N lines, print the last.
 reply() {
 	i=0
-	while [ "$(wc -l <"$T/out")" -lt "$1" ] && [ $i -lt 100 ]; do
+	while [ "$(wc -l <"$T/out")" -lt "$1" ] && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -87,7 +88,7 @@ LADDR=${LADDR%% *}
 ip netns exec "$NS" wireguard-go -f "$WGL" >"$T/laptop.log" 2>&1 3>&- &
 LPID=$!
 i=0
-while [ ! -S "/var/run/wireguard/$WGL.sock" ] && [ $i -lt 100 ]; do
+while [ ! -S "/var/run/wireguard/$WGL.sock" ] && [ $i -lt 600 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
