@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: ISC
+// Copyright (c) 2026 The pccx-remote authors
+// Signed /v1/sessions requests with the login that pccx keeps, for the demo.
+//
+// node api.mjs CONFIG_DIR open PROJECT END
+// node api.mjs CONFIG_DIR exec PROJECT ID ARGV...
+// node api.mjs CONFIG_DIR kill PROJECT ID END
+//
+// CONFIG_DIR is pccx's (-c): the server address and device come from
+// its config, the login key and token from its state file, the device
+// key from wg.key.  Each request carries the token, the device key and
+// an RFC 9421 signature made with the login key, as pccx signs them.
+// open prints the session id; exec streams the command's output and
+// exits with its status; kill prints the daemon's answer.
+
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
+import { configure, authed } from '../auth/session.mjs';
+
+const [dir, cmd, project, ...rest] = process.argv.slice(2);
+const conf = fs.readFileSync(`${dir}/config`, 'utf8');
+const server = conf.match(/^server (\S+)$/m)?.[1];
+const state = JSON.parse(fs.readFileSync(`${dir}/state`, 'utf8'));
+const der = (prefix, raw) => Buffer.concat([Buffer.from(prefix, 'hex'),
+    raw]);
+const seed = Buffer.from(state.login_key, 'base64url');
+const privateKey = createPrivateKey({ key: der(
+    '302e020100300506032b657004220420', seed), format: 'der',
+    type: 'pkcs8' });
+const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+const { calculateJwkThumbprint } = await import('jose');
+const key = { privateKey, keyid: await calculateJwkThumbprint(
+    { kty: 'OKP', crv: 'Ed25519', x }) };
+const wgpriv = Buffer.from(fs.readFileSync(`${dir}/wg.key`, 'utf8').trim(),
+    'base64');
+const wg = Buffer.from(createPublicKey(createPrivateKey({ key: der(
+    '302e020100300506032b656e04220420', wgpriv), format: 'der',
+    type: 'pkcs8' })).export({ format: 'jwk' }).x, 'base64url')
+    .toString('base64');
+const s = { token: state.token, wg };
+const Q = `?project=${encodeURIComponent(project)}`;
+configure({ base: server, ok: () => true, is: () => true });
+
+async function request(method, path, body) {
+	const m = await authed(key, s, method, path, body);
+	return fetch(m.url, { method, headers: m.headers,
+	    body: method === 'POST' ? body : undefined });
+}
+
+async function json(method, path, body = '') {
+	const r = await request(method, path, body);
+	const j = await r.json().catch(() => ({}));
+	if (!r.ok) {
+		console.error(`api: ${method} ${path}: ${r.status} ` +
+		    JSON.stringify(j));
+		process.exit(1);
+	}
+	return j;
+}
+
+// The NDJSON stream of an exec, written out as it arrives.
+async function exec(id, argv) {
+	const r = await request('POST', `/v1/sessions/${id}/exec${Q}`,
+	    JSON.stringify({ argv, env: { LC_ALL: 'C' } }));
+	if (!r.ok) {
+		console.error(`api: exec: ${r.status} ${await r.text()}`);
+		return 1;
+	}
+	const dec = new TextDecoder();
+	let buf = '', end = null;
+	for await (const chunk of r.body) {
+		buf += dec.decode(chunk, { stream: true });
+		let nl;
+		while ((nl = buf.indexOf('\n')) >= 0) {
+			const l = JSON.parse(buf.slice(0, nl));
+			buf = buf.slice(nl + 1);
+			if (l.stream === 'stdout' || l.stream === 'stderr')
+				process[l.stream].write(Buffer.from(l.data,
+				    'base64'));
+			else if ('exit' in l)
+				end = l;
+		}
+	}
+	if (end === null) {
+		console.error('api: exec: the stream ended without a status');
+		return 1;
+	}
+	return end.signal ? 128 + end.signal : end.exit;
+}
+
+if (cmd === 'open') {
+	const j = await json('POST', `/v1/sessions${Q}`,
+	    JSON.stringify({ project, end: rest[0] }));
+	console.log(j.id);
+} else if (cmd === 'exec') {
+	process.exitCode = await exec(rest[0], rest.slice(1));
+} else if (cmd === 'kill') {
+	console.log(JSON.stringify(await json('DELETE',
+	    `/v1/sessions/${rest[0]}${Q}&end=${rest[1]}`)));
+} else {
+	console.error('usage: api.mjs DIR open|exec|kill PROJECT ...');
+	process.exit(2);
+}
