@@ -7,8 +7,8 @@
 // node api.mjs CONFIG_DIR kill PROJECT ID END
 //
 // CONFIG_DIR is pccx's (-c): the server address and device come from
-// its config, the login key and token from its state file, the device
-// key from wg.key.  Each request carries the token, the device key and
+// its config (or, with the tunnel up, its tunnel file), the login key
+// and token from its state file, the device key from wg.key.  Each request carries the token, the device key and
 // an RFC 9421 signature made with the login key, as pccx signs them.
 // open prints the session id; exec streams the command's output and
 // exits with its status; kill prints the daemon's answer.
@@ -19,7 +19,14 @@ import { configure, authed } from '../auth/session.mjs';
 
 const [dir, cmd, project, ...rest] = process.argv.slice(2);
 const conf = fs.readFileSync(`${dir}/config`, 'utf8');
-const server = conf.match(/^server (\S+)$/m)?.[1];
+let server = conf.match(/^server (\S+)$/m)?.[1];
+// With the tunnel up (pccx up), requests go to the API address on it.
+if (fs.existsSync(`${dir}/tunnel`)) {
+	const t = JSON.parse(fs.readFileSync(`${dir}/tunnel`, 'utf8'));
+	if (t.interface && t.api &&
+	    fs.existsSync(`/sys/class/net/${t.interface}`))
+		server = t.api;
+}
 const state = JSON.parse(fs.readFileSync(`${dir}/state`, 'utf8'));
 const der = (prefix, raw) => Buffer.concat([Buffer.from(prefix, 'hex'),
     raw]);

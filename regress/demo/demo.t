@@ -65,11 +65,12 @@ like "$s" '"processes":\{"parent":"ready","front":"ready","auth":"ready",'\
 "$PCCX_BIN/pccx-remoted" -nv -f "$D/pccx.conf" >"$W/demo" 2>&1
 # Settings the demo may set; any other difference is a failure.
 # The blocks the demo adds bring their own defaults (claim, scopes,
-# region, idle-timeout).
+# region, idle-timeout, keepalive, backend).
 k='state-dir|control-socket|token-key|audit-key|listen on|user|project'
 k="$k|path|owner|idle-timeout|\\}|oidc \\{|issuer|client-id|claim|scopes"
 k="$k|client-secret-file|ca-file|redirect-uri|origin|s3 \\{|endpoint|bucket"
-k="$k|prefix|access-key|secret-key-file|region"
+k="$k|prefix|access-key|secret-key-file|region|tunnel \\{|interface|port"
+k="$k|keepalive|private-key-file|backend|address|pool"
 diff "$W/builtin" "$W/demo" | grep '^[<>]' |
     grep -Ev "^[<>][[:space:]]*($k)( |\$)" >"$W/extra"
 is "$(cat "$W/extra")" "" "1: every other setting is the built-in default"
@@ -83,8 +84,8 @@ like "$s" 'browser: the page says: Signed in\. You can close this page\.' \
 dev=$(awk '$1 == "device" { print $2 }' "$D/laptop/pccx/config")
 like "$s" "Signed in as alice@example.com on device $dev\$" \
     "2: pccx device register signed in, on the device in its config"
-like "$s" "^  \\| $dev +laptop .* yes\$" "2: pccx devices lists it"
 s=$(section 3)
+like "$s" "^  \\| $dev +laptop .* yes\$" "3: pccx devices lists the laptop"
 like "$s" 'browser: signs in with the security key' \
     "3: the login used the registered key"
 like "$s" '\| login +valid$' "3: pccx status: the login is valid"
@@ -93,7 +94,8 @@ like "$(ctl_d audit tail -n 100 -d "$D/state" 2>/dev/null)" \
 if grep -q 'NOT AVAILABLE YET: the tunnel' "$OUT"; then
 	todo "3: the tunnel is up" "pccx up is not built"
 else
-	like "$s" 'tunnel.* up' "3: the tunnel is up"
+	like "$s" '\| tunnel +up on pmt[0-9]+, 10\.85\.[0-9]+\.2/32, API http' \
+	    "3: pccx status: the tunnel is up, with its address and API"
 fi
 
 # 4: the build in the session printed the program's output.
