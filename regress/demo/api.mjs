@@ -8,8 +8,9 @@
 //
 // CONFIG_DIR is pccx's (-c): the server address and device come from
 // its config (or, with the tunnel up, its tunnel file), the login key
-// and token from its state file, the device key from wg.key.  Each request carries the token, the device key and
-// an RFC 9421 signature made with the login key, as pccx signs them.
+// and token from its state file, the device key from wg.key.  Each
+// request carries the token, the device key and an RFC 9421 signature
+// made with the login key, as pccx signs them.
 // open prints the session id; exec streams the command's output and
 // exits with its status; kill prints the daemon's answer.
 
