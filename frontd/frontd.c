@@ -45,8 +45,7 @@ static int	front_msg_session(struct chan *, struct msg *);
 #define SSTR(n)		(2 + (n) - 1)
 #define SUUID		(2 + SESSION_UUIDLEN)
 #define SROW_NUMS	54
-/* A trace reply: project "", uuid (DONE: or ""), name "", user "", u8 x2,
- * u64 x2. */
+/* A trace reply: "", an id (or "" in DONE), "", "", two u8, two u64. */
 #define STRACE(i)	(2 + (i) + 2 + 2 + 2 + 16)
 
 static const struct msg_rule front_rules[] = {

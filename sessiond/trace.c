@@ -35,6 +35,7 @@
 #define TRACE_BUFSZ	65536
 #define TRACE_REPORT_MAX (256ULL * 1024 * 1024)	/* per report */
 #define TRACE_NKINDS	(SESSION_TK_MAX + 1)
+#define TRACE_MAXPENDS	256	/* actions waiting for their audit ack */
 
 /* An age file being written under a temporary name. */
 struct tout {
@@ -110,6 +111,7 @@ static const char *const trace_suffix[TRACE_NKINDS] = {
 
 static TAILQ_HEAD(, upload)	 uploads = TAILQ_HEAD_INITIALIZER(uploads);
 static TAILQ_HEAD(, tpend)	 pends = TAILQ_HEAD_INITIALIZER(pends);
+static int			 npends;
 static struct event_base	*trace_base;
 static const struct session_wire *trace_wire;
 static struct chan		*(*trace_audit_chan)(void);
@@ -360,8 +362,8 @@ trace_hold(uint32_t reqid, enum trace_act act,
 {
 	struct tpend	*t;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		trace_error(reqid, SESSION_E_INTERNAL, "out of memory");
+	if (npends >= TRACE_MAXPENDS || (t = calloc(1, sizeof(*t))) == NULL) {
+		trace_error(reqid, SESSION_E_INTERNAL, "too busy, try later");
 		return -1;
 	}
 	t->seq = trace_audit_next();
@@ -378,6 +380,7 @@ trace_hold(uint32_t reqid, enum trace_act act,
 		return -1;
 	}
 	TAILQ_INSERT_TAIL(&pends, t, entry);
+	npends++;
 	return 0;
 }
 
@@ -431,6 +434,7 @@ trace_audit_msg(struct msg *m)
 		return 0;
 	}
 	TAILQ_REMOVE(&pends, t, entry);
+	npends--;
 	trace_release(t, acked);
 	free(t);
 	return 0;

@@ -85,7 +85,8 @@ async function upload(u, path, body, o = {}) {
 			r.headers = res.headers;
 			res.on('data', (d) => {
 				r.text += d;
-				if (!r.done && /"event":"progress"/.test(r.text))
+				if (!r.done &&
+				    /"event":"progress"/.test(r.text))
 					r.early = true;
 			});
 			res.on('end', finish);
@@ -321,7 +322,8 @@ async function main(ctx) {
 	// Deletes: the owner only.
 	r = await req(carol, 'DELETE', `/v1/traces/${id}${Q}`);
 	is(r.status, 403, 'a maintainer may not delete (403)');
-	ok(fs.existsSync(`${store}/${id}.pccx.age`), 'the trace is still there');
+	ok(fs.existsSync(`${store}/${id}.pccx.age`),
+	    'the trace is still there');
 	r = await req(alice, 'DELETE', `/v1/traces/${id}${Q}`);
 	ok(r.status === 200 && r.json.deleted === true,
 	    'the owner deletes it', JSON.stringify(r.json));
