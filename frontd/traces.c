@@ -92,10 +92,15 @@ struct treq {
 	struct http_req		*req;
 	struct tup		*up;		/* PUT */
 	json_t			*rows;
+	/* LIST of every project the caller may list: those still to do */
+	char			(*more)[PROTO_NAMEMAX];
+	int			 nmore;
+	int			 all;
 	const char		*ctype;		/* REPORT */
 	char			 project[PROTO_NAMEMAX];
 	char			 tid[SESSION_IDSZ];
 	char			 name[PROTO_NAMEMAX];
+	char			 user[PROTO_NAMEMAX];
 };
 
 /* A report relayed from its pipe. */
@@ -195,12 +200,21 @@ req_id(struct http_req *req, char *dst)
 	return 0;
 }
 
-/* A new pending request for req (referenced), or NULL after a 503. */
+/*
+ * A new pending request for req (referenced) by the caller the gate
+ * let through, or NULL after an answer.
+ */
 static struct treq *
 treq_new(struct http_req *req, enum treq_kind kind, const char *project)
 {
-	struct treq	*t;
+	const struct p_auth_allow	*who = authgate_identity(req);
+	struct treq			*t;
 
+	if (who == NULL || who->user[0] == '\0') {
+		http_reply_error(req, 500, "internal_error",
+		    "internal error");
+		return NULL;
+	}
 	if (child_chan(PROC_SESSION) == NULL ||
 	    ntreqs >= TRACES_MAXPENDING ||
 	    (t = calloc(1, sizeof(*t))) == NULL) {
@@ -214,6 +228,7 @@ treq_new(struct http_req *req, enum treq_kind kind, const char *project)
 	t->req = req;
 	http_req_ref(req);
 	pccx_strlcpy(t->project, project, sizeof(t->project));
+	pccx_strlcpy(t->user, who->user, sizeof(t->user));
 	TAILQ_INSERT_TAIL(&treqs, t, entry);
 	ntreqs++;
 	return t;
@@ -230,6 +245,7 @@ treq_free(struct treq *t)
 	}
 	http_req_unref(t->req);
 	json_decref(t->rows);
+	free(t->more);
 	free(t);
 }
 
@@ -254,14 +270,11 @@ treq_send(struct treq *t, uint16_t type, int fd, struct p_session_trace *p)
 static void
 treq_fill(struct treq *t, struct p_session_trace *p)
 {
-	const struct p_auth_allow	*who = authgate_identity(t->req);
-
 	memset(p, 0, sizeof(*p));
 	pccx_strlcpy(p->project, t->project, sizeof(p->project));
 	pccx_strlcpy(p->id, t->tid, sizeof(p->id));
 	pccx_strlcpy(p->name, t->name, sizeof(p->name));
-	if (who != NULL)
-		pccx_strlcpy(p->user, who->user, sizeof(p->user));
+	pccx_strlcpy(p->user, t->user, sizeof(p->user));
 }
 
 /* Feeding a pipe. */
@@ -669,19 +682,51 @@ traces_upload(struct http_req *req)
 
 /* Reads. */
 
-/* GET /v1/traces?project=P */
+/* The projects the auth daemon found the caller may list. */
+static int
+list_all(struct treq *t, const struct p_auth_allow *who)
+{
+	int	i;
+
+	t->all = 1;
+	if (who->nprojects == 0)
+		return 0;
+	if ((t->more = calloc(who->nprojects, sizeof(*t->more))) == NULL)
+		return -1;
+	/* the first goes now, the rest after each LIST_END */
+	pccx_strlcpy(t->project, who->projects[0], sizeof(t->project));
+	for (i = 1; i < who->nprojects; i++)
+		pccx_strlcpy(t->more[t->nmore++], who->projects[i],
+		    sizeof(t->more[0]));
+	return 0;
+}
+
+/* GET /v1/traces[?project=P]: one project's, or every one's. */
 static void
 traces_list(struct http_req *req)
 {
-	struct p_session_trace	 p;
-	char			 project[PROTO_NAMEMAX];
-	struct treq		*t;
+	const struct p_auth_allow	*who = authgate_identity(req);
+	const char			*q = http_req_query(req);
+	struct p_session_trace		 p;
+	char				 project[PROTO_NAMEMAX] = "";
+	struct treq			*t;
+	int				 all;
 
-	if (req_project(req, project, sizeof(project)) == -1 ||
+	all = who != NULL && (q == NULL || http_query_get(q, "project",
+	    project, sizeof(project)) == 0) &&
+	    http_req_header(req, "X-Project") == NULL;
+	if ((!all && req_project(req, project, sizeof(project)) == -1) ||
 	    (t = treq_new(req, TREQ_LIST, project)) == NULL)
 		return;
-	if ((t->rows = json_array()) == NULL) {
+	if ((t->rows = json_array()) == NULL ||
+	    (all && list_all(t, who) == -1)) {
 		http_reply_error(req, 503, "busy", "try again later");
+		treq_free(t);
+		return;
+	}
+	if (all && t->project[0] == '\0') {
+		http_reply_json(req, 200, json_pack("{s:O}", "traces",
+		    t->rows));
 		treq_free(t);
 		return;
 	}
@@ -868,16 +913,31 @@ reply_row(struct treq *t, const struct p_session_trace *r)
 		t->rows = row_json(t->project, r);
 }
 
-static void
+/* LIST_END: answer, or list the next project; 1 when t is done. */
+static int
 reply_list_end(struct treq *t)
 {
-	if (t->kind == TREQ_LIST)
+	struct p_session_trace	p;
+
+	if (t->kind == TREQ_LIST && t->nmore > 0) {
+		pccx_strlcpy(t->project, t->more[--t->nmore],
+		    sizeof(t->project));
+		treq_fill(t, &p);
+		pccx_strlcpy(p.project, t->project, sizeof(p.project));
+		treq_send(t, MSG_SESSION_TRACE_LIST, -1, &p);
+		return 0;
+	}
+	if (t->kind == TREQ_LIST && t->all)
+		http_reply_json(t->req, 200, json_pack("{s:O}", "traces",
+		    t->rows));
+	else if (t->kind == TREQ_LIST)
 		http_reply_json(t->req, 200, json_pack("{s:s, s:O}",
 		    "project", t->project, "traces", t->rows));
 	else if (t->rows != NULL)
 		http_reply_json(t->req, 200, json_incref(t->rows));
 	else
 		http_reply_error(t->req, 404, "no_trace", "no such trace");
+	return 1;
 }
 
 static void
@@ -1074,10 +1134,9 @@ traces_msg(struct chan *c, struct msg *m)
 		gone = http_req_gone(t->req);
 		if (m->hdr.type == MSG_SESSION_ERROR)
 			reply_failed(t, &u.e, gone);
-		else if (m->hdr.type == MSG_SESSION_LIST_END) {
-			if (!gone)
-				reply_list_end(t);
-		} else
+		else if (m->hdr.type == MSG_SESSION_LIST_END)
+			done = gone ? 1 : reply_list_end(t);
+		else
 			done = reply_trace(t, m, &u.p, gone);
 		if (done)
 			treq_free(t);
