@@ -581,6 +581,23 @@ http_reply_end(struct http_req *req)
 	return 0;
 }
 
+int
+http_reply_abort(struct http_req *req)
+{
+	struct http_conn	*c = req->conn;
+
+	if (!(req->flags & REQ_STREAMING) || (req->flags & REQ_GONE) ||
+	    c == NULL)
+		return -1;
+	req->flags &= ~REQ_STREAMING;
+	req->drain_cb = NULL;
+	log_debug("%s: %s %s, stream cut short", c->peer, req->head.method,
+	    req->head.target);
+	conn_detach(c);
+	conn_close_soon(c);
+	return 0;
+}
+
 size_t
 http_reply_pending(const struct http_req *req)
 {

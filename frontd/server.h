@@ -176,6 +176,11 @@ struct bufferevent *http_reply_upgrade(struct http_req *);
 int	http_reply_start(struct http_req *, int, const char *);
 int	http_reply_chunk(struct http_req *, const void *, size_t);
 int	http_reply_end(struct http_req *);
+/*
+ * http_reply_abort: end a streamed reply without its last chunk and
+ * close the connection, so that the client sees the body cut short.
+ */
+int	http_reply_abort(struct http_req *);
 size_t	http_reply_pending(const struct http_req *);
 void	http_reply_on_drain(struct http_req *,
 	    void (*)(struct http_req *, void *), void *);

@@ -108,6 +108,9 @@ struct trep {
 	struct http_req		*req;
 	struct bufferevent	*bev;
 	int			 eof;
+	uint64_t		 want;		/* the plaintext's length */
+	uint64_t		 got;
+	char			 id[SESSION_IDSZ];
 };
 
 static TAILQ_HEAD(, treq)	 treqs = TAILQ_HEAD_INITIALIZER(treqs);
@@ -963,10 +966,19 @@ rep_pump(struct trep *r)
 			n = 65536;
 		http_reply_chunk(r->req, evbuffer_pullup(in, n), n);
 		evbuffer_drain(in, n);
+		r->got += n;
 	}
 	if (r->eof && evbuffer_get_length(in) == 0) {
 		http_reply_on_drain(r->req, NULL, NULL);
-		http_reply_end(r->req);
+		http_req_on_gone(r->req, NULL, NULL);
+		if (r->got == r->want)
+			http_reply_end(r->req);
+		else {
+			log_warnx("report %s: %llu of %llu bytes, cut short",
+			    r->id, (unsigned long long)r->got,
+			    (unsigned long long)r->want);
+			http_reply_abort(r->req);
+		}
 		rep_free(r);
 		return;
 	}
@@ -1007,12 +1019,12 @@ rep_gone_cb(struct http_req *req, void *arg)
 }
 
 /*
- * DATA: the report's plaintext comes on fd.
- * XXX: a stored report that fails to decrypt part way ends the stream
- * early and looks complete to the client; the streamer cannot say so.
+ * DATA: the report's plaintext comes on fd, size bytes of it.  One
+ * that ends short (it failed to decrypt) is cut off without its last
+ * chunk, so that the client cannot take it for whole.
  */
 static void
-reply_data(struct treq *t, int fd)
+reply_data(struct treq *t, int fd, uint64_t size)
 {
 	struct trep	*r = NULL;
 
@@ -1026,6 +1038,8 @@ reply_data(struct treq *t, int fd)
 		return;
 	}
 	r->req = t->req;
+	r->want = size;
+	pccx_strlcpy(r->id, t->tid, sizeof(r->id));
 	http_req_ref(r->req);
 	http_reply_header(r->req, "X-Content-Type-Options", "nosniff");
 	if (strncmp(t->ctype, "text/html", 9) == 0)
@@ -1060,7 +1074,7 @@ reply_trace(struct treq *t, struct msg *m, const struct p_session_trace *p,
 		return 1;
 	case MSG_SESSION_TRACE_DATA:
 		if (!gone && t->kind == TREQ_REPORT) {
-			reply_data(t, m->fd);
+			reply_data(t, m->fd, p->size);
 			m->fd = -1;
 		}
 		return 1;

@@ -334,9 +334,10 @@ struct p_session_id {
  * declared body length, 0 if unknown) and cap (most bytes accepted).
  * END: project, id, size (body bytes sent), kind (SESSION_TE_*); no
  * upload is kept without an END of kind SESSION_TE_OK.  STREAM, DATA,
- * DONE: id.  LIST: project.  ROW: id, size (stored bytes of the
- * encrypted trace), kinds.  GET: project, id, kind.  DEL: project,
- * id.  REF_PUT: project, name; id "" (DONE then carries "").
+ * DONE: id; DATA also size, the plaintext's length.  LIST: project.
+ * ROW: id, size (stored bytes of the encrypted trace), kinds.  GET:
+ * project, id, kind.  DEL: project, id.  REF_PUT: project, name; id ""
+ * (DONE then carries "").
  */
 struct p_session_trace {
 	char		project[PROTO_NAMEMAX];

@@ -1172,10 +1172,11 @@ trace_stream(int fd, int out, const struct age_identity *id)
 
 /*
  * Fork a streamer that outlives a quickly reaped child, so nothing
- * is left to reap.  Returns the pipe's read end, or -1.
- * XXX: a file that fails to authenticate half way ends the stream
- * early with nothing to say so; the files are the daemon's own.
- * XXX: a reader that never reads keeps its streamer blocked.
+ * is left to reap.  Returns the pipe's read end, or -1.  A file that
+ * fails to authenticate half way ends the stream early: the reader
+ * knows the length to expect (trace_get).
+ * XXX: a reader that never reads keeps its streamer blocked until it
+ * closes the pipe (the front end does when its client goes).
  */
 static int
 trace_stream_start(int fd, const struct age_identity *id)
@@ -1203,13 +1204,47 @@ trace_stream_start(int fd, const struct age_identity *id)
 	return p[0];
 }
 
-/* trace_get: a DATA with the plaintext of one stored kind. */
+/*
+ * The plaintext length of the age file fd, from its size: after the
+ * header (its last line starts "---") a 16-byte nonce, then chunks of
+ * AGE_CHUNK_LEN bytes each with a tag, the last one shorter.  -1 when
+ * it cannot be an age file.
+ */
+static int64_t
+trace_plain_len(int fd)
+{
+	static char	 buf[AGE_HEADER_MAX];
+	struct stat	 st;
+	ssize_t		 n;
+	uint64_t	 p, chunks;
+	char		*m, *e;
+
+	if (fstat(fd, &st) == -1 || (n = pread(fd, buf, sizeof(buf) - 1,
+	    0)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((m = memmem(buf, n, "\n--- ", 5)) == NULL ||
+	    (e = memchr(m + 1, '\n', buf + n - (m + 1))) == NULL ||
+	    (uint64_t)st.st_size < (uint64_t)(e + 1 - buf) + 16 + AGE_TAG_LEN)
+		return -1;
+	p = st.st_size - (e + 1 - buf) - 16;
+	chunks = (p + AGE_CHUNK_LEN + AGE_TAG_LEN - 1) /
+	    (AGE_CHUNK_LEN + AGE_TAG_LEN);
+	return p - chunks * AGE_TAG_LEN;
+}
+
+/*
+ * trace_get: a DATA with the plaintext of one stored kind; its size is
+ * the plaintext's length, so that a stream that ends short of it (the
+ * file failed to authenticate) can be told from a whole one.
+ */
 void
 trace_get(uint32_t reqid, const struct p_session_trace *p)
 {
 	struct p_session_trace	r;
 	struct age_identity	id;
 	char			name[NAME_MAX];
+	int64_t			len = -1;
 	int			dfd, fd = -1, out = -1;
 
 	if (!trace_may(reqid, p, ROLE_VIEWER))
@@ -1223,7 +1258,9 @@ trace_get(uint32_t reqid, const struct p_session_trace *p)
 		trace_error(reqid, SESSION_E_NOSESSION, "no such trace");
 		return;
 	}
-	if (trace_key(p->project, &id) == 0) {
+	if ((len = trace_plain_len(fd)) == -1)
+		log_warnx("trace %s/%s: not an age file", p->project, name);
+	else if (trace_key(p->project, &id) == 0) {
 		out = trace_stream_start(fd, &id);
 		sodium_memzero(&id, sizeof(id));
 	}
@@ -1235,6 +1272,7 @@ trace_get(uint32_t reqid, const struct p_session_trace *p)
 	memset(&r, 0, sizeof(r));
 	memcpy(r.id, p->id, sizeof(r.id));
 	r.kind = p->kind;
+	r.size = len;
 	trace_send(MSG_SESSION_TRACE_DATA, reqid, out, &r);
 }
 

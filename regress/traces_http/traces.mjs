@@ -131,9 +131,12 @@ async function report(u, id, accept) {
 	    `/v1/reports/${id}${Q}`, '', {},
 	    { headers: accept ? { accept } : {} });
 	const res = await fetch(m.url, { headers: m.headers });
+	let body = null;
+	try {
+		body = await res.text();
+	} catch {}
 	return { status: res.status, type: res.headers.get('content-type'),
-	    csp: res.headers.get('content-security-policy'),
-	    body: await res.text() };
+	    csp: res.headers.get('content-security-policy'), body };
 }
 
 // The HTML report in Chromium, under the CSP the suite sent with it.
@@ -333,6 +336,16 @@ async function main(ctx) {
 	up = await upload(carol, `/v1/traces${Q}&reference=nosuch`, trace,
 	    { parts: 2, delay: 10 });
 	is(up.status, 400, 'an unknown reference: 400');
+
+	// A stored report that fails to decrypt is cut short, not passed
+	// off as whole.
+	const mdfile = `${store}/${id2}.md.age`;
+	const enc = fs.readFileSync(mdfile);
+	enc[enc.length - 20] ^= 0x01;
+	fs.writeFileSync(mdfile, enc);
+	r = await report(dave, id2, 'text/markdown');
+	ok(r.body === null, 'a report that fails to decrypt: the body is ' +
+	    'cut off', `${r.status} ${String(r.body).slice(0, 100)}`);
 
 	// Deletes: the owner only.
 	r = await req(carol, 'DELETE', `/v1/traces/${id}${Q}`);
