@@ -72,6 +72,8 @@ struct upload {
 	uint64_t		 front_size;
 	int			 rep_eof;	/* worker reaped */
 	int			 status;
+	char			 jhead[32];	/* the JSON report's start */
+	size_t			 jlen;
 };
 
 /* An action held until the audit daemon has its row. */
@@ -860,6 +862,30 @@ up_report_start(struct upload *u)
 	return 0;
 }
 
+/* Keep the start of the JSON report, which opens with the verdict. */
+static void
+up_keep_head(struct upload *u, const uint8_t *p, size_t n)
+{
+	size_t	room = sizeof(u->jhead) - 1 - u->jlen;
+
+	if (n > room)
+		n = room;
+	memcpy(u->jhead + u->jlen, p, n);
+	u->jlen += n;
+	u->jhead[u->jlen] = '\0';
+}
+
+/* The verdict the JSON report opens with, for the audit row. */
+static const char *
+up_verdict(const struct upload *u)
+{
+	if (strncmp(u->jhead, "{\"verdict\":\"pass\"", 17) == 0)
+		return "pass";
+	if (strncmp(u->jhead, "{\"verdict\":\"fail\"", 17) == 0)
+		return "fail";
+	return "none";
+}
+
 /* Take bytes of the report stream (trace.h); -1 if it is malformed. */
 static int
 up_report(struct upload *u, const uint8_t *p, size_t n)
@@ -886,6 +912,8 @@ up_report(struct upload *u, const uint8_t *p, size_t n)
 		take = n < u->left ? n : u->left;
 		if (age_enc_update(u->out[u->kind].enc, p, take) == -1)
 			return -1;
+		if (u->kind == SESSION_TK_JSON)
+			up_keep_head(u, p, take);
 		p += take;
 		n -= take;
 		if ((u->left -= take) == 0)
@@ -1031,8 +1059,9 @@ up_done(struct upload *u)
 		log_info("trace %s/%s: stored, %llu bytes", u->project,
 		    u->id, (unsigned long long)u->bytes);
 	}
-	snprintf(detail, sizeof(detail), "{\"bytes\":%llu,\"reason\":"
-	    "\"%s\"}", (unsigned long long)u->bytes, why ? why : "stored");
+	snprintf(detail, sizeof(detail), "{\"bytes\":%llu,\"verdict\":"
+	    "\"%s\",\"reason\":\"%s\"}", (unsigned long long)u->bytes,
+	    why ? "none" : up_verdict(u), why ? why : "stored");
 	trace_audit_after(u->user, u->project, "trace.store", u->id,
 	    why ? "fail" : "ok", detail);
 	up_last_line(u, line);

@@ -367,6 +367,11 @@ async function main(ctx) {
 	    rowsA.some((x) => x.action === a && x.daemon === 'session')),
 	    'the session daemon recorded every step',
 	    JSON.stringify(rowsA.map((x) => `${x.daemon}:${x.action}`)));
+	ok(rowsA.some((x) => x.action === 'trace.store' && x.outcome ===
+	    'ok' && /"verdict":"pass"/.test(x.detail)) && rowsA.some((x) =>
+	    x.action === 'trace.store' && x.outcome === 'fail' &&
+	    /Content-Digest/.test(x.detail)),
+	    'the stored verdict and the digest refusal are recorded');
 	ok(/^front\s+\d+/m.test(ctl('status')), 'the front end still runs');
 }
 
