@@ -17,11 +17,12 @@ struct session_wire;
 
 /* Limits of the one-shot worker that parses an upload. */
 /*
- * XXX: nobody, which a session's user may also be mapped to; the
- * worker is undumpable and outside every session's pid namespace,
- * but a uid of its own would be better.
+ * The worker's uid and gid: one of its own, with no account, near the
+ * top of the range (not nobody, which a session's user may be mapped
+ * to), so that nothing else on the host runs with it.
+ * XXX: nothing stops an operator from giving an account this uid.
  */
-#define TRACE_WORKER_UID	65534
+#define TRACE_WORKER_UID	2147483646
 /* address space on top of what the worker starts with */
 #define TRACE_WORKER_AS		(64 * 1024 * 1024)
 #define TRACE_WORKER_CPU	30	/* seconds */

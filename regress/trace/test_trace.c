@@ -29,6 +29,7 @@
 #include "proto/audit.h"
 #include "proto/session.h"
 #include "regress/session/harness.h"
+#include "sessiond/trace.h"
 
 #define PROJ		"proj"
 #define OWNER		"olga@example.com"
@@ -194,7 +195,7 @@ t_worker(void)
 			sscanf(line, "Uid: %d", &uid);
 		}
 		fclose(fp);
-		if (ppid == H.pid && uid == 65534)
+		if (ppid == H.pid && uid == TRACE_WORKER_UID)
 			found = atoi(de->d_name);
 	}
 	closedir(d);

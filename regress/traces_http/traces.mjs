@@ -59,8 +59,12 @@ async function upload(u, path, body, o = {}) {
 	const out = o.sendBody ?? body;
 	const m = await authed(u.s.key, u.s, 'POST', path, body);
 	const url = new URL(m.url);
-	const headers = { ...m.headers, 'content-length': out.length,
+	const headers = { ...m.headers,
 	    'content-type': 'application/octet-stream' };
+	if (o.chunked)
+		headers['transfer-encoding'] = 'chunked';
+	else
+		headers['content-length'] = out.length;
 	const r = { status: 0, text: '', early: false, lines: [],
 	    headers: {}, done: false };
 	return new Promise((resolve) => {
@@ -283,6 +287,12 @@ async function main(ctx) {
 	up = await upload(carol, `/v1/traces${Q}`, big, { parts: 4,
 	    delay: 10 });
 	is(up.status, 413, 'an upload over the cap: 413');
+	ok(await settles(before), 'and nothing is stored', stored());
+	up = await upload(carol, `/v1/traces${Q}`, big, { parts: 8,
+	    delay: 30, chunked: true });
+	ok(!up.lines.some((l) => l.event === 'stored'),
+	    'a chunked upload that grows past the cap is cut off',
+	    up.text.slice(-200));
 	ok(await settles(before), 'and nothing is stored', stored());
 
 	const bad = Buffer.from(trace);
