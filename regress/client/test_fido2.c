@@ -70,7 +70,7 @@ test_opts_refused(void **state)
 	int	 n;
 
 	assert_int_equal(parse("{" CH "}"), -1);		/* no rp_id */
-	assert_int_equal(parse("{" RP "}"), -1);		/* no challenge */
+	assert_int_equal(parse("{" RP "}"), -1);	/* no challenge */
 	assert_int_equal(parse("[]"), -1);
 	assert_int_equal(parse("{" RP ",\"challenge\":\"\"}"), -1);
 	assert_int_equal(parse("{" RP ",\"challenge\":\"AA==\"}"), -1);
