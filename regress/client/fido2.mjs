@@ -20,6 +20,8 @@ const [port, profile, pidfile, pccx, home, keydir, code] =
 const base = `http://localhost:${port}`;
 const key = `soft:${keydir}/key`;
 let n = 0, failed = 0;
+// PCCX_VALGRIND=1 runs every pccx under valgrind (exit 99 on an error).
+const vg = process.env.PCCX_VALGRIND === '1';
 
 function ok(cond, name, diag) {
 	n++;
@@ -39,7 +41,9 @@ function run(args, mode, onOut) {
 		const env = { PATH: '/usr/bin:/bin', XDG_CONFIG_HOME: home };
 		if (mode)
 			env.PCCX_SOFTKEY = mode;
-		const p = spawn(pccx, args, { env });
+		const p = spawn(vg ? 'valgrind' : pccx, vg ? ['-q',
+		    '--leak-check=full', '--errors-for-leak-kinds=definite',
+		    '--error-exitcode=99', pccx, ...args] : args, { env });
 		let out = '', err = '';
 		p.stdout.on('data', (d) => {
 			out += d;
