@@ -92,7 +92,11 @@ fido2_clientdata(const struct client *c, const char *type,
 	return s;
 }
 
-/* Read the key's PIN from the terminal without echo; 0 or -1. */
+/*
+ * Read the key's PIN from the terminal without echo; 0 or -1.
+ * XXX: no test runs this: the soft key verifies its user itself and has
+ * no PIN, and no hardware key has been tried.
+ */
 static int
 fido2_read_pin(char *pin, size_t size)
 {

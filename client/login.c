@@ -318,6 +318,8 @@ cmd_login(struct client *c, int argc, char **argv)
  * there is one), then a login whose page registers the security key
  * and the public key; with --fido2, the key at hand does, here, with
  * the enrolment code CODE.
+ * XXX: that code is an argument, seen in the process list while pccx
+ * runs (it is spent at its first use); no prompt or file for it yet.
  */
 int
 cmd_register(struct client *c, int argc, char **argv)
