@@ -356,6 +356,9 @@ trace_audit_after(const char *user, const char *project, const char *action,
 /*
  * Record the action before it happens: it waits in pends for the ack.
  * 0, or -1 after an ERROR (fd then still the caller's).
+ * XXX: no deadline: an audit daemon that hangs without dying holds the
+ * action and its pipe until the suite stops; TRACE_MAXPENDS bounds how
+ * many wait.
  */
 static int
 trace_hold(uint32_t reqid, enum trace_act act,
