@@ -44,7 +44,7 @@ todo() {
 }
 ctl_d() { "$PCCX_BIN/pccxctl" -s "$D/ctl.sock" "$@"; }
 
-plan 30
+plan 32
 is "$rc" 0 "the demo runs to its end (exit 0)"
 [ $rc -eq 0 ] || sed 's/^/# /' "$OUT" | tail -60
 ok "$([ "$secs" -lt 120 ]; echo $?)" "in under two minutes ($secs s)"
@@ -106,23 +106,15 @@ like "$s" \
 
 # 5 and 6: the trace and the report.
 s=$(section 5)
-if echo "$s" | grep -q 'NOT AVAILABLE YET'; then
-	todo "5: verdict: pass, 16008 events" "trace uploads are not built"
-else
-	like "$s" '\| verdict pass: [0-9]+ bytes, 16008 events, 8 steps, 0 ' \
-	    "5: verdict: pass, 16008 events, 8 steps, no finding"
-fi
-if section 6 | grep -q 'NOT AVAILABLE YET'; then
-	todo "6: the report is HTML: 32 cores, 5423940 cycles, 32 core rows" \
-	    "reports are not built"
-else
-	R="$W/report.html"
-	n=$(sed -n '/<h2>Cores/,/<h2>/p' "$R" 2>/dev/null | grep -o '<tr><td>' |
-	    wc -l)
-	grep -qi '^<!doctype html' "$R" 2>/dev/null && [ "$n" -eq 32 ] &&
-	    grep -q '16,008 events over 32 cores, 5,423,940 cycles' "$R"
-	ok $? "6: the report is HTML: 32 cores, 5423940 cycles, $n core rows"
-fi
+like "$s" '\| verdict pass: [0-9]+ bytes, 16008 events, ' \
+    "5: the streamed verdict: pass, 16008 events"
+like "$s" '\| stored [0-9a-f-]{36}$' "5: the trace is stored"
+R="$W/report.html"
+n=$(sed -n '/<h2>Cores/,/<h2>/p' "$R" 2>/dev/null | grep -o '<tr><td>' | wc -l)
+grep -qi '^<!doctype html' "$R" 2>/dev/null && [ "$n" -eq 32 ] &&
+    grep -q '16,008 events over 32 cores, 5,423,940 cycles' "$R"
+ok $? "6: the report is HTML: 32 cores, 5423940 cycles, $n core rows"
+like "$(section 6)" "the report is in $R " "6: the demo names its path"
 
 # 7: the squash brought back exactly what the build made.
 s=$(section 7)
@@ -150,13 +142,9 @@ for a in 'device\.register +alice' 'session\.open +alice@example\.com +demo' \
     'session\.end +alice@example\.com +demo'; do
 	echo "$rows" | grep -Eq "$a" && n=$((n + 1))
 done
-if section 5 | grep -q 'NOT AVAILABLE YET'; then
-	is "$n" 4 "8: the run's rows: register, session open, exec and end"
-else
-	echo "$rows" | grep -Eq 'trace\.store +alice@example\.com +demo' &&
-	    n=$((n + 1))
-	is "$n" 5 "8: the run's rows: register, session, exec, end, trace"
-fi
+echo "$rows" | grep -Eq 'trace\.store +alice@example\.com +demo' &&
+    n=$((n + 1))
+is "$n" 5 "8: the run's rows: register, session, exec, end, trace"
 
 # The README's pccx and pccxctl commands are ones the demo ran.
 sed 's|http://[^ ]*|URL|g' "$OUT" >"$W/said"
