@@ -408,6 +408,8 @@ sessions_open(struct http_req *req)
 	    (s = sreq_new(req, SREQ_OPEN)) == NULL)
 		return;
 	pccx_strlcpy(p.user, who->user, sizeof(p.user));
+	pccx_strlcpy(p.device, who->device, sizeof(p.device));
+	pccx_strlcpy(p.sid, who->sid, sizeof(p.sid));
 	p.uid = p.gid = SESSION_ANYID;
 	sreq_sent(s, proto_send_session_open(child_chan(PROC_SESSION),
 	    s->id, &p));
@@ -668,6 +670,7 @@ reply_error(struct sreq *s, const struct p_session_error *e)
 		[SESSION_E_ARGS] = { 400, "bad_args" },
 		[SESSION_E_ENV] = { 400, "bad_env" },
 		[SESSION_E_BUSY] = { 429, "busy" },
+		[SESSION_E_AUDIT] = { 503, "audit_unavailable" },
 	};
 
 	/* NOTOWNER reads as NOSESSION: no hint of others' sessions. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/wire.h"
+#include "proto/auth.h"
 #include "proto/session.h"
 
 #define ROLE_MIN	1		/* ROLE_VIEWER in remoted/config.h */
@@ -227,6 +228,8 @@ proto_send_session_open(struct chan *c, uint32_t peerid,
 	wire_put_u64(&w, p->memory);
 	wire_put_u32(&w, p->cpu);
 	wire_put_u32(&w, p->pids);
+	wire_put_str(&w, p->device);
+	wire_put_str(&w, p->sid);
 	return send_wire(c, MSG_SESSION_OPEN, peerid, -1, &w);
 }
 
@@ -243,7 +246,11 @@ proto_get_session_open(const struct msg *m, struct p_session_open *p)
 	p->memory = wire_get_u64(&r);
 	p->cpu = wire_get_range(&r, 0, SESSION_CPU_MAX);
 	p->pids = wire_get_range(&r, 0, SESSION_PIDS_MAX);
+	get_name(&r, p->device, sizeof(p->device), 1);
+	get_name(&r, p->sid, sizeof(p->sid), 1);
 	if (p->mode != SESSION_MODE_SQUASH && p->mode != SESSION_MODE_DISCARD)
+		return -1;
+	if (!proto_auth_id_ok(p->device) || !proto_auth_id_ok(p->sid))
 		return -1;
 	return wire_done(&r);
 }

@@ -130,7 +130,9 @@ enum session_err {
 	/* an environment name not allowed */
 	SESSION_E_ENV,
 	SESSION_E_BUSY,			/* too many execs or ptys */
-	SESSION_E_MAXCODE = SESSION_E_BUSY
+	/* the audit daemon could not record it: nothing was done */
+	SESSION_E_AUDIT,
+	SESSION_E_MAXCODE = SESSION_E_AUDIT
 };
 
 struct p_session_conf_settings {
@@ -176,6 +178,9 @@ struct p_session_open {
 	uint64_t	memory;		/* 0: the project's */
 	uint32_t	cpu;
 	uint32_t	pids;
+	/* the login it comes under; "" for none (revocation ends it) */
+	char		device[PROTO_NAMEMAX];
+	char		sid[PROTO_NAMEMAX];
 };
 
 struct p_session_opened {
