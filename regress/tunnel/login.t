@@ -28,11 +28,12 @@ sed -e 's|^\. "$(dirname "$0")/../lib.sh"$|. "$PCCX_TOP/regress/lib.sh"|' \
 }\
 webauthn {|' \
     -e 's|^suite_conf$|suite_conf; (umask 077; wg genkey >"$T/wg.key")|' \
-    -e 's|^exit \$rc$|sed -n "s/^tunnel: /# tunnel: /p" "$T/log"; exit $rc|' \
+    -e 's|^exit \$rc$|sed -n "s/^tunnel: /# tunnel: /p" "$T/log"; \
+. "$PCCX_TOP/regress/tunnel/audit_rows.sh"; exit $rc|' \
     "$top/regress/auth/login.t" >"$tmp/login.t"
 chmod +x "$tmp/login.t"
 
-echo "1..7"
+echo "1..10"
 n=$(grep -c -e '^tunnel {$' -e 'wg genkey' -e '# tunnel: ' "$tmp/login.t")
 if [ "$n" -eq 3 ]; then
 	echo "ok 1 - the login regress runs with a tunnel block"
@@ -63,6 +64,14 @@ check "${added}10\\.81\\.0\\.2/32\$" 4 \
 check 'removed: session ended$' 5 "logout removes it (PEER_DEL by session)"
 check 'removed: (device|user) revoked$' 6 \
     "revoking the device or user removes it"
+
+# Each change of the peer table is an audit row the tunnel daemon made.
+check '^# audit: tunnel tunnel\.peer\.add ok alice@example\.com [^ ]+ .*"addr4":"10\.81\.0\.2/32"' \
+    8 "a peer added leaves an audit row from the tunnel daemon"
+check '^# audit: tunnel tunnel\.peer\.del ok alice@example\.com .*"reason":"session ended"' \
+    9 "a peer removed at logout leaves an audit row"
+check '^# audit: tunnel tunnel\.peer\.del ok alice@example\.com .*"reason":"(device|user) revoked"' \
+    10 "a peer removed by a revocation leaves an audit row"
 
 # The suite has stopped: the interface and its wireguard-go are gone.
 if=$(sed -n 's/^# tunnel: tunnel \(pxl[0-9]*\) up .*/\1/p' "$tmp/out" | head -1)
