@@ -559,6 +559,25 @@ exec_env(json_t *j, struct p_session_exec *p, size_t *off)
 	return 0;
 }
 
+/* "stdin": the command's whole input, as text; none: /dev/null. */
+static int
+exec_stdin(json_t *j, struct p_session_exec *p, size_t *off)
+{
+	json_t	*in = json_object_get(j, "stdin");
+	size_t	 n;
+
+	if (in == NULL)
+		return 0;
+	if (!json_is_string(in) || (n = json_string_length(in)) >
+	    SESSION_INMAX || n > sizeof(p->buf) - *off)
+		return -1;
+	p->in = p->buf + *off;
+	p->inlen = n;
+	memcpy(p->in, json_string_value(in), n);
+	*off += n;
+	return 0;
+}
+
 /* The exec request from a body; -1 after answering 400. */
 static int
 exec_parse(struct http_req *req, struct p_session_exec *p)
@@ -571,11 +590,13 @@ exec_parse(struct http_req *req, struct p_session_exec *p)
 		return -1;
 	cwd = json_object_get(j, "cwd");
 	if (exec_args(j, p, &off) == -1 || exec_env(j, p, &off) == -1 ||
+	    exec_stdin(j, p, &off) == -1 ||
 	    (cwd != NULL && (!json_is_string(cwd) ||
 	    pccx_strlcpy(p->cwd, json_string_value(cwd), sizeof(p->cwd)) >=
 	    sizeof(p->cwd)))) {
 		http_reply_error(req, 400, "bad_body", "argv is a non-empty "
-		    "array of strings, env an object of strings, cwd a path");
+		    "array of strings, env an object of strings, cwd a path, "
+		    "stdin a string of 32 KiB at most");
 		rv = -1;
 	}
 	if (cwd == NULL)

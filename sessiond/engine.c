@@ -767,8 +767,9 @@ session_exec(uint32_t reqid, const struct p_session_exec *x)
 		return;
 	}
 	gate_hold(reqid, GATE_EXEC, sess_audit(s, NULL, NULL, "session.exec",
-	    "allow", "{s:s,s:i,s:s}", "argv0", x->argv[0], "argc",
-	    (int)x->argc, "cwd", x->cwd), (void *)x);
+	    "allow", "{s:s,s:i,s:s,s:i}", "argv0", x->argv[0], "argc",
+	    (int)x->argc, "cwd", x->cwd, "stdin", x->in != NULL ?
+	    (int)x->inlen : -1), (void *)x);
 }
 
 /* sess_go_exec: the command is on record; EXEC_OK carries its output. */

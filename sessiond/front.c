@@ -58,7 +58,7 @@ const struct msg_rule session_rules[] = {
 	{ MSG_SESSION_INFO, F, ST_RUN, MSG_FD_NEVER,
 	    UUID + 2, UUID + NAME, msg_ref },
 	{ MSG_SESSION_EXEC, F, ST_RUN, MSG_FD_NEVER,
-	    UUID + 3 + 3 + 2 + 3 + 2, MSG_MAXPAYLOAD, msg_exec },
+	    UUID + 3 + 3 + 2 + 3 + 2 + 1, MSG_MAXPAYLOAD, msg_exec },
 	{ MSG_SESSION_PTY, F, ST_RUN, MSG_FD_NEVER,
 	    UUID + 3 + 4 + 2, UUID + NAME + 4 + STR(SESSION_TERMSZ),
 	    msg_pty },

@@ -107,7 +107,7 @@ gate_go(struct gate *g)
 	gate_free(g);
 }
 
-/* A copy whose argv and env point into its own buf. */
+/* A copy whose argv, env and input point into its own buf. */
 static struct p_session_exec *
 gate_exec_copy(const struct p_session_exec *x)
 {
@@ -123,6 +123,8 @@ gate_exec_copy(const struct p_session_exec *x)
 	for (i = 0; i < x->envc; i++)
 		n->env[i] = n->buf + (x->env[i] - x->buf);
 	n->env[x->envc] = NULL;
+	if (x->in != NULL)
+		n->in = n->buf + (x->in - x->buf);
 	return n;
 }
 

@@ -774,6 +774,14 @@ h_exec_start(struct host *h, const char *uuid, const char *user,
     const char *cwd, char *const *argv, char *const *env,
     struct p_session_error *err)
 {
+	return h_exec_in(h, uuid, user, cwd, argv, env, NULL, 0, err);
+}
+
+int
+h_exec_in(struct host *h, const char *uuid, const char *user,
+    const char *cwd, char *const *argv, char *const *env, const char *in,
+    size_t inlen, struct p_session_error *err)
+{
 	static struct p_session_exec	x;
 	struct p_session_handle		hd;
 	struct reply		 r = { .want = MSG_SESSION_EXEC_OK,
@@ -789,6 +797,8 @@ h_exec_start(struct host *h, const char *uuid, const char *user,
 	for (x.envc = 0; env != NULL && env[x.envc] != NULL; x.envc++)
 		x.env[x.envc] = env[x.envc];
 	x.env[x.envc] = NULL;
+	x.in = (char *)in;
+	x.inlen = inlen;
 	if (h_call(h, h_send(h, proto_send_session_exec(&h->front,
 	    MSG_SESSION_EXEC, ++h->next, -1, &x)), &r, H_TIMEOUT_MS) == -1)
 		return -1;

@@ -92,6 +92,10 @@ int	h_list(struct host *, const char *, struct p_session_row *, int,
 /* h_exec_start: the output stream's descriptor, or -1. */
 int	h_exec_start(struct host *, const char *, const char *, const char *,
 	    char *const *, char *const *, struct p_session_error *);
+/* h_exec_in: the same with a standard input (NULL: /dev/null). */
+int	h_exec_in(struct host *, const char *, const char *, const char *,
+	    char *const *, char *const *, const char *, size_t,
+	    struct p_session_error *);
 int	h_pty(struct host *, const char *, const char *, int, int,
 	    uint32_t *, struct p_session_error *);
 int	h_resize(struct host *, const char *, const char *, uint32_t, int,

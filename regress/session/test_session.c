@@ -1372,6 +1372,56 @@ test_audit_gate(void **unused)
 	assert_int_equal(session_total(), n0);
 }
 
+/* An exec's standard input: the request's bytes, or /dev/null. */
+static void
+test_exec_stdin(void **unused)
+{
+	struct p_session_error	e;
+	struct run		r;
+	char			uuid[SESSION_IDSZ], *big;
+	char *const		cat[] = { "/bin/cat", NULL };
+	char *const		wc[] = { "/usr/bin/wc", "-c", NULL };
+	char *const		tru[] = { "/bin/true", NULL };
+	int			fd;
+
+	open_ok(ALICE, "proj", SESSION_MODE_DISCARD, uuid);
+	assert_non_null(big = malloc(SESSION_INMAX));
+	memset(big, 'x', SESSION_INMAX);
+	assert_int_not_equal(fd = h_exec_in(&H, uuid, ALICE, "/project", cat,
+	    NULL, "hello\nworld\n", 12, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	assert_int_equal(r.outlen, 12);
+	assert_memory_equal(r.out, "hello\nworld\n", 12);
+	run_free(&r);
+	/* The most one may give: more than a small pipe holds at once. */
+	assert_int_not_equal(fd = h_exec_in(&H, uuid, ALICE, "/project", wc,
+	    NULL, big, SESSION_INMAX, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	assert_int_equal(atoi(r.out), SESSION_INMAX);
+	run_free(&r);
+	/* A command that reads none of it still ends. */
+	assert_int_not_equal(fd = h_exec_in(&H, uuid, ALICE, "/project", tru,
+	    NULL, big, SESSION_INMAX, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	run_free(&r);
+	/* None: cat sees the end at once. */
+	assert_int_not_equal(fd = h_exec_start(&H, uuid, ALICE, "/project",
+	    cat, NULL, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0 && r.outlen == 0);
+	run_free(&r);
+	assert_int_equal(h_audit_count(&H, "session.exec", "allow", uuid), 4);
+	free(big);
+	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
+}
+
 /*
  * A device or login revocation ends exactly the sessions opened under
  * it, as fast as the kill switch.
@@ -1563,6 +1613,7 @@ main(void)
 		cmocka_unit_test_teardown(test_restart, test_teardown),
 		cmocka_unit_test_teardown(test_audit_gate, test_teardown),
 		cmocka_unit_test_teardown(test_revoke_login, test_teardown),
+		cmocka_unit_test_teardown(test_exec_stdin, test_teardown),
 		cmocka_unit_test_teardown(test_revoked, test_teardown),
 		cmocka_unit_test_teardown(test_revoke, test_teardown),
 	};

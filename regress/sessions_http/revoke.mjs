@@ -9,6 +9,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import * as jose from 'jose';
 import { configure, send, code, authed, login, launch, loginKey, signed,
     browserLogin } from '../auth/session.mjs';
@@ -100,14 +101,16 @@ function rows() {
 	    '100000', '-d', state], { encoding: 'utf8' }));
 }
 
-async function main(ctx) {
+// Each device is a browser with an authenticator of its own, so that
+// a sign-in on one cannot pick the other's credential.
+async function main(ctx, ctxb) {
 	const a = await login(ctx, ctl('enrol', 'alice@example.com'),
 	    undefined, ALICE);
-	await ctx.clearCookies();
-	const b = await loginNewDevice(ctx, ctl('enrol', 'alice@example.com'));
+	const b = await loginNewDevice(ctxb,
+	    ctl('enrol', 'alice@example.com'));
 	ok(b !== null, 'a second device registered and signed in');
-	await ctx.clearCookies();
-	const b2 = await login(ctx, null, b.wg, ALICE);
+	await ctxb.clearCookies();
+	const b2 = await login(ctxb, null, b.wg, ALICE);
 	const pa = jose.decodeJwt(a.token), pb = jose.decodeJwt(b.token);
 	const pb2 = jose.decodeJwt(b2.token);
 	ok(pa.dev !== pb.dev && pb.dev === pb2.dev && pb.sid !== pb2.sid,
@@ -163,16 +166,42 @@ async function main(ctx) {
 	    !ends.some((r) => r.object === sb2),
 	    'the ends are recorded as revocations, and only those',
 	    JSON.stringify(ends));
+	// An exec's standard input comes with the request.
+	const out = (t) => t.split('\n').filter((l) => l !== '')
+	    .map((l) => JSON.parse(l));
+	const x = await (async () => {
+		const body = JSON.stringify({ argv: ['sh', '-c', 'wc -c; cat'],
+		    stdin: 'through the body\n' });
+		const m = await authed(b2.key, b2, 'POST',
+		    `/v1/sessions/${sb2}/exec${Q}`, body);
+		const res = await fetch(m.url, { method: 'POST',
+		    headers: m.headers, body });
+		return out(await res.text());
+	})();
+	const stdout = Buffer.concat(x.filter((l) => l.stream === 'stdout')
+	    .map((l) => Buffer.from(l.data, 'base64'))).toString();
+	ok(/^\s*17\n$/.test(stdout) && x[x.length - 1]?.exit === 0,
+	    'exec: stdin from the request body reaches the command',
+	    JSON.stringify(x));
+	const big = await req(b2, 'POST', `/v1/sessions/${sb2}/exec${Q}`,
+	    JSON.stringify({ argv: ['true'], stdin: 'x'.repeat(40000) }));
+	is(code(big), 'bad_body', 'a stdin over 32 KiB: 400 bad_body');
 	const r = await req(b2, 'DELETE', `/v1/sessions/${sb2}${Q}&end=discard`);
 	is(r.status, 200, 'the last session is killed by its owner');
 }
 
 const ctx = await launch(profile, pidfile);
+const first = fs.readFileSync(pidfile, 'utf8');
+let ctxb = null;
 try {
-	await main(ctx);
+	ctxb = await launch(`${profile}-b`, `${pidfile}.b`);
+	fs.writeFileSync(pidfile, first + fs.readFileSync(`${pidfile}.b`,
+	    'utf8'));
+	await main(ctx, ctxb);
 } catch (e) {
 	ok(false, 'the run went through', e.stack ?? e);
 }
 await ctx.close().catch(() => {});
+await ctxb?.close().catch(() => {});
 console.log(`1..${n}`);
 process.exit(failed ? 1 : 0);
