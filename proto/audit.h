@@ -96,11 +96,12 @@ struct p_audit_revoked {
  * the same decision here itself as a MSG_AUDIT_GRANT under a random
  * grant number, which the front end's MSG_AUDIT_SUBSCRIBE must name:
  * a feed wider than its grant (another user, suite rows or a project
- * the grant lacks) is ended at once, and a grant serves one feed.  Rows with seq > since
- * are replayed from the database, at most window of them before a
- * MSG_AUDIT_MORE grants more; once the replay reaches the head, new
- * rows follow as they commit (no window: the front end closes a client
- * that falls behind).  since AUDIT_SINCE_HEAD starts at the head.
+ * the grant lacks) is ended at once, and a grant serves one feed.
+ * Rows with seq > since are replayed from the database, at most
+ * window of them before a MSG_AUDIT_MORE grants more; once the replay
+ * reaches the head, new rows follow as they commit (no window: the
+ * front end closes a client that falls behind).  since
+ * AUDIT_SINCE_HEAD starts at the head.
  */
 #define AUDIT_SUB_MAXPROJECTS	64
 #define AUDIT_SUB_WINDOW_MAX	65536
@@ -218,7 +219,8 @@ int	audit_sub_match(const struct p_audit_sub *, const char *);
  * grant allows: the same user and grant number, suite rows only if
  * granted, and only projects the grant names.
  */
-int	audit_sub_within(const struct p_audit_sub *, const struct p_audit_sub *);
+int	audit_sub_within(const struct p_audit_sub *,
+	    const struct p_audit_sub *);
 /* proto_audit_decode_any: run the decoder of m's type (the fuzzer). */
 void	proto_audit_decode_any(const struct msg *);
 

@@ -164,7 +164,8 @@ gate_hold(uint32_t reqid, int kind, uint32_t id, void *arg)
 		return;
 	}
 	if (id == 0) {
-		gate_refuse(g, SESSION_E_AUDIT, "the action cannot be recorded");
+		gate_refuse(g, SESSION_E_AUDIT,
+		    "the action cannot be recorded");
 		return;
 	}
 	g->deadline = sess_now_us() + (uint64_t)eng.audit_ms * 1000;

@@ -37,8 +37,9 @@ struct job {
 	int		 pty;
 	pid_t		 pid;
 	int		 out, err;	/* exec: pipes from the command */
-	int		 in;		/* exec: its standard input, or -1 */
-	uint8_t		*inbuf;		/* what is left to write there */
+	/* exec: its standard input, or -1, and what is left to write */
+	int		 in;
+	uint8_t		*inbuf;
 	size_t		 inlen, inoff;
 	int		 sock;		/* exec: the client's stream */
 	int		 slave;		/* pty: kept for TIOCSWINSZ */

@@ -186,7 +186,8 @@ async function main(ctx, ctxb) {
 	const big = await req(b2, 'POST', `/v1/sessions/${sb2}/exec${Q}`,
 	    JSON.stringify({ argv: ['true'], stdin: 'x'.repeat(40000) }));
 	is(code(big), 'bad_body', 'a stdin over 32 KiB: 400 bad_body');
-	const r = await req(b2, 'DELETE', `/v1/sessions/${sb2}${Q}&end=discard`);
+	const r = await req(b2, 'DELETE',
+	    `/v1/sessions/${sb2}${Q}&end=discard`);
 	is(r.status, 200, 'the last session is killed by its owner');
 }
 

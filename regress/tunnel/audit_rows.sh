@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 The pccx-remote authors
-# Sourced at the end of a suite run: its peer table's audit rows, as TAP comments.
+# Sourced at the end of a suite run: the peer table's audit rows, as comments.
 
 # One line per row whose action is tunnel.peer.*: daemon, action,
 # outcome, actor, device and the detail, read with pccxctl from the
