@@ -559,7 +559,12 @@ exec_env(json_t *j, struct p_session_exec *p, size_t *off)
 	return 0;
 }
 
-/* "stdin": the command's whole input, as text; none: /dev/null. */
+/*
+ * "stdin": the command's whole input, as text; none: /dev/null.
+ * XXX: JSON text only (no NUL, no binary) and given whole, 32 KiB at
+ * most: input that streams while the command runs would need the
+ * output socket to carry frames both ways.
+ */
 static int
 exec_stdin(json_t *j, struct p_session_exec *p, size_t *off)
 {

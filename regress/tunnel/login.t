@@ -68,11 +68,11 @@ check 'removed: (device|user) revoked$' 6 \
 # Each change of the peer table is an audit row the tunnel daemon made.
 row='^# audit: tunnel tunnel\.peer\.'
 who='ok alice@example\.com [^ ]+ '
-check "${row}add ${who}.*\"addr4\":\"10\\.81\\.0\\.2/32\"" 8 \
+check "${row}add ${who}.*\"addr4\":\"10\\.81\\.0\\.2/32\"" 7 \
     "a peer added leaves an audit row from the tunnel daemon"
-check "${row}del ${who}.*\"reason\":\"session ended\"" 9 \
+check "${row}del ${who}.*\"reason\":\"session ended\"" 8 \
     "a peer removed at logout leaves an audit row"
-check "${row}del ${who}.*\"reason\":\"(device|user) revoked\"" 10 \
+check "${row}del ${who}.*\"reason\":\"(device|user) revoked\"" 9 \
     "a peer removed by a revocation leaves an audit row"
 
 # The suite has stopped: the interface and its wireguard-go are gone.
@@ -85,9 +85,9 @@ while [ -n "$if" ] && pgrep -f "wireguard-go -f $if\$" >/dev/null &&
 done
 if [ -n "$if" ] && ! pgrep -f "wireguard-go -f $if\$" >/dev/null &&
     ! ip link show "$if" >/dev/null 2>&1; then
-	echo "ok 7 - no interface or wireguard-go outlives the suite"
+	echo "ok 10 - no interface or wireguard-go outlives the suite"
 else
-	echo "not ok 7 - no interface or wireguard-go outlives the suite ($if)"
+	echo "not ok 10 - no interface or wireguard-go outlives the suite ($if)"
 	pkill_if=$(pgrep -f "wireguard-go -f $if\$")
 	[ -n "$pkill_if" ] && kill $pkill_if
 fi
