@@ -158,11 +158,18 @@ async function main(ctx, ctxb) {
 	    'the same device\'s other login keeps its session',
 	    JSON.stringify(l));
 
-	const ends = rows().filter((r) => r.action === 'session.end');
-	ok(ends.some((r) => r.object === sa &&
-	    JSON.parse(r.detail).reason === 'revoked') &&
-	    ends.some((r) => r.object === sb &&
-	    JSON.parse(r.detail).reason === 'revoked') &&
+	// An end's row is sent as the session leaves the list: wait for
+	// it to commit.
+	const revoked = (e, id) => e.some((r) => r.object === id &&
+	    JSON.parse(r.detail).reason === 'revoked');
+	let ends = [];
+	for (let i = 0; i < 50; i++) {
+		ends = rows().filter((r) => r.action === 'session.end');
+		if (revoked(ends, sa) && revoked(ends, sb))
+			break;
+		await sleep(20);
+	}
+	ok(revoked(ends, sa) && revoked(ends, sb) &&
 	    !ends.some((r) => r.object === sb2),
 	    'the ends are recorded as revocations, and only those',
 	    JSON.stringify(ends));
