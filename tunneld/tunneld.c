@@ -33,6 +33,7 @@ static int	tunnel_msg_add(struct chan *, struct msg *);
 static int	tunnel_msg_del(struct chan *, struct msg *);
 static int	tunnel_msg_revoked(struct chan *, struct msg *);
 static int	tunnel_msg_show(struct chan *, struct msg *);
+static int	tunnel_msg_audit(struct chan *, struct msg *);
 static int	tunnel_setup(void);
 static int	tunnel_serve(void);
 static void	tunnel_reload(void);
@@ -49,6 +50,11 @@ static const struct msg_rule tunnel_rules[] = {
 	    4, REV_MAX, tunnel_msg_revoked },
 	{ MSG_TUNNEL_SHOW, PROC_BIT(PROC_PARENT), ST_RUN, MSG_FD_NEVER,
 	    0, 0, tunnel_msg_show },
+	/* The answers to the peer table's audit rows (peer.c). */
+	{ MSG_AUDIT_ACK, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    8, 8, tunnel_msg_audit },
+	{ MSG_AUDIT_NACK, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    4, 4, tunnel_msg_audit },
 };
 
 static const struct child_role tunnel_role = {
@@ -107,6 +113,21 @@ tunnel_msg_del(struct chan *c, struct msg *m)
 	if (proto_get_tunnel_peer_del(m, &d) == -1)
 		return -1;
 	peer_del(d.kind, d.id);
+	return 0;
+}
+
+/* A row of the peer table recorded, or refused (logged). */
+static int
+tunnel_msg_audit(struct chan *c, struct msg *m)
+{
+	uint64_t	seq;
+	uint32_t	why;
+
+	if (m->hdr.type == MSG_AUDIT_ACK)
+		return proto_get_audit_ack(m, &seq);
+	if (proto_get_audit_nack(m, &why) == -1)
+		return -1;
+	log_warnx("audit refused tunnel row %u (%u)", m->hdr.peerid, why);
 	return 0;
 }
 
