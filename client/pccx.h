@@ -122,6 +122,19 @@ int	 client_authed(struct client *, const char *, const char *,
 /* jwt_claims: the unverified claims of a token, or NULL. */
 json_t	*jwt_claims(const char *);
 
+/* The device's TLS key and certificate for the fallback, in dir. */
+#define STATE_TLS_KEY	"tls.key"
+#define STATE_TLS_CERT	"tls.crt"
+
+/* relay.c */
+int	 cmd_relay(struct client *, int, char **);
+/*
+ * relay_run: relay WireGuard's datagrams from a local UDP address to
+ * the server's TLS fallback and back, until the connection ends or a
+ * signal; an exit code.
+ */
+int	 relay_run(struct client *, const char *, const char *);
+
 /* devices.c */
 int	 cmd_devices(struct client *, int, char **);
 int	 cmd_status(struct client *, int, char **);
