@@ -34,12 +34,15 @@ HPID=
 LPID=
 SRVPID=
 RPID=
+SUITE_PID=
 
 cleanup() {
 	exec 3>&- 2>/dev/null
 	for p in $RPID $HPID $LPID $SRVPID; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
+	suite_stop
+	ip link del "pft$S" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	ip link del "$VH" 2>/dev/null
 	ip link del "$WGS" 2>/dev/null
@@ -48,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan 18
+plan 24
 
 ip netns add "$NS" &&
 ip link add "$VH" type veth peer name "$VL" netns "$NS" &&
@@ -232,5 +235,53 @@ wait "$RPID" 2>/dev/null
 RPID=
 [ $tap_failed -eq 0 ] || sed 's/^/# /' "$T/harness.log" "$T/relay.log" |
     tail -30
+
+# The real suite: pccx-tunneld serves the fallback under its sandbox.
+"$PCCX_TOP/etc/pccx-users" add
+PORT=$(free_port)
+FB2=$((PORT + 1))
+suite_conf
+cat >>"$T/pccx.conf" <<CONF
+tunnel {
+	interface "pft$S"
+	address 10.79.$((S % 200)).1/24
+	pool 10.79.$((S % 200)).0/24
+	port $((WGPORT + 1))
+	private-key-file "$T/server.key"
+	fallback listen on 127.0.0.1 port $FB2
+	fallback certificate "$P/server.crt" key "$P/server.key"
+	device-ca certificate "$P/device-ca.crt" key "$P/device-ca.key"
+}
+CONF
+suite_start
+ok $? "the suite starts with a fallback listener"
+TPID=$(child_pid tunnel)
+grep -q "fallback listening" "$T/log"
+ok $? "pccx-tunneld serves the fallback"
+# hostry CERT-ARGS...: the same client as try, from the host.
+hostry() {
+	printf '\000\004abcd' | timeout 5 openssl s_client -connect \
+	    "127.0.0.1:$FB2" -tls1_3 -quiet -CAfile "$P/server-ca.crt" "$@" \
+	    >/dev/null 2>&1 3>&-
+}
+# waitlog RE: until the suite's log has a line matching RE (5 s).
+waitlog() {
+	i=0
+	while ! grep -qE "$1" "$T/log" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -qE "$1" "$T/log"
+}
+hostry
+waitlog 'fallback: 127.0.0.1:[0-9]+ refused: handshake failed'
+ok $? "the daemon refuses a client without a certificate"
+hostry -cert "$P/dev1.crt" -key "$P/dev1.key"
+waitlog 'fallback: 127.0.0.1:[0-9]+ refused: the device has no live peer'
+ok $? "a device certificate without a login's peer is refused"
+is "$(awk '/^Seccomp:/ { print $2 }' "/proc/$TPID/status")" "2" \
+    "the tunnel daemon still runs under its seccomp filter"
+is "$(child_pid tunnel)" "$TPID" "and survived the handshakes"
+[ $tap_failed -eq 0 ] || sed 's/^/# /' "$T/log" | tail -30
 
 finish
