@@ -46,6 +46,8 @@ struct client {
 	struct sign_key	 key;
 	char		*token;
 	char		 wg_pub[CLIENT_B64KEY];	/* "" if none */
+	char		 tls_pub[CLIENT_B64KEY];	/* base64url, "" */
+	char		*cert;		/* a new TLS certificate, PEM */
 };
 
 /* An answer from the server. */
@@ -92,6 +94,14 @@ int	 state_clear(const struct client *);
 int	 state_wg_load(struct client *);
 /* state_wg_new: make and store a WireGuard key pair; 0 or -1. */
 int	 state_wg_new(struct client *);
+/*
+ * state_tls_key: the device's Ed25519 key for the tunnel's TLS
+ * fallback, made and stored 0600 when there is none; its public half
+ * goes to c->tls_pub.  0 or -1.
+ */
+int	 state_tls_key(struct client *);
+/* state_tls_cert: store the certificate the server issued; 0 or -1. */
+int	 state_tls_cert(const struct client *, const char *);
 /* state_wipe: forget the secrets held in memory. */
 void	 state_wipe(struct client *);
 
