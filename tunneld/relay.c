@@ -415,9 +415,13 @@ relay_on_event(struct bufferevent *bev, short what, void *arg)
 		if (ERR_reason_error_string(e) != NULL)
 			log_info("fallback: %s: %s", rc->addr,
 			    ERR_reason_error_string(e));
-	why = what & BEV_EVENT_TIMEOUT ? (what & BEV_EVENT_WRITING ?
-	    "too slow" : "silent") : what & BEV_EVENT_EOF ? "closed" :
-	    rc->authed ? "error" : "handshake failed";
+	if (!rc->authed)
+		why = what & BEV_EVENT_TIMEOUT ? "handshake timed out" :
+		    "handshake failed";
+	else
+		why = what & BEV_EVENT_TIMEOUT ? (what & BEV_EVENT_WRITING ?
+		    "too slow" : "silent") : what & BEV_EVENT_EOF ? "closed" :
+		    "error";
 	relay_free(rc, why);
 }
 

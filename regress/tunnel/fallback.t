@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan 24
+plan 27
 
 ip netns add "$NS" &&
 ip link add "$VH" type veth peer name "$VL" netns "$NS" &&
@@ -95,7 +95,7 @@ FBPORT=$(( 20000 + S % 20000 ))
 RPORT=$(( 30000 + S % 10000 ))
 
 mkfifo "$T/in"
-"$PCCX_BIN/regress/tunnel/fbharness" "$WGS" 10.78.0.1/24 10.78.0.0/24 \
+FB_IDLE=3 FB_STALL=2 "$PCCX_BIN/regress/tunnel/fbharness" "$WGS" 10.78.0.1/24 10.78.0.0/24 \
     "$WGPORT" "$T/server.key" "$NET.1" "$FBPORT" "$P/server.crt" \
     "$P/server.key" "$P/device-ca.crt" <"$T/in" >"$T/out" \
     2>"$T/harness.log" &
@@ -225,6 +225,32 @@ n1=$(stat to_udp)
 is "$(stat authed)" "1" "only the real device got through ($n0, $n1 datagrams)"
 grep -q "refused: the device has no live peer" "$T/harness.log"
 ok $? "the log says why"
+
+# Timeouts: a client that never shakes hands, one that never sends.
+ip netns exec "$NS" perl -MIO::Socket::INET -MTime::HiRes=time -e '
+	my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0],
+	    PeerPort => $ARGV[1], Timeout => 3) or exit 1;
+	my ($t, $b) = (time);
+	$c->timeout(8);
+	1 while sysread($c, $b, 512);
+	exit(time - $t < 5 ? 0 : 1);
+' "$NET.1" "$FBPORT" 3>&-
+ok $? "a client that never shakes hands is closed"
+sleep 7 | ip netns exec "$NS" timeout 9 openssl s_client -connect \
+    "$NET.1:$FBPORT" -tls1_3 -quiet -CAfile "$P/server-ca.crt" \
+    -cert "$P/dev1.crt" -key "$P/dev1.key" >/dev/null 2>&1 3>&- &
+SPID=$!
+i=0
+while ! grep -q "closed: silent" "$T/harness.log" && [ $i -lt 80 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q "(device dev1-$S) closed: silent" "$T/harness.log"
+ok $? "a device that sends nothing is dropped"
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+grep -q "refused: handshake timed out" "$T/harness.log"
+ok $? "the log names the handshake timeout"
 
 # Revocation: the peer goes, and its live connection with it.
 is "$(cmd "del dev1-$S")" "deleted 1" "the device is revoked"

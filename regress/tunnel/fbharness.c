@@ -170,7 +170,8 @@ harness_listen(const char *addr, int port)
  * fbharness IFNAME ADDR4 POOL4 WGPORT KEYFILE FBADDR FBPORT CERT KEY
  * CA: start wireguard-go for IFNAME as pccx-tunneld does, serve the
  * TLS fallback on FBADDR:FBPORT, and answer "add USER DEVICE SID KEY",
- * "del DEVICE" and "stats" lines on stdin.
+ * "del DEVICE" and "stats" lines on stdin.  FB_IDLE and FB_STALL in
+ * the environment set the idle and handshake timeouts (60 s, 5 s).
  */
 int
 main(int argc, char *argv[])
@@ -201,8 +202,9 @@ main(int argc, char *argv[])
 	rc.ca = harness_pem(argv[10], &rc.calen);
 	rc.wgport = c.port;
 	rc.maxconn = 16;
-	rc.idle = 60;
-	rc.hs_timeout = 5;
+	rc.idle = getenv("FB_IDLE") != NULL ? atoi(getenv("FB_IDLE")) : 60;
+	rc.hs_timeout = getenv("FB_STALL") != NULL ?
+	    atoi(getenv("FB_STALL")) : 5;
 	if ((base = event_base_new()) == NULL || relay_init(&rc) == -1 ||
 	    relay_start(base) == -1)
 		fatalx("relay");
