@@ -47,7 +47,7 @@ struct client {
 	char		*token;
 	char		 wg_pub[CLIENT_B64KEY];	/* "" if none */
 	char		 tls_pub[CLIENT_B64KEY];	/* base64url, "" */
-	char		*cert;		/* a new TLS certificate, PEM */
+	char		*cert;		/* TLS certificate, PEM */
 };
 
 /* An answer from the server. */

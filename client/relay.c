@@ -30,7 +30,7 @@
 #include "client/pccx.h"
 
 #define RELAY_LISTEN	"127.0.0.1:51821"
-#define RELAY_IDLE	180	/* seconds without a frame from the server */
+#define RELAY_IDLE	180	/* seconds without a frame */
 #define RELAY_CONNECT	15	/* seconds to connect and shake hands */
 
 /* One relay: the local UDP socket and the TLS stream. */

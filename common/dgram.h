@@ -35,7 +35,7 @@ struct dgram_pipe {
 	int			 udp;
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
-	int			 learn;		/* set peer from recvfrom */
+	int			 learn;	/* peer from recvfrom */
 	uint64_t		 to_udp, to_stream;	/* datagrams */
 	uint64_t		 dropped, bad;
 };

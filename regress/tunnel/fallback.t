@@ -95,7 +95,8 @@ FBPORT=$(( 20000 + S % 20000 ))
 RPORT=$(( 30000 + S % 10000 ))
 
 mkfifo "$T/in"
-FB_IDLE=3 FB_STALL=2 "$PCCX_BIN/regress/tunnel/fbharness" "$WGS" 10.78.0.1/24 10.78.0.0/24 \
+FB_IDLE=3 FB_STALL=2 "$PCCX_BIN/regress/tunnel/fbharness" "$WGS" \
+    10.78.0.1/24 10.78.0.0/24 \
     "$WGPORT" "$T/server.key" "$NET.1" "$FBPORT" "$P/server.crt" \
     "$P/server.key" "$P/device-ca.crt" <"$T/in" >"$T/out" \
     2>"$T/harness.log" &

@@ -73,7 +73,10 @@ mkfifo "$T/in"
 PIDS="$PIDS $!"
 exec 3>"$T/in"
 i=0
-while ! grep -q ready "$T/out" && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+while ! grep -q ready "$T/out" && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 echo "add bench@example.org bench-$S s1 $LPUB" >&3
 ip netns exec "$NS" wireguard-go -f "$WGL" >/dev/null 2>&1 3>&- &
 PIDS="$PIDS $!"

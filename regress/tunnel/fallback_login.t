@@ -18,8 +18,9 @@ tmp=$(mktemp -d /tmp/pccx-fblogin.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
+lib='. "$PCCX_TOP/regress/tunnel/fallback_login.sh"'
 sed -e 's|^\. "$(dirname "$0")/../lib.sh"$|. "$PCCX_TOP/regress/lib.sh"|' \
-    -e 's|^suite_conf$|suite_conf; . "$PCCX_TOP/regress/tunnel/fallback_login.sh"; fallback_conf|' \
+    -e "s|^suite_conf\$|suite_conf; $lib; fallback_conf|" \
     -e 's|^exit \$rc$|fallback_after; exit $rc|' \
     "$top/regress/client/client.t" >"$tmp/client.t"
 chmod +x "$tmp/client.t"
