@@ -286,7 +286,8 @@ relay_loop(struct relay *r, SSL *ssl, const struct addrinfo *ai)
  * suite's fallback listener) over one TLS 1.3 connection with this
  * device's certificate, and back.  Returns an exit code when the
  * connection ends or on SIGINT/SIGTERM (EXIT_OK).
- * XXX: no reconnection: the caller runs it again.
+ * XXX: no reconnection: the caller runs it again.  Nor is it yet
+ * behind "pccx up --tcp": this tree has no "pccx up".
  */
 int
 relay_run(struct client *c, const char *listen, const char *server)

@@ -407,6 +407,9 @@ relay_on_event(struct bufferevent *bev, short what, void *arg)
 		bufferevent_set_timeouts(bev, &(struct timeval){
 		    relay.conf.idle, 0 }, &(struct timeval){
 		    relay.conf.hs_timeout, 0 });
+		/* Frames that came with the handshake's last flight. */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			relay_on_read(bev, rc);
 		return;
 	}
 	if (!rc->authed && (what & BEV_EVENT_ERROR))
