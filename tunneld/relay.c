@@ -312,21 +312,30 @@ relay_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 /*
  * relay_cert_device: the device id a verified client certificate
- * names in its subject CN: printable ASCII, no NUL inside.
+ * names in its one subject CN: printable ASCII, whole (never cut to
+ * fit), no NUL inside.  0, or -1.
  */
 int
 relay_cert_device(X509 *x, char *out, size_t len)
 {
-	X509_NAME	*n = X509_get_subject_name(x);
-	int		 r, i;
+	X509_NAME		*n = X509_get_subject_name(x);
+	const ASN1_STRING	*s;
+	const unsigned char	*d;
+	int			 i, k;
 
-	if (n == NULL || (r = X509_NAME_get_text_by_NID(n, NID_commonName,
-	    out, len)) <= 0 || (size_t)r >= len || strlen(out) != (size_t)r)
+	if (n == NULL || (i = X509_NAME_get_index_by_NID(n, NID_commonName,
+	    -1)) < 0 || X509_NAME_get_index_by_NID(n, NID_commonName, i) >= 0)
 		return -1;
-	for (i = 0; i < r; i++)
-		if ((unsigned char)out[i] <= 0x20 ||
-		    (unsigned char)out[i] >= 0x7f)
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+	if (s == NULL || (k = ASN1_STRING_length(s)) <= 0 ||
+	    (size_t)k >= len)
+		return -1;
+	d = ASN1_STRING_get0_data(s);
+	for (i = 0; i < k; i++)
+		if (d[i] <= 0x20 || d[i] >= 0x7f)
 			return -1;
+	memcpy(out, d, k);
+	out[k] = '\0';
 	return 0;
 }
 

@@ -26,6 +26,8 @@ fuzz_init(void)
 	    bufferevent_pair_new(base, 0, pair) == -1 ||
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sp) == -1)
 		abort();
+	/* A bufferevent keeps its input closed to writers; open it. */
+	evbuffer_unfreeze(bufferevent_get_input(pair[0]), 0);
 }
 
 /*
@@ -55,7 +57,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	p.bev = pair[0];
 	p.udp = sp[0];
 	in = bufferevent_get_input(pair[0]);
-	evbuffer_add(in, data, len);
+	if (evbuffer_add(in, data, len) == -1)
+		abort();
 	n = dgram_pipe_stream(&p);
 	while ((r = recv(sp[1], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 		sent += 2 + r;
