@@ -26,9 +26,11 @@ struct bufferevent;
 long	dgram_frame_next(const uint8_t *, size_t, size_t, size_t *);
 
 /*
- * One stream joined to one UDP socket.  With peerlen 0 the UDP socket
- * is connected; otherwise datagrams go to peer, which the first
- * datagram received sets (the local WireGuard).
+ * One stream joined to one UDP socket.  Without learn the UDP socket
+ * is connected; with it, datagrams go to peer, which the last
+ * datagram received sets (the local WireGuard).  Any local process
+ * that reaches the socket can take that place, but WireGuard's own
+ * authentication makes it worth no more than dropping packets.
  */
 struct dgram_pipe {
 	struct bufferevent	*bev;

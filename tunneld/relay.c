@@ -187,6 +187,7 @@ relay_stats(struct relay_stats *out)
 	}
 }
 
+/* XXX: refusals and closes are logged, not yet audited. */
 static void
 relay_free(struct relay_conn *rc, const char *why)
 {
