@@ -150,7 +150,7 @@ relay_ctx(const struct client *c)
 	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		relay_ssl_warn("this device has no certificate: run pccx "
-		    "device register");
+		    "login");
 		goto fail;
 	}
 	if ((c->ca_file[0] != '\0' ? SSL_CTX_load_verify_locations(ctx,
