@@ -122,9 +122,9 @@ ctap_info(struct softkey_buf *o)
 static int
 ctap_opt(const struct cbor_doc *d, int n, const char *name, int def)
 {
-	int	m = cbor_map_int(d, 0, n), v;
+	int	m = wcbor_map_int(d, 0, n), v;
 
-	if (m < 0 || (v = cbor_map_text(d, m, name)) < 0)
+	if (m < 0 || (v = wcbor_map_text(d, m, name)) < 0)
 		return def;
 	return d->items[v].type == CBOR_TRUE;
 }
@@ -181,8 +181,8 @@ static const unsigned char *
 ctap_str(const struct cbor_doc *d, int map, int64_t n, const char *name,
     size_t *len)
 {
-	int	i = name != NULL ? cbor_map_text(d, map, name) :
-		    cbor_map_int(d, map, n);
+	int	i = name != NULL ? wcbor_map_text(d, map, name) :
+		    wcbor_map_int(d, map, n);
 
 	if (i < 0 || (d->items[i].type != CBOR_BYTES &&
 	    d->items[i].type != CBOR_TEXT))
@@ -196,12 +196,12 @@ static int
 ctap_es256(const struct cbor_doc *d)
 {
 	int64_t	alg;
-	int	a = cbor_map_int(d, 0, 4), e, v;
+	int	a = wcbor_map_int(d, 0, 4), e, v;
 	size_t	i;
 
-	for (i = 0; a >= 0 && (e = cbor_child(d, a, i)) >= 0; i++)
-		if ((v = cbor_map_text(d, e, "alg")) >= 0 &&
-		    cbor_get_int(d, v, &alg) == 0 && alg == -7)
+	for (i = 0; a >= 0 && (e = wcbor_child(d, a, i)) >= 0; i++)
+		if ((v = wcbor_map_text(d, e, "alg")) >= 0 &&
+		    wcbor_get_int(d, v, &alg) == 0 && alg == -7)
 			return 1;
 	return 0;
 }
@@ -243,7 +243,7 @@ ctap_make(struct softkey *k, const struct cbor_doc *d,
 	const unsigned char	*cdh, *rp;
 	unsigned char		 sig[80], st = CTAP_OK;
 	size_t			 cdhlen, rplen, siglen = sizeof(sig);
-	int			 rpm = cbor_map_int(d, 0, 2);
+	int			 rpm = wcbor_map_int(d, 0, 2);
 
 	if ((cdh = ctap_str(d, 0, 1, NULL, &cdhlen)) == NULL ||
 	    cdhlen != 32 || rpm < 0 ||
@@ -285,11 +285,11 @@ ctap_allowed(const struct softkey *k, const struct cbor_doc *d)
 {
 	const unsigned char	*id;
 	size_t			 i, len;
-	int			 a = cbor_map_int(d, 0, 3), e;
+	int			 a = wcbor_map_int(d, 0, 3), e;
 
 	if (a < 0)
 		return 1;
-	for (i = 0; (e = cbor_child(d, a, i)) >= 0; i++)
+	for (i = 0; (e = wcbor_child(d, a, i)) >= 0; i++)
 		if ((id = ctap_str(d, e, 0, "id", &len)) != NULL &&
 		    len == sizeof(k->cred) && memcmp(id, k->cred, len) == 0)
 			return 1;
@@ -349,7 +349,7 @@ softkey_ctap(struct softkey *k, const unsigned char *req, size_t len,
 		ctap_info(o);
 		return;
 	}
-	if (len < 2 || cbor_parse(&d, req + 1, len - 1) != CBOR_OK ||
+	if (len < 2 || wcbor_parse(&d, req + 1, len - 1) != CBOR_OK ||
 	    d.items[0].type != CBOR_MAP)
 		rv = CTAP_INVALID_CBOR;
 	else if (req[0] == 0x01)
