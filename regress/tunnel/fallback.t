@@ -266,7 +266,10 @@ RPID=
 # The real suite: pccx-tunneld serves the fallback under its sandbox.
 "$PCCX_TOP/etc/pccx-users" add
 PORT=$(free_port)
-FB2=$((PORT + 1))
+FB2=$(free_port)
+while [ "$FB2" = "$PORT" ]; do
+	FB2=$(free_port)
+done
 suite_conf
 cat >>"$T/pccx.conf" <<CONF
 tunnel {
@@ -282,6 +285,7 @@ tunnel {
 CONF
 suite_start
 ok $? "the suite starts with a fallback listener"
+grep -q "no fallback listener" "$T/log" && diag "$(grep tunnel: "$T/log")"
 TPID=$(child_pid tunnel)
 grep -q "fallback listening" "$T/log"
 ok $? "pccx-tunneld serves the fallback"
