@@ -9,6 +9,7 @@
 #include "common/child.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/audit.h"
 #include "authd.h"
 #include "httpsig.h"
 #include "ratelimit.h"
@@ -139,6 +140,37 @@ check_events_scope(const char *user, int action, struct p_auth_allow *a)
 }
 
 /*
+ * The same scope straight to the audit daemon, under a fresh grant
+ * number the front end must quote: a feed it asks for beyond this is
+ * refused there.
+ */
+static void
+check_events_grant(struct p_auth_allow *a)
+{
+	struct p_audit_sub	 g;
+	struct chan		*c;
+	int			 i;
+
+	if ((c = child_chan(PROC_AUDIT)) == NULL)
+		return;
+	memset(&g, 0, sizeof(g));
+	while (g.grant == 0)
+		randombytes_buf(&g.grant, sizeof(g.grant));
+	g.window = 1;
+	g.suite = a->events_suite;
+	pccx_strlcpy(g.user, a->user, sizeof(g.user));
+	for (i = 0; i < a->nprojects && i < AUDIT_SUB_MAXPROJECTS; i++)
+		pccx_strlcpy(g.projects[g.nprojects++], a->projects[i],
+		    sizeof(g.projects[0]));
+	if (proto_send_audit_grant(c, &g) == -1) {
+		log_warnx("events grant not queued");
+		return;
+	}
+	child_commit(c);
+	a->grant = g.grant;
+}
+
+/*
  * The allow's scope for the events feed and the list of traces: one
  * project when the request named one.
  */
@@ -148,12 +180,15 @@ check_events_allow(const struct p_auth_req *r, struct check *k,
 {
 	if (r->action != RBAC_EVENTS_READ && r->action != RBAC_TRACE_LIST)
 		return;
-	if (*r->project == '\0') {
+	if (*r->project == '\0')
 		check_events_scope(k->ti.user, r->action, a);
-		return;
+	else {
+		a->nprojects = 1;
+		pccx_strlcpy(a->projects[0], r->project,
+		    sizeof(a->projects[0]));
 	}
-	a->nprojects = 1;
-	pccx_strlcpy(a->projects[0], r->project, sizeof(a->projects[0]));
+	if (r->action == RBAC_EVENTS_READ)
+		check_events_grant(a);
 }
 
 static int

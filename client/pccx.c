@@ -28,6 +28,7 @@ static const struct cmd {
 	{ "refresh", NULL, cmd_refresh, 1 },
 	{ "logout", NULL, cmd_logout, 1 },
 	{ "devices", NULL, cmd_devices, 1 },
+	{ "relay", NULL, cmd_relay, 0 },
 };
 
 static void __attribute__((noreturn))
@@ -39,7 +40,8 @@ usage(void)
 	    "       pccx device register [-n] [-t seconds] --fido2 "
 	    "[--device path] code\n"
 	    "       pccx status | refresh | logout\n"
-	    "       pccx devices [list | delete id]\n");
+	    "       pccx devices [list | delete id]\n"
+	    "       pccx relay [--listen addr:port] server:port\n");
 	exit(EXIT_USAGE);
 }
 
