@@ -11,6 +11,12 @@
 
 events_cleanup() { peers_stop; }
 events_bail() { peers_bail "$@"; }
+# The provider in two steps, as peers_start does it in one.
+events_keys() { peers_pki "$T/oidc"; }
+events_provider() {
+	peers_provider &&
+	    (umask 077 && printf '%s' "$PEERS_SECRET" >"$T/oidc.secret")
+}
 
 events_setup() {
 	peers_start || events_bail "the OpenID provider did not start"
