@@ -64,11 +64,12 @@ reply_flush(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * Commit c once the event that is running now is done: the answers
- * released by one read of audit acks, and the held rows queued by one
- * read of requests, each go out in one sendmsg instead of one apiece.
+ * reply_defer: commit c once the event that is running now is done:
+ * the answers released by one read of audit acks or by one batch of
+ * verified requests, and the held rows queued by one read of
+ * requests, each go out in one sendmsg instead of one apiece.
  */
-static void
+void
 reply_defer(struct chan *c)
 {
 	int	i;
@@ -311,16 +312,21 @@ auth_audit(const char *actor, const char *device, const char *source,
 {
 	struct p_audit_row	*row;
 	char			 line[512];
+	int			 allow;
 
-	snprintf(line, sizeof(line), "%s %s by %s (device %s) from %s: %s%s%s",
-	    action, project != NULL && *project ? project : "-", actor,
-	    device != NULL && *device ? device : "-", source, outcome,
-	    why != NULL ? " " : "", why != NULL ? why : "");
 	/* An allowed request is routine: its row is the record. */
-	if (strcmp(outcome, "allow") == 0)
-		log_debug("audit: %s", line);
-	else
-		log_info("audit: %s", line);
+	allow = strcmp(outcome, "allow") == 0;
+	if (!allow || log_getverbose() > 0) {
+		snprintf(line, sizeof(line), "%s %s by %s (device %s) from "
+		    "%s: %s%s%s", action, project != NULL && *project ?
+		    project : "-", actor, device != NULL && *device ? device :
+		    "-", source, outcome, why != NULL ? " " : "",
+		    why != NULL ? why : "");
+		if (allow)
+			log_debug("audit: %s", line);
+		else
+			log_info("audit: %s", line);
+	}
 	if ((row = calloc(1, sizeof(*row))) == NULL)
 		return;
 	pccx_strlcpy(row->actor, actor, sizeof(row->actor));

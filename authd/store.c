@@ -13,6 +13,7 @@
 
 struct store {
 	sqlite3		*db;
+	sqlite3_stmt	*dev_get;	/* every request: prepared once */
 };
 
 static const char store_schema[] =
@@ -61,6 +62,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	sqlite3_finalize(s->dev_get);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -206,14 +208,16 @@ store_device_get(struct store *s, const char *id, struct store_device *d)
 	sqlite3_stmt	*st;
 	int		 rv;
 
-	if ((st = store_prep(s, "SELECT " DEVICE_COLS " FROM devices "
-	    "WHERE id = ?")) == NULL)
+	if (s->dev_get == NULL && (s->dev_get = store_prep(s, "SELECT "
+	    DEVICE_COLS " FROM devices WHERE id = ?")) == NULL)
 		return -1;
+	st = s->dev_get;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rv = sqlite3_step(st);
 	if (rv == SQLITE_ROW)
 		store_row_device(st, d);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rv == SQLITE_ROW)
 		return 0;
 	return rv == SQLITE_DONE ? 1 : -1;
