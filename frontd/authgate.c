@@ -254,15 +254,15 @@ gate_allow(struct gate_wait *w, const struct p_auth_allow *who)
 int
 authgate_msg(struct chan *c, struct msg *m)
 {
-	struct p_auth_reply	*rp;
+	struct p_auth_reply	*rp = NULL;
 	struct p_auth_allow	 who;
 	struct gate_wait	*w;
 	int			 rv;
 
-	if ((rp = malloc(sizeof(*rp))) == NULL)
-		fatal("reply");
 	if (m->hdr.type == MSG_AUTH_ALLOW)
 		rv = proto_get_auth_allow(m, &who);
+	else if ((rp = malloc(sizeof(*rp))) == NULL)
+		fatal("reply");
 	else
 		rv = proto_get_auth_reply(m, rp);
 	if (rv == 0 && (w = gate_take(m->hdr.peerid)) != NULL) {
