@@ -28,16 +28,20 @@ static const struct cmd {
 	{ "refresh", NULL, cmd_refresh, 1 },
 	{ "logout", NULL, cmd_logout, 1 },
 	{ "devices", NULL, cmd_devices, 1 },
+	{ "relay", NULL, cmd_relay, 0 },
 };
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: pccx [-v] [-c dir] [-s url] command [arg ...]\n"
-	    "       pccx login [-n] [-t seconds]\n"
+	    "       pccx login [-n] [-t seconds] [--fido2 [--device path]]\n"
 	    "       pccx device register [-n] [-t seconds]\n"
+	    "       pccx device register [-n] [-t seconds] --fido2 "
+	    "[--device path] code\n"
 	    "       pccx status | refresh | logout\n"
-	    "       pccx devices [list | delete id]\n");
+	    "       pccx devices [list | delete id]\n"
+	    "       pccx relay [--listen addr:port] server:port\n");
 	exit(EXIT_USAGE);
 }
 

@@ -30,7 +30,9 @@
  *    the token for the pending login.
  * 4. POST /v1/auth/token (public, signed with K, keyid = thumbprint of
  *    K) {"login_id": L}: MSG_AUTH_TOKEN.  202 {"status":"pending"}
- *    until step 3 is done, then {"token": JWT}, once.
+ *    until step 3 is done (after step 2 also "webauthn": the page's
+ *    data, for a client that runs step 3 itself), then {"token": JWT},
+ *    once.
  * 5. Every other route: Authorization: Bearer JWT, X-Device-Key (the
  *    device's WireGuard public key), and an RFC 9421 signature over
  *    @method, @target-uri and content-digest with created, nonce and
@@ -164,12 +166,14 @@ struct p_auth_allow {
 	char		device[PROTO_NAMEMAX];
 	char		sid[PROTO_NAMEMAX];
 	uint8_t		events_suite;
+	/* events.read: the grant sent to the audit daemon; 0: none */
+	uint64_t	grant;
 	uint8_t		nprojects;	/* 0 .. AUTH_MAXPROJECTS */
 	char		projects[AUTH_MAXPROJECTS][PROTO_NAMEMAX];
 };
 
 /* Bounds of an encoded MSG_AUTH_ALLOW. */
-#define P_AUTH_ALLOW_MIN	(3 * 2 + 2)
+#define P_AUTH_ALLOW_MIN	(3 * 2 + 2 + 8)
 #define P_AUTH_ALLOW_MAX	(P_AUTH_ALLOW_MIN + 3 * PROTO_NAMEMAX +	\
 	AUTH_MAXPROJECTS * (2 + PROTO_NAMEMAX))
 
