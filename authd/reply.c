@@ -269,7 +269,12 @@ reply_error(struct chan *c, uint32_t id, int status, const char *code,
 	    "code", code, "message", message), retry);
 }
 
-/* Queue one row; the answer held behind it when it allows something. */
+/*
+ * Queue one row; the answer held behind it when it allows something.
+ * XXX: every allowed read is a row message and an ack of its own
+ * (they share sendmsg calls and the audit daemon's group commit);
+ * one message for the rows of a batch needs a new audit message.
+ */
 static void
 audit_row(struct p_audit_row *row, const char *outcome)
 {
