@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/child.h"
 #include "common/log.h"
@@ -19,6 +20,7 @@
 #include "rbac.h"
 #include "store.h"
 #include "token.h"
+#include "vpool.h"
 
 #define AUTH_ISSUER	"pccx-remote"
 /* in the chroot, <state>/auth */
@@ -203,7 +205,9 @@ auth_msg_req(struct chan *c, struct msg *m)
 		login_reg_finish(c, id, r);
 		break;
 	default:
+		/* It keeps r until its signatures are verified. */
 		check_request(c, m->hdr.type, id, r);
+		r = NULL;
 	}
 	reply_hold_end();
 	free(r);
@@ -249,6 +253,20 @@ auth_msg_audit(struct chan *c, struct msg *m)
 }
 
 /*
+ * One verification thread per core (sysconf reads /sys: before the
+ * chroot); one core alone verifies on the event loop's thread.
+ */
+static int
+auth_nthreads(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n <= 1)
+		return 0;
+	return n > VPOOL_MAXTHREADS ? VPOOL_MAXTHREADS : (int)n;
+}
+
+/*
  * Before chroot: derive the signing key from the seed the parent
  * handed over, and build the relying party (it reads the client
  * secret and the CA file now).
@@ -288,16 +306,19 @@ auth_setup(void)
 	if (auth->tokens == NULL || auth->limits == NULL ||
 	    auth->sigs == NULL || ca_init() == -1)
 		return -1;
-	return 0;
+	return vpool_init(child_base(), auth_nthreads());
 }
 
 /* Confined now: the database lives in the chroot. */
 static int
 auth_serve(void)
 {
-	if ((auth->store = store_open(AUTH_DB)) == NULL)
+	if ((auth->store = store_open(AUTH_DB)) == NULL ||
+	    vpool_start() == -1)
 		return -1;
-	log_info("ready, token key %s", token_kid(auth->tokens));
+	log_info("ready, token key %s, %d verification thread%s",
+	    token_kid(auth->tokens), vpool_threads(),
+	    vpool_threads() == 1 ? "" : "s");
 	return 0;
 }
 

@@ -93,7 +93,7 @@ void	login_free(struct auth_login *);
 
 /* check.c: every authenticated request, and the operator's commands. */
 void	check_request(struct chan *, uint16_t, uint32_t,
-	    const struct p_auth_req *);
+	    struct p_auth_req *);
 void	check_ctl(struct chan *, uint16_t, uint32_t,
 	    const struct p_auth_ctl *);
 
@@ -105,6 +105,7 @@ void	reply_page(struct chan *, uint32_t, json_t *);
 void	reply_allow(struct chan *, uint32_t, const struct p_auth_allow *);
 void	reply_audit_done(uint32_t, int);
 void	reply_hold_end(void);
+void	reply_defer(struct chan *);
 void	auth_audit(const char *, const char *, const char *, const char *,
 	    const char *, const char *, const char *);
 /* The tunnel daemon's peers for devices with a WireGuard key. */
