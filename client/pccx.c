@@ -28,6 +28,13 @@ static const struct cmd {
 	{ "refresh", NULL, cmd_refresh, 1 },
 	{ "logout", NULL, cmd_logout, 1 },
 	{ "devices", NULL, cmd_devices, 1 },
+	{ "session", NULL, cmd_session, 1 },
+	{ "exec", NULL, cmd_exec, 1 },
+	{ "shell", NULL, cmd_shell, 1 },
+	{ "events", NULL, cmd_events, 1 },
+	{ "trace", NULL, cmd_trace, 1 },
+	{ "report", NULL, cmd_report, 1 },
+	{ "reference", NULL, cmd_reference, 1 },
 };
 
 static void __attribute__((noreturn))
@@ -37,7 +44,20 @@ usage(void)
 	    "       pccx login [-n] [-t seconds]\n"
 	    "       pccx device register [-n] [-t seconds]\n"
 	    "       pccx status | refresh | logout\n"
-	    "       pccx devices [list | delete id]\n");
+	    "       pccx devices [list | delete id]\n"
+	    "       pccx session open [--end squash|discard] [--memory n] "
+	    "[--cpu n] [--pids n] project\n"
+	    "       pccx session list [project]\n"
+	    "       pccx session show | kill [-p project] "
+	    "[--end squash|discard] id\n"
+	    "       pccx exec [-p project] id [--cwd dir] [--env name=value]"
+	    " ... -- command ...\n"
+	    "       pccx shell [-p project] id\n"
+	    "       pccx events [-j] [--since seq]\n"
+	    "       pccx trace upload [--reference name] --project p file\n"
+	    "       pccx trace list [--project p] | rm id\n"
+	    "       pccx report [--html | --md | --json] [-o file] id\n"
+	    "       pccx reference put project name file\n");
 	exit(EXIT_USAGE);
 }
 

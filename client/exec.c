@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* pccx exec: run a command in a session, its output streamed back. */
+
+/*
+ * The answer is NDJSON: {"stream":"stdout"|"stderr","data":base64}
+ * as output comes, then {"exit":N,"signal":S}, or {"killed":true}
+ * when the session ended first.  Each chunk is written out as soon as
+ * its line is whole.  Leaving (Ctrl-C, a closed terminal, a closed
+ * stdout) drops the connection, and the server kills the command.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/log.h"
+#include "client/pccx.h"
+
+#define EXEC_ARGMAX	256
+
+/* The command line of pccx exec. */
+struct exec_args {
+	const char	*id;
+	const char	*project;
+	json_t		*body;
+};
+
+static int
+exec_write(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* One chunk of output: its base64 decoded straight to the fd. */
+static int
+exec_chunk(struct exec_out *x, int fd, const char *b64, size_t len)
+{
+	unsigned char	 buf[16384];
+	size_t		 n, k;
+	const char	*end;
+
+	/* In pieces of a multiple of 4 characters: 12 bytes each 16. */
+	while (len > 0) {
+		k = len > 21844 ? 21844 : len;
+		if (sodium_base642bin(buf, sizeof(buf), b64, k, NULL, &n, &end,
+		    sodium_base64_VARIANT_ORIGINAL) != 0 || end != b64 + k)
+			return -1;
+		if (exec_write(fd, buf, n) == -1) {
+			if (errno != EPIPE)
+				log_warn("write");
+			x->ended = 3;
+			return -1;
+		}
+		b64 += k;
+		len -= k;
+	}
+	return 0;
+}
+
+/* exec_line: one line of the answer; see pccx.h. */
+int
+exec_line(const char *p, size_t len, void *arg)
+{
+	struct exec_out	*x = arg;
+	json_t		*j, *v;
+	const char	*s;
+	int		 rv = -1;
+
+	if (x->ended != 0 || (j = json_loadb(p, len, 0, NULL)) == NULL)
+		return -1;
+	if ((s = json_string_value(json_object_get(j, "stream"))) != NULL) {
+		v = json_object_get(j, "data");
+		if (json_is_string(v) && (strcmp(s, "stdout") == 0 ||
+		    strcmp(s, "stderr") == 0))
+			rv = exec_chunk(x, strcmp(s, "stdout") == 0 ?
+			    x->out : x->err,
+			    json_string_value(v), json_string_length(v));
+	} else if (json_is_integer(v = json_object_get(j, "exit"))) {
+		x->status = json_integer_value(v);
+		x->signal = json_integer_value(json_object_get(j, "signal"));
+		x->ended = 1;
+		rv = 0;
+	} else if (json_is_true(json_object_get(j, "killed"))) {
+		x->ended = 2;
+		rv = 0;
+	}
+	json_decref(j);
+	return rv;
+}
+
+static int
+exec_data(const char *p, size_t len, void *arg)
+{
+	return ndjson_feed(arg, p, len);
+}
+
+/* NAME=VALUE into the env object; -1 if it is not one. */
+static int
+exec_env(json_t *env, const char *s)
+{
+	const char	*eq = strchr(s, '=');
+	char		 name[256];
+
+	if (eq == NULL || eq == s || (size_t)(eq - s) >= sizeof(name))
+		return -1;
+	memcpy(name, s, eq - s);
+	name[eq - s] = '\0';
+	return json_object_set_new(env, name, json_string(eq + 1));
+}
+
+/* An option with its value: "--opt V", "--opt=V" or "-o V". */
+static const char *
+exec_opt(int argc, char **argv, int *i, const char *lng, const char *shrt)
+{
+	size_t	n = strlen(lng);
+
+	if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if ((strcmp(argv[*i], lng) == 0 || strcmp(argv[*i], shrt) == 0) &&
+	    *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+/* The words after the options; -1 on a usage error. */
+static int
+exec_argv(int argc, char **argv, struct exec_args *a, json_t *env,
+    json_t *cmd)
+{
+	const char	*v;
+	int		 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if ((v = exec_opt(argc, argv, &i, "--cwd", "-C")) != NULL)
+			json_object_set_new(a->body, "cwd", json_string(v));
+		else if ((v = exec_opt(argc, argv, &i, "--env", "-e")) !=
+		    NULL) {
+			if (exec_env(env, v) == -1)
+				return -1;
+		} else if ((v = exec_opt(argc, argv, &i, "--project",
+		    "-p")) != NULL)
+			a->project = v;
+		else if (argv[i][0] == '-')
+			return -1;
+		else if (a->id == NULL)
+			a->id = argv[i];
+		else
+			break;
+	}
+	for (; i < argc; i++)
+		if (json_array_append_new(cmd, json_string(argv[i])) == -1)
+			return -1;
+	if (a->id == NULL || json_array_size(cmd) == 0 ||
+	    json_array_size(cmd) > EXEC_ARGMAX)
+		return -1;
+	return 0;
+}
+
+static int
+exec_parse(int argc, char **argv, struct exec_args *a)
+{
+	json_t	*env, *cmd;
+
+	memset(a, 0, sizeof(*a));
+	if ((a->body = json_object()) == NULL || (env = json_object()) ==
+	    NULL || (cmd = json_array()) == NULL)
+		fatalx("out of memory");
+	json_object_set_new(a->body, "env", env);
+	json_object_set_new(a->body, "argv", cmd);
+	if (exec_argv(argc, argv, a, env, cmd) == -1) {
+		json_decref(a->body);
+		return -1;
+	}
+	return 0;
+}
+
+/* The remote status as ours: N, 128 + signal, 255 when unknown. */
+static int
+exec_status(const struct exec_out *x, int rv, struct ndjson *nd)
+{
+	if (rv != 0)
+		return rv >= EXIT_SIGBASE ? rv : EXIT_OWNFAIL;
+	if (x->ended == 1 && ndjson_pending(nd) == 0)
+		return x->signal > 0 ? EXIT_SIGBASE + (x->signal & 0x7f) :
+		    x->status & 0xff;
+	if (x->ended == 2)
+		log_warnx("exec: the session ended before the command");
+	else if (x->ended != 3)
+		log_warnx("exec: the answer ended early or was not one");
+	return EXIT_OWNFAIL;
+}
+
+/* Send the request and relay its answer; the exit code. */
+static int
+exec_run(struct client *c, const char *path, const char *body)
+{
+	struct exec_out		x = { STDOUT_FILENO, STDERR_FILENO, 0, 0, 0 };
+	struct stream_req	r;
+	struct ndjson		nd;
+	struct reply		rep;
+	int			rv;
+
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.path = path;
+	r.o.ctype = "application/json";
+	r.o.key = &c->key;
+	r.o.auth = 1;
+	r.body = body;
+	r.bodylen = strlen(body);
+	r.fd = -1;
+	r.data = exec_data;
+	r.arg = &nd;
+	if (ndjson_init(&nd, NDJSON_LINEMAX, exec_line, &x) == -1)
+		fatalx("out of memory");
+	rv = http_stream(c, &r, &rep);
+	if (rv == 0 && rep.status != 200) {
+		http_refused("exec", &rep);
+		rv = EXIT_OWNFAIL;
+	} else
+		rv = exec_status(&x, rv, &nd);
+	reply_free(&rep);
+	ndjson_free(&nd);
+	return rv;
+}
+
+/*
+ * cmd_exec: pccx exec [-p P] ID [--cwd DIR] [--env N=V]... -- CMD ...;
+ * the remote status is ours, pccx's own failures are 255.
+ */
+int
+cmd_exec(struct client *c, int argc, char **argv)
+{
+	struct exec_args	 a;
+	char			 project[64], path[200], *body;
+	int			 rv;
+
+	if (exec_parse(argc, argv, &a) == -1) {
+		fprintf(stderr, "usage: pccx exec [-p project] id [--cwd dir] "
+		    "[--env name=value] ... -- command [arg ...]\n");
+		return EXIT_OWNFAIL;
+	}
+	intr_init(0);
+	if ((rv = session_find(c, a.id, a.project, project,
+	    sizeof(project))) != 0) {
+		json_decref(a.body);
+		return rv == EXIT_OK ? rv : EXIT_OWNFAIL;
+	}
+	snprintf(path, sizeof(path), "/v1/sessions/%s/exec?project=%s", a.id,
+	    project);
+	if ((body = json_dumps(a.body, JSON_COMPACT)) == NULL)
+		fatalx("out of memory");
+	json_decref(a.body);
+	rv = exec_run(c, path, body);
+	free(body);
+	return rv;
+}
