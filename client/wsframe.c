@@ -11,6 +11,10 @@
  * refused by wslay.  Frames we send are masked (client mode).
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem, also when built alone for fuzzing */
+#endif
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
