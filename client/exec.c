@@ -140,12 +140,15 @@ exec_status(const struct exec_out *x, int rv, struct ndjson *nd)
 static int
 exec_run(struct client *c, const char *path, const char *body)
 {
-	struct exec_out		x = { STDOUT_FILENO, STDERR_FILENO, 0, 0, 0 };
+	struct exec_out		x;
 	struct stream_req	r;
 	struct ndjson		nd;
 	struct reply		rep;
 	int			rv;
 
+	memset(&x, 0, sizeof(x));
+	x.out = STDOUT_FILENO;
+	x.err = STDERR_FILENO;
 	memset(&r, 0, sizeof(r));
 	r.method = "POST";
 	r.path = path;

@@ -61,9 +61,9 @@ struct reply {
 /* How one request is made, beyond its method, address and body. */
 struct http_opts {
 	const char		*accept;	/* NULL: application/json */
-	const char		*ctype;		/* the body's type, or NULL */
-	const struct sign_key	*key;		/* sign with it, if not NULL */
-	int			 auth;		/* token and device key */
+	const char		*ctype;		/* the body's, or NULL */
+	const struct sign_key	*key;		/* sign with it, or NULL */
+	int			 auth;		/* token, device key */
 };
 
 /* A request whose answer is read, and whose body is sent, as it goes. */
@@ -95,6 +95,15 @@ struct ndjson {
 
 #define NDJSON_LINEMAX	(1024 * 1024)
 
+/* Where an exec's output goes, and how it ended. */
+struct exec_out {
+	int	out;
+	int	err;
+	int	ended;		/* 1 exit, 2 killed, 3 output closed */
+	int	status;
+	int	signal;
+};
+
 /* sign.c */
 /* sign_key_new: a fresh key pair; 0 or -1. */
 int	 sign_key_new(struct sign_key *);
@@ -109,8 +118,8 @@ int	 sign_key_from_seed(struct sign_key *, const unsigned char *);
 int	 sign_request(const struct sign_key *, const char *, const char *,
 	    const void *, size_t, struct sign_fields *);
 /* sign_request_sha: the same, for a body whose SHA-256 is given. */
-int	 sign_request_sha(const struct sign_key *, const char *, const char *,
-	    const unsigned char *, struct sign_fields *);
+int	 sign_request_sha(const struct sign_key *, const char *,
+	    const char *, const unsigned char *, struct sign_fields *);
 /* b64url_enc: unpadded base64url of len bytes into out; 0 or -1. */
 int	 b64url_enc(const unsigned char *, size_t, char *, size_t);
 
@@ -249,17 +258,12 @@ int	 session_find(struct client *, const char *, const char *, char *,
 
 /* exec.c */
 int	 cmd_exec(struct client *, int, char **);
+/* execout.c */
 /*
- * exec_line: one NDJSON line of an exec's answer: output goes to the
- * fds in x; the end is noted.  0, or -1 on a line that is not one.
+ * exec_line: one NDJSON line of an exec's answer (arg: exec_out): the
+ * output goes to its fds, the end is noted.  0, or -1 on a line that
+ * is not one, or when the output cannot be written (ended 3).
  */
-struct exec_out {
-	int	out;
-	int	err;
-	int	ended;		/* 1 exit, 2 killed */
-	int	status;
-	int	signal;
-};
 int	 exec_line(const char *, size_t, void *);
 
 /* ws.c, shell.c, events.c */

@@ -19,7 +19,7 @@
 #include "client/verdict.h"
 
 #define VERDICT_BAR	30
-#define VERDICT_EVERY	25	/* percent between plain progress lines */
+#define VERDICT_EVERY	25	/* percent between progress lines */
 
 static uint64_t
 vd_u64(json_t *o, const char *k)

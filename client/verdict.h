@@ -15,8 +15,8 @@
 /* What has been shown of one upload. */
 struct verdict {
 	FILE		*out;		/* findings, steps, verdict */
-	FILE		*bar;		/* a terminal for the bar, or NULL */
-	FILE		*plain;		/* else progress lines here, or NULL */
+	FILE		*bar;		/* a terminal, or NULL */
+	FILE		*plain;		/* else progress lines, or NULL */
 	uint64_t	 total;		/* bytes of the file */
 	uint64_t	 sent;
 	uint64_t	 events;	/* the checker has seen */

@@ -27,16 +27,16 @@ struct wsc {
 	ssize_t			(*io_send)(struct wsc *, const uint8_t *,
 				    size_t);
 	/* A whole text (binary 0) or binary (1) message came. */
-	void			(*message)(struct wsc *, int, const uint8_t *,
-				    size_t, void *);
+	void			(*message)(struct wsc *, int,
+				    const uint8_t *, size_t, void *);
 	void			*arg;
 	uint8_t			 in[WSC_INMAX];
 	size_t			 inoff;
 	size_t			 inlen;
 	uint64_t		 left;		/* of the current frame */
-	uint16_t		 bad;		/* a refused header: code */
-	uint16_t		 code;		/* the peer's close code */
-	int			 eof;		/* the peer closed TCP */
+	uint16_t		 bad;		/* refused: its code */
+	uint16_t		 code;		/* the peer's close */
+	int			 eof;		/* TCP closed */
 };
 
 /*
@@ -57,7 +57,8 @@ int	 wsc_feed(struct wsc *, const uint8_t *, size_t);
  * The status and Content-Length (-1 when absent) are filled; accept
  * gets Sec-WebSocket-Accept ("" when absent).
  */
-ssize_t	 wsc_head(const char *, size_t, long *, long long *, char *, size_t);
+ssize_t	 wsc_head(const char *, size_t, long *, long long *, char *,
+	    size_t);
 /* wsc_accept_key: Sec-WebSocket-Accept for key, into out[29]. */
 void	 wsc_accept_key(const char *, char *);
 /*

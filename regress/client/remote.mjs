@@ -25,6 +25,7 @@ const run = px.run;
 const ctl = (...a) => execFileSync(pccxctl, ['-s', sock, ...a],
     { encoding: 'utf8' }).trim();
 const state = () => JSON.parse(fs.readFileSync(`${cfg}/state`, 'utf8'));
+const NOID = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function sessions() {
@@ -49,7 +50,7 @@ async function sessions() {
 	ok(r.rc === 0 && row.id === id && row.project === 'work' &&
 	    row.limits?.pids === 256, 'session show: its JSON, the limits',
 	    show(r));
-	r = await run(['session', 'show', '00000000-0000-0000-0000-000000000000']);
+	r = await run(['session', 'show', NOID]);
 	ok(r.rc === 1 && /refused: no_session/.test(r.err),
 	    'session show of no session: exit 1, no_session', show(r));
 	r = await run(['session', 'show', 'nope']);
@@ -65,11 +66,13 @@ async function execs(id) {
 	    show(r));
 	r = await run(['exec', id, '--env', 'WHO=world', '--', 'true']);
 	ok(r.rc === 255 && /refused: bad_env/.test(r.err) &&
-	    r.err.split('\n').length === 2, 'exec with a refused name: one line',
+	    r.err.split('\n').length === 2,
+	    'exec with a refused name: one line',
 	    show(r));
 	r = await run(['exec', id, '--env', 'PCCX_WHO=world', '--cwd',
 	    '/project/client',
-	    '--', 'sh', '-c', 'echo out $PCCX_WHO $(pwd); echo err >&2; exit 3']);
+	    '--', 'sh', '-c',
+	    'echo out $PCCX_WHO $(pwd); echo err >&2; exit 3']);
 	ok(r.rc === 3 && r.out === 'out world /project/client\n' &&
 	    r.err === 'err\n',
 	    'exec: stdout and stderr apart, env, cwd, status 3', show(r));
@@ -229,7 +232,8 @@ async function refusals(page) {
 
 async function main(page) {
 	const r = await login(px, base, page, ['device', 'register'], code0);
-	if (!ok(r.rc === 0 && r.status === 'Signed in. You can close this page.',
+	if (!ok(r.rc === 0 &&
+	    r.status === 'Signed in. You can close this page.',
 	    'device register through the browser', show(r) + r.status))
 		throw new Error('no login: nothing more to test');
 	const id = await sessions();
