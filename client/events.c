@@ -16,8 +16,9 @@
 
 /* How rows are shown. */
 struct events_out {
-	int	json;
-	int	bad;
+	int		json;
+	int		bad;
+	json_int_t	last;		/* the last row's seq, -1 none */
 };
 
 static const char *
@@ -79,6 +80,7 @@ events_message(struct wsc *w, int binary, const uint8_t *p, size_t len,
 		wsc_close(w, 1003, "not a row");
 		return;
 	}
+	o->last = json_integer_value(json_object_get(j, "seq"));
 	events_print(o, j);
 	fflush(stdout);
 	json_decref(j);
@@ -115,7 +117,12 @@ events_end(struct wsc *w, const struct events_out *o, int r)
 	if (intr_stop() != 0)
 		return EXIT_OK;
 	if (r == -1) {
-		log_warnx("events: the connection was lost");
+		if (o->last >= 0)
+			log_warnx("events: the connection was lost after row %"
+			    JSON_INTEGER_FORMAT ": go on with --since %"
+			    JSON_INTEGER_FORMAT, o->last, o->last);
+		else
+			log_warnx("events: the connection was lost");
 		return EXIT_UNREACH;
 	}
 	if (o->bad) {
@@ -129,7 +136,11 @@ events_end(struct wsc *w, const struct events_out *o, int r)
 	return EXIT_REFUSED;
 }
 
-/* cmd_events: pccx events [-j] [--since SEQ]; until Ctrl-C. */
+/*
+ * cmd_events: pccx events [-j] [--since SEQ]; until Ctrl-C.
+ * XXX: a lost connection ends the command with the seq to go on from;
+ * it does not reconnect by itself.
+ */
 int
 cmd_events(struct client *c, int argc, char **argv)
 {
@@ -138,7 +149,7 @@ cmd_events(struct client *c, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct events_out	 o = { 0, 0 };
+	struct events_out	 o = { 0, 0, -1 };
 	struct wsc		*w;
 	const char		*since = NULL;
 	char			 path[64];

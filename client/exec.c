@@ -8,6 +8,9 @@
  * when the session ended first.  Each chunk is written out as soon as
  * its line is whole.  Leaving (Ctrl-C, a closed terminal, a closed
  * stdout) drops the connection, and the server kills the command.
+ *
+ * XXX: the command's stdin is /dev/null: the exec route takes no input
+ * stream; pccx shell is the way to type into a session.
  */
 
 #include <errno.h>

@@ -8,6 +8,9 @@
  * {"resize":[rows,cols]}.  On a terminal, it is put in raw mode for
  * the time of the connection, and put back on every way out: the end
  * of the connection, an error, or SIGINT, SIGTERM, SIGHUP.
+ *
+ * XXX: the remote shell's exit status is not known: the server closes
+ * the WebSocket with 1000 when the terminal closes, whatever the status.
  */
 
 #include <sys/ioctl.h>

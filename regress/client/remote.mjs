@@ -102,6 +102,23 @@ async function execs(id) {
 	    'cat /proc/[0-9]*/comm']);
 	ok(r.rc === 0 && !/^sleep$/m.test(r.out),
 	    'the remote command died with the connection', show(r));
+	const y = px.start(['exec', id, '--', 'yes']);
+	y.p.stdout.once('data', () => y.p.stdout.destroy());
+	r = await y.done;
+	ok(r.rc === 255 && r.ms < 10000, 'exec: a closed stdout ends it',
+	    show(r));
+	await sleep(300);
+	r = await run(['exec', id, '--', 'sh', '-c',
+	    'cat /proc/[0-9]*/comm']);
+	ok(r.rc === 0 && !/^yes$/m.test(r.out),
+	    'the remote command died with its reader', show(r));
+	const ms = [];
+	for (let i = 0; i < 5; i++)
+		ms.push((await run(['exec', id, '--', 'true'])).ms);
+	ms.sort((a, b) => a - b);
+	console.log(`# exec true: median ${ms[2]} ms of 5 ` +
+	    '(pccx start, lookup, signed exec, stream)');
+	console.log(`# exec of 3 MB of output: ${big.ms} ms`);
 	r = await run(['exec', id, '--', 'no-such-command-here']);
 	ok(r.rc !== 0 && r.rc !== 255, 'exec of a missing command: its status',
 	    show(r));
