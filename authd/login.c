@@ -497,6 +497,20 @@ login_webauthn(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	json_decref(o);
 }
 
+/*
+ * Still pending; once the identity is known, the page's data too, so
+ * that the holder of K can run the ceremony with a local key.
+ */
+static json_t *
+login_pending(struct auth_login *l)
+{
+	json_t	*o = json_pack("{s:s}", "status", "pending");
+
+	if (o != NULL && l->phase == LOGIN_STEP)
+		json_object_set_new(o, "webauthn", login_page_data(l));
+	return o;
+}
+
 /* Step 4: POST /v1/auth/token {"login_id": L}, signed with K. */
 void
 login_token(struct chan *c, uint32_t id, const struct p_auth_req *r)
@@ -531,8 +545,7 @@ login_token(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		reply_error(c, id, 401, httpsig_errname(e),
 		    httpsig_errmsg(e), 0);
 	} else if (l->phase != LOGIN_DONE)
-		reply_json(c, id, 202, json_pack("{s:s}", "status",
-		    "pending"));
+		reply_json(c, id, 202, login_pending(l));
 	else {
 		reply_json(c, id, 200, json_pack("{s:s}", "token", l->token));
 		login_free(l);

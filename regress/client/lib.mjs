@@ -35,8 +35,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // A pccx runner for config home; start() gives the child process too.
 export function runner(pccx, home) {
 	const env = { PATH: '/usr/bin:/bin', XDG_CONFIG_HOME: home };
+	// PCCX_VALGRIND=1: every pccx under valgrind (exit 99 on an error).
+	const vg = process.env.PCCX_VALGRIND === '1';
 	function start(args, onOut) {
-		const p = spawn(pccx, args, { env });
+		const p = spawn(vg ? 'valgrind' : pccx, vg ? ['-q',
+		    '--leak-check=full', '--errors-for-leak-kinds=definite',
+		    '--error-exitcode=99', pccx, ...args] : args, { env });
 		const r = { p, out: '', err: '', t0: Date.now(), times: [] };
 		r.done = new Promise((resolve) => {
 			p.stdout.on('data', (d) => {
