@@ -232,62 +232,56 @@ trace_str(json_t *o, const char *k, char *buf, size_t size)
 	return http_clean(s != NULL ? s : "-", buf, size);
 }
 
-/* The traces of one project, printed; -1 when it is not ours. */
+/* One row: id, project, bytes stored, the reports made of it. */
+static void
+trace_row(json_t *t)
+{
+	json_t	*k;
+	size_t	 i, n = 0;
+	char	 id[40], p[64], kinds[64], buf[16];
+
+	kinds[0] = '\0';
+	json_array_foreach(json_object_get(t, "reports"), i, k)
+		if (json_is_string(k) && n + 16 < sizeof(kinds))
+			n += snprintf(kinds + n, sizeof(kinds) - n, "%s%s",
+			    n > 0 ? "," : "", http_clean(json_string_value(k),
+			    buf, sizeof(buf)));
+	printf("%-36s %-12s %12" JSON_INTEGER_FORMAT " %s\n",
+	    trace_str(t, "id", id, sizeof(id)),
+	    trace_str(t, "project", p, sizeof(p)),
+	    json_integer_value(json_object_get(t, "stored_bytes")),
+	    n > 0 ? kinds : "-");
+}
+
+/* trace list [--project P]: without one, of every project one may. */
 static int
-trace_list_one(struct client *c, const char *project, void *arg)
+trace_list(struct client *c, int argc, char **argv)
 {
 	struct reply	 r;
 	json_t		*a, *t;
 	size_t		 i;
-	char		 path[128], id[40], p[64], name[64];
-	int		 rv, named = arg != NULL;
+	char		 path[128];
+	int		 rv;
 
-	snprintf(path, sizeof(path), "/v1/traces?project=%s", project);
+	if (argc == 3 && (strcmp(argv[1], "--project") == 0 ||
+	    strcmp(argv[1], "-p") == 0) && project_ok(argv[2]))
+		snprintf(path, sizeof(path), "/v1/traces?project=%s",
+		    argv[2]);
+	else if (argc == 1)
+		snprintf(path, sizeof(path), "/v1/traces");
+	else
+		return EXIT_USAGE;
 	if ((rv = client_authed(c, "GET", path, NULL, &r)) != 0)
 		return rv;
 	a = json_object_get(r.json, "traces");
 	if (r.status == 200 && json_is_array(a)) {
+		printf("%-36s %-12s %12s %s\n", "ID", "PROJECT", "BYTES",
+		    "REPORTS");
 		json_array_foreach(a, i, t)
-			printf("%-36s %-12s %12" JSON_INTEGER_FORMAT " %s\n",
-			    trace_str(t, "id", id, sizeof(id)),
-			    json_is_string(json_object_get(t, "project")) ?
-			    trace_str(t, "project", p, sizeof(p)) : project,
-			    json_integer_value(json_object_get(t, "size")),
-			    trace_str(t, "name", name, sizeof(name)));
-	} else if (!named && r.status == 403)
-		rv = 0;
-	else
+			trace_row(t);
+	} else
 		rv = http_refused("trace list", &r);
 	reply_free(&r);
-	return rv;
-}
-
-/* trace list [--project P]: without one, in every project. */
-static int
-trace_list(struct client *c, int argc, char **argv)
-{
-	const char	*want = NULL;
-	json_t		*a, *p;
-	size_t		 i;
-	int		 rv = 0;
-
-	if (argc == 3 && (strcmp(argv[1], "--project") == 0 ||
-	    strcmp(argv[1], "-p") == 0))
-		want = argv[2];
-	else if (argc != 1)
-		return EXIT_USAGE;
-	if ((rv = client_need(c)) != 0)
-		return rv;
-	printf("%-36s %-12s %12s %s\n", "ID", "PROJECT", "SIZE", "NAME");
-	if (want != NULL)
-		return project_ok(want) ? trace_list_one(c, want, c) :
-		    EXIT_USAGE;
-	if ((a = project_list(c)) == NULL)
-		fatalx("out of memory");
-	json_array_foreach(a, i, p)
-		if ((rv = trace_list_one(c, json_string_value(p), NULL)) != 0)
-			break;
-	json_decref(a);
 	return rv;
 }
 

@@ -3,12 +3,14 @@
 // pccx session, exec, shell and events against a running suite.
 //
 // node remote.mjs PORT PROFILE PIDFILE TOKEN_SEED PCCXCTL SOCKET CODE PCCX
-//     CONFIG_HOME DEAD_PORT TMPDIR
+//     CONFIG_HOME DEAD_PORT TMPDIR TRACE
 //
 // alice owns project "work" (lib_sessions.sh), whose tree has hello.c.
 // pccx registers the laptop through Chromium, then opens a session,
 // builds and runs hello.c in it, drives its terminal through tmux,
-// follows the audit feed and kills the session; then the refusals.
+// follows the audit feed and kills the session; uploads TRACE (the
+// dummy trace of pccx-lab) against reference profiles and reads its
+// reports; then the refusals.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +19,7 @@ import { ok, done, show, sleep, runner, login, expired, launch, outputs }
     from './lib.mjs';
 
 const [port, profile, pidfile, seedfile, pccxctl, sock, code0, pccx, home,
-    dead, tmp] = process.argv.slice(2);
+    dead, tmp, trace] = process.argv.slice(2);
 const base = `http://localhost:${port}`;
 const cfg = `${home}/pccx`;
 const px = runner(pccx, home);
@@ -208,6 +210,66 @@ async function kill(id) {
 	    'exec in a killed session: 255, no_session', show(r));
 }
 
+// A reference profile of the dummy trace: steps 1 to 7 count nothing,
+// step 8 has 3200 of each, but mac as given.
+const golden = (mac) => [1, 2, 3, 4, 5, 6, 7, 8].map((step) =>
+    `${JSON.stringify(step < 8 ? { step, mac: 0, dma_read: 0,
+    dma_write: 0, barrier: 0 } : { step, mac, dma_read: 3200,
+    dma_write: 3200, barrier: 3200 })}\n`).join('');
+
+async function traces() {
+	let r = await run(['trace', 'list', '--project', 'work']);
+	if (r.rc !== 0 && /refused: not_found|HTTP status 404/.test(r.err)) {
+		for (let i = 0; i < 9; i++)
+			ok(true, '# SKIP the server has no trace routes yet');
+		return;
+	}
+	fs.writeFileSync(`${tmp}/good.jsonl`, golden(3200));
+	fs.writeFileSync(`${tmp}/bad.jsonl`, golden(4000));
+	r = await run(['reference', 'put', 'work', 'good', `${tmp}/good.jsonl`]);
+	const r2 = await run(['reference', 'put', 'work', 'bad',
+	    `${tmp}/bad.jsonl`]);
+	ok(r.rc === 0 && r2.rc === 0 && /^Reference good of work stored/m
+	    .test(r.out), 'reference put: two profiles', show(r) + show(r2));
+	r = await run(['trace', 'upload', '--project', 'work', '--reference',
+	    'good', trace]);
+	const id = r.out.match(/^stored (\S+)$/m)?.[1];
+	ok(r.rc === 0 && /^verdict pass: \d+ bytes, 16008 events, 8 steps/m
+	    .test(r.out) && /golden pass/.test(r.out) && id !== undefined,
+	    'trace upload: verdict pass, golden pass, stored', show(r));
+	r = await run(['trace', 'upload', '--project', 'work', '--reference',
+	    'bad', trace]);
+	ok(r.rc === 1 && /^verdict fail: /m.test(r.out) &&
+	    /^ {2}mac: 3200, expected 4000 within 400$/m.test(r.out),
+	    'trace upload against a profile it misses: fail, exit 1', show(r));
+	r = await run(['trace', 'list']);
+	ok(r.rc === 0 && new RegExp(`^${id} +work +\\d+ `, 'm').test(r.out),
+	    'trace list: the stored trace', show(r));
+	r = await run(['report', '--md', id]);
+	ok(r.rc === 0 && /^## Steps$/m.test(r.out) &&
+	    /uca\\?_get\\?_perf\\?_counters/.test(r.out),
+	    'report --md: the steps', show(r).slice(0, 400));
+	r = await run(['report', '--html', '-o', `${tmp}/r.html`, id]);
+	const html = fs.existsSync(`${tmp}/r.html`) ?
+	    fs.readFileSync(`${tmp}/r.html`, 'utf8') : '';
+	ok(r.rc === 0 && /<svg/.test(html), 'report --html -o: with its SVG',
+	    show(r));
+	r = await run(['report', '--json', id]);
+	let j = null;
+	try {
+		j = JSON.parse(r.out);
+	} catch {
+		j = null;
+	}
+	ok(r.rc === 0 && j !== null, 'report --json: JSON', show(r)
+	    .slice(0, 400));
+	r = await run(['trace', 'rm', id]);
+	ok(r.rc === 0 && /removed from work/.test(r.out), 'trace rm', show(r));
+	r = await run(['report', id]);
+	ok(r.rc === 1 && /refused/.test(r.err), 'the removed trace is gone',
+	    show(r));
+}
+
 async function refusals(page) {
 	let r = await run(['-s', `http://localhost:${dead}`, 'session',
 	    'list']);
@@ -258,6 +320,8 @@ async function main(page) {
 	await shell(id);
 	await events(id);
 	await kill(id);
+	if (trace)
+		await traces();
 	const good = await refusals(page);
 	const all = outputs.join('\n');
 	ok(!all.includes(good.token) && !all.includes(good.login_key),

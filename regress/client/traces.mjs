@@ -120,16 +120,21 @@ function route(req, res) {
 		    err(res, 403, 'forbidden');
 	if (req.method === 'GET' && u.pathname === '/v1/traces') {
 		res.writeHead(200, { 'content-type': 'application/json' });
-		return res.end(JSON.stringify({ traces: p === 'core' ?
-		    [{ id: ID, project: 'core', name: 'run.pccx',
-		    size: 637587 }] : [] }));
+		return res.end(JSON.stringify({ traces: p === null ||
+		    p === 'core' ? [{ id: ID, project: 'core',
+		    stored_bytes: 637587, reports: ['json', 'html',
+		    'markdown'] }] : [] }));
 	}
-	if (u.pathname === `/v1/traces/${ID}` && req.method === 'DELETE')
-		return p === 'core' ? (res.writeHead(204), res.end()) :
-		    err(res, 404, 'not_found');
+	if (u.pathname === `/v1/traces/${ID}` && req.method === 'DELETE') {
+		if (p !== 'core')
+			return err(res, 404, 'no_trace');
+		res.writeHead(200, { 'content-type': 'application/json' });
+		return res.end(JSON.stringify({ id: ID, project: p,
+		    deleted: true }));
+	}
 	if (u.pathname === `/v1/reports/${ID}` && req.method === 'GET') {
 		if (p !== 'core')
-			return err(res, 404, 'not_found');
+			return err(res, 404, 'no_trace');
 		const a = req.headers.accept;
 		res.writeHead(200, { 'content-type': a });
 		return res.end(a === 'text/html' ? '<html>report</html>\n' :
@@ -192,8 +197,11 @@ ok(r.rc === 1 && /none: No such file/.test(r.err),
     'upload of a missing file: exit 1', show(r));
 
 r = await run(['trace', 'list']);
-ok(r.rc === 0 && new RegExp(`^${ID} +core +637587 run.pccx$`, 'm')
-    .test(r.out), 'trace list: across the projects', show(r));
+ok(r.rc === 0 && new RegExp(`^${ID} +core +637587 json,html,markdown$`,
+    'm').test(r.out), 'trace list: every project\'s', show(r));
+r = await run(['trace', 'list', '--project', 'lab']);
+ok(r.rc === 0 && !r.out.includes(ID), 'trace list --project lab',
+    show(r));
 r = await run(['report', '--html', '-o', `${tmp}/r.html`, ID]);
 ok(r.rc === 0 && fs.readFileSync(`${tmp}/r.html`, 'utf8') ===
     '<html>report</html>\n', 'report --html -o: found in core', show(r));
@@ -201,7 +209,7 @@ r = await run(['report', '--json', '-p', 'core', ID]);
 ok(r.rc === 0 && r.out === '{"report":1}\n', 'report --json to stdout',
     show(r));
 r = await run(['report', '-p', 'lab', '-o', `${tmp}/x.md`, ID]);
-ok(r.rc === 1 && /not_found/.test(r.err) && !fs.existsSync(`${tmp}/x.md`),
+ok(r.rc === 1 && /no_trace/.test(r.err) && !fs.existsSync(`${tmp}/x.md`),
     'report refused: no file left behind', show(r));
 fs.writeFileSync(`${tmp}/golden.jsonl`, '{"step":1,"mac":4}\n');
 r = await run(['reference', 'put', 'core', 'golden', `${tmp}/golden.jsonl`]);
