@@ -226,7 +226,8 @@ async function traces() {
 	}
 	fs.writeFileSync(`${tmp}/good.jsonl`, golden(3200));
 	fs.writeFileSync(`${tmp}/bad.jsonl`, golden(4000));
-	r = await run(['reference', 'put', 'work', 'good', `${tmp}/good.jsonl`]);
+	r = await run(['reference', 'put', 'work', 'good',
+	    `${tmp}/good.jsonl`]);
 	const r2 = await run(['reference', 'put', 'work', 'bad',
 	    `${tmp}/bad.jsonl`]);
 	ok(r.rc === 0 && r2.rc === 0 && /^Reference good of work stored/m
