@@ -74,10 +74,12 @@ int
 intr_winch(void)
 {
 	char	buf[64];
-	int	r = intr_resized;
+	int	r;
 
-	intr_resized = 0;
+	/* Drained first: a change after this wakes the next poll. */
 	while (read(intr_pipe[0], buf, sizeof(buf)) > 0)
 		;
+	r = intr_resized;
+	intr_resized = 0;
 	return r;
 }

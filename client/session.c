@@ -244,6 +244,9 @@ session_list(struct client *c, int argc, char **argv)
 			rv = r;
 	}
 	json_decref(a);
+	if (!any && rv == EXIT_REFUSED)
+		log_warnx("session list: refused: forbidden (in every "
+		    "project)");
 	return any && rv == EXIT_REFUSED ? 0 : rv;
 }
 

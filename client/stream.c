@@ -168,6 +168,8 @@ http_stream(const struct client *c, const struct stream_req *r,
 
 	memset(rep, 0, sizeof(*rep));
 	memset(&s, 0, sizeof(s));
+	if (intr_fd() == -1)
+		intr_init(0);
 	s.r = r;
 	s.server = c->server;
 	if (http_url(c, r->path, url, sizeof(url)) == -1)

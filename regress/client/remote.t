@@ -27,7 +27,7 @@ TRACE=$PCCX_TOP/../shared/data/dummy_trace.pccx
 [ -r "$TRACE" ] || TRACE=${PCCX_TRACE:-}
 
 cd "$PCCX_TOP/regress" || events_bail "no regress directory"
-timeout 170 node client/remote.mjs "$PORT" "$T/profile" "$T/browser.pids" \
+timeout "${PCCX_TIMEOUT:-170}" node client/remote.mjs "$PORT" "$T/profile" "$T/browser.pids" \
     "$T/state/keys/token.key" "$PCCX_BIN/pccxctl" "$T/ctl.sock" "$CODE" \
     "$PCCX_BIN/pccx" "$T/home" "$DEAD" "$T" "$TRACE"
 rc=$?
