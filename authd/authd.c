@@ -12,6 +12,7 @@
 #include "proto/audit.h"
 #include "proto/tunnel.h"
 #include "authd.h"
+#include "ca.h"
 #include "httpsig.h"
 #include "oidc.h"
 #include "ratelimit.h"
@@ -285,7 +286,7 @@ auth_setup(void)
 	auth->limits = ratelimit_new(&auth->rl_conf, 0);
 	auth->sigs = httpsig_new(0, 0);
 	if (auth->tokens == NULL || auth->limits == NULL ||
-	    auth->sigs == NULL)
+	    auth->sigs == NULL || ca_init() == -1)
 		return -1;
 	return 0;
 }

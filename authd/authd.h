@@ -49,6 +49,10 @@ struct auth_login {
 	char			 wg_key[64];
 	char			 devname[PROTO_NAMEMAX];
 	char			*token;
+	/* the device's TLS key for the fallback, and its certificate */
+	unsigned char		 tls_pk[32];
+	int			 have_tls;
+	char			*cert;
 	time_t			 created;
 };
 

@@ -35,6 +35,7 @@ static const struct cmd {
 	{ "trace", NULL, cmd_trace, 1 },
 	{ "report", NULL, cmd_report, 1 },
 	{ "reference", NULL, cmd_reference, 1 },
+	{ "relay", NULL, cmd_relay, 0 },
 };
 
 static void __attribute__((noreturn))
@@ -59,7 +60,8 @@ usage(void)
 	    "       pccx trace upload [--reference name] --project p file\n"
 	    "       pccx trace list [--project p] | rm id\n"
 	    "       pccx report [--html | --md | --json] [-o file] id\n"
-	    "       pccx reference put project name file\n");
+	    "       pccx reference put project name file\n"
+	    "       pccx relay [--listen addr:port] server:port\n");
 	exit(EXIT_USAGE);
 }
 

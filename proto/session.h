@@ -74,14 +74,18 @@ enum session_msg {
 	/* -> front: DEL or REF_PUT done */
 	MSG_SESSION_TRACE_DONE,
 	MSG_SESSION_REF_PUT,		/* front ->, the reference's pipe */
+	/* front ->: the upload's body is whole, or abandoned */
+	MSG_SESSION_TRACE_END,
 	MSG_SESSION_MAX
 };
 
 #define SESSION_UUIDLEN		36	/* 8-4-4-4-12 lower-case hex */
 #define SESSION_IDSZ		(SESSION_UUIDLEN + 1)
 #define SESSION_ARGMAX		256	/* argv entries, env entries */
-/* their strings together */
+/* their strings together, and an exec's standard input */
 #define SESSION_EXECBUF		(56 * 1024)
+/* an exec's standard input, given whole with the request */
+#define SESSION_INMAX		(32 * 1024)
 #define SESSION_TERMSZ		64
 #define SESSION_CONFLICTMAX	256	/* paths listed in KILLED */
 #define SESSION_CONFLICTBUF	(48 * 1024)
@@ -130,7 +134,9 @@ enum session_err {
 	/* an environment name not allowed */
 	SESSION_E_ENV,
 	SESSION_E_BUSY,			/* too many execs or ptys */
-	SESSION_E_MAXCODE = SESSION_E_BUSY
+	/* the audit daemon could not record it: nothing was done */
+	SESSION_E_AUDIT,
+	SESSION_E_MAXCODE = SESSION_E_AUDIT
 };
 
 struct p_session_conf_settings {
@@ -176,6 +182,9 @@ struct p_session_open {
 	uint64_t	memory;		/* 0: the project's */
 	uint32_t	cpu;
 	uint32_t	pids;
+	/* the login it comes under; "" for none (revocation ends it) */
+	char		device[PROTO_NAMEMAX];
+	char		sid[PROTO_NAMEMAX];
 };
 
 struct p_session_opened {
@@ -227,8 +236,10 @@ struct p_session_count {
 
 /*
  * EXEC from the front end carries uuid and user; I_EXEC to an init
- * carries id instead.  argv and env point into buf after decoding,
- * so a decoded structure must not be copied by value.
+ * carries id instead.  argv, env and in point into buf after
+ * decoding, so a decoded structure must not be copied by value.  in
+ * is the command's whole standard input (inlen bytes, at most
+ * SESSION_INMAX); NULL gives it /dev/null.
  */
 struct p_session_exec {
 	char		 uuid[SESSION_IDSZ];
@@ -240,6 +251,8 @@ struct p_session_exec {
 	/* NULL-terminated */
 	char		*argv[SESSION_ARGMAX + 1];
 	char		*env[SESSION_ARGMAX + 1];	/* NAME=value */
+	char		*in;
+	uint32_t	 inlen;
 	char		 buf[SESSION_EXECBUF];
 };
 
@@ -317,19 +330,31 @@ struct p_session_id {
 #define SESSION_TK_MD		3
 #define SESSION_TK_MAX		SESSION_TK_MD
 
+/* How the front end ends an upload's body: kind of TRACE_END. */
+#define SESSION_TE_OK		0	/* whole, and its digest matched */
+#define SESSION_TE_GONE		1	/* the client went away */
+#define SESSION_TE_DIGEST	2	/* Content-Digest did not match */
+#define SESSION_TE_FAILED	3	/* refused on the way: size, framing */
+
 /*
  * The trace messages share one layout; each uses part of it, the rest
- * is zero or "".  PUT: project, id (the front end's uuid), name (the
- * reference to diff against, "" for none), size (the declared body
- * length, 0 if unknown) and cap (most bytes accepted).  STREAM, DATA,
- * DONE: id.  LIST: project.  ROW: id, size (stored bytes of the
- * encrypted trace), kinds.  GET: project, id, kind.  DEL: project,
- * id.  REF_PUT: project, name; id "" (DONE then carries "").
+ * is zero or "".  Every request from the front end names the user it
+ * acts for, whose role in the project the session daemon checks
+ * again; replies name none.  PUT: project, id (the front end's uuid),
+ * name (the reference to diff against, "" for none), size (the
+ * declared body length, 0 if unknown) and cap (most bytes accepted).
+ * END: project, id, size (body bytes sent), kind (SESSION_TE_*); no
+ * upload is kept without an END of kind SESSION_TE_OK.  STREAM, DATA,
+ * DONE: id; DATA also size, the plaintext's length.  LIST: project.
+ * ROW: id, size (stored bytes of the encrypted trace), kinds.  GET:
+ * project, id, kind.  DEL: project, id.  REF_PUT: project, name; id ""
+ * (DONE then carries "").
  */
 struct p_session_trace {
 	char		project[PROTO_NAMEMAX];
 	char		id[SESSION_IDSZ];
 	char		name[PROTO_NAMEMAX];
+	char		user[PROTO_NAMEMAX];
 	uint8_t		kind;
 	uint8_t		kinds;
 	uint64_t	size;
@@ -433,8 +458,8 @@ int	proto_get_session_id(const struct msg *, struct p_session_id *);
  * Every trace message, with the descriptor PUT, STREAM, DATA and
  * REF_PUT carry (-1 for the others).  The decoder checks the type's
  * rules: uuids where an id is needed, names of the form
- * [A-Za-z0-9_.-] not starting with a dot where one is needed, kind at
- * most SESSION_TK_MAX.
+ * [A-Za-z0-9_.-] not starting with a dot where one is needed, a user
+ * in requests and none in replies, kind at most SESSION_TK_MAX.
  */
 int	proto_send_session_trace(struct chan *, uint16_t, uint32_t, int,
 	    const struct p_session_trace *);
