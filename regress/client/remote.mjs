@@ -170,14 +170,15 @@ async function shell(id) {
 }
 
 async function events(id) {
-	const want = (o) => new RegExp(`session\\.exec work ${id} ok`).test(o);
+	const want = (o) =>
+	    new RegExp(`session\\.exec work ${id} (ok|allow)`).test(o);
 	const p = px.start(['events', '--since', '0']);
 	for (let i = 0; i < 100 && !want(p.out); i++)
 		await sleep(100);
 	p.p.kill('SIGINT');
 	let r = await p.done;
 	ok(r.rc === 0 && want(r.out) && /^\d+ \d{4}-\d\d-\d\dT/m.test(r.out) &&
-	    new RegExp(`session\\.open work ${id} ok`).test(r.out),
+	    new RegExp(`session\\.open work ${id} (ok|allow)`).test(r.out),
 	    'events: the rows of the session, one a line', show(r));
 	const pj = px.start(['events', '-j', '--since', '0']);
 	for (let i = 0; i < 100 && !pj.out.includes(id); i++)
