@@ -27,9 +27,9 @@ TRACE=$PCCX_TOP/../shared/data/dummy_trace.pccx
 [ -r "$TRACE" ] || TRACE=${PCCX_TRACE:-}
 
 cd "$PCCX_TOP/regress" || events_bail "no regress directory"
-timeout "${PCCX_TIMEOUT:-170}" node client/remote.mjs "$PORT" "$T/profile" "$T/browser.pids" \
-    "$T/state/keys/token.key" "$PCCX_BIN/pccxctl" "$T/ctl.sock" "$CODE" \
-    "$PCCX_BIN/pccx" "$T/home" "$DEAD" "$T" "$TRACE"
+timeout "${PCCX_TIMEOUT:-170}" node client/remote.mjs "$PORT" "$T/profile" \
+    "$T/browser.pids" "$T/state/keys/token.key" "$PCCX_BIN/pccxctl" \
+    "$T/ctl.sock" "$CODE" "$PCCX_BIN/pccx" "$T/home" "$DEAD" "$T" "$TRACE"
 rc=$?
 [ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /'
 exit $rc

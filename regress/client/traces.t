@@ -17,4 +17,5 @@ if [ ! -r "$TRACE" ]; then
 	head -c 65536 /dev/urandom >"$TRACE"
 fi
 cd "$PCCX_TOP/regress" || exit 1
-timeout "${PCCX_TIMEOUT:-60}" node client/traces.mjs "$PCCX_BIN/pccx" "$T" "$TRACE"
+timeout "${PCCX_TIMEOUT:-60}" node client/traces.mjs "$PCCX_BIN/pccx" "$T" \
+    "$TRACE"
