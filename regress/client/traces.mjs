@@ -10,6 +10,7 @@
 // digest, signature fields, Accept) and records when each part came,
 // so that the test can say the two directions overlapped.
 
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -180,6 +181,19 @@ ok(u.overlap === true, 'the verdict streamed while the file was sent',
     JSON.stringify(u));
 ok(/progress 100% \(\d+ of \d+ bytes\)/.test(r.err),
     'off a terminal: progress as plain lines', show(r));
+
+// On a terminal (script(1) makes one): a bar on stderr, wiped at the end.
+const ts = `${tmp}/typescript`;
+await new Promise((resolve) => spawn('script', ['-qfec',
+    `${pccx} -c ${cfg} trace upload --project core ${big}`, ts],
+    { env: { PATH: '/usr/bin:/bin', TERM: 'xterm' }, stdio: 'ignore' })
+    .on('close', resolve));
+const tty = fs.readFileSync(ts, 'latin1');
+ok(/\r\[#+ *\] +\d+% \d+ events/.test(tty) &&
+    /\r {70}\r/.test(tty) && /verdict pass/.test(tty) &&
+    !/^progress /m.test(tty), 'on a terminal: a progress bar, wiped',
+    JSON.stringify(tty.slice(0, 300)));
+log.pop();
 
 r = await run(['trace', 'upload', '--project', 'core', '--reference',
     'strict', trace]);
