@@ -101,10 +101,12 @@ events_loop(struct wsc *w)
 		pfd[0].events = POLLIN | (wsc_want_write(w) ? POLLOUT : 0);
 		pfd[1].fd = intr_fd();
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+		if (poll(pfd, 2, 5000) == -1 && errno != EINTR)
 			fatal("poll");
 		if (intr_stop() != 0)
 			return 0;
+		if (wsc_silent(w))
+			return -1;
 		if (pfd[0].revents != 0)
 			(void)wsc_read(w);
 	}

@@ -138,10 +138,12 @@ shell_loop(struct wsc *w)
 		pfd[2].fd = keys && wslay_event_get_queued_msg_length(w->ctx) <
 		    SHELL_QUEUE ? STDIN_FILENO : -1;
 		pfd[2].events = POLLIN;
-		if (poll(pfd, 3, -1) == -1 && errno != EINTR)
+		if (poll(pfd, 3, 5000) == -1 && errno != EINTR)
 			return -1;
 		if (intr_stop() != 0)
 			return 0;
+		if (wsc_silent(w))
+			return -1;
 		if (intr_winch())
 			shell_resize(w);
 		if (pfd[2].revents != 0)

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "client/ws.h"
 
 #define WSC_WAIT_MS	15000	/* for the upgrade's answer */
@@ -241,6 +242,7 @@ wsc_connect(const struct client *c, const char *path,
 		*rv = wsc_answer(w, key);
 	sodium_memzero(req, len);
 	free(req);
+	w->heard = now_mono_ms();
 	if (*rv == 0)
 		return w;
  fail:
@@ -264,9 +266,20 @@ wsc_read(struct wsc *w)
 			w->eof = 1;
 			return -1;
 		}
+		w->heard = now_mono_ms();
 		if (wsc_feed(w, buf, n) == -1)
 			return -1;
 	}
+}
+
+/* wsc_silent: the server has said nothing for too long. */
+int
+wsc_silent(struct wsc *w)
+{
+	if (now_mono_ms() - w->heard < WSC_SILENT_MS)
+		return 0;
+	w->eof = 1;
+	return 1;
 }
 
 /* wsc_free: the connection and the context. */

@@ -17,6 +17,8 @@
 #define WSC_FRAMEMAX	(1024 * 1024)	/* a frame we accept */
 #define WSC_MSGMAX	(1024 * 1024)	/* a message we accept */
 #define WSC_HEADMAX	(16 * 1024)	/* the server's answer head */
+/* Silence after which the server is gone: it pings every 30 s. */
+#define WSC_SILENT_MS	90000
 
 /* One connection; the server is no more trusted than anyone. */
 struct wsc {
@@ -37,6 +39,7 @@ struct wsc {
 	uint16_t		 bad;		/* refused: its code */
 	uint16_t		 code;		/* the peer's close */
 	int			 eof;		/* TCP closed */
+	uint64_t		 heard;		/* ms, monotonic */
 };
 
 /*
@@ -78,6 +81,11 @@ int	 wsc_flush(struct wsc *);
 void	 wsc_close(struct wsc *, uint16_t, const char *);
 /* wsc_done: 1 when nothing more is to be read or written. */
 int	 wsc_done(const struct wsc *);
+/*
+ * wsc_silent: 1 when nothing came for WSC_SILENT_MS (the connection is
+ * then over).
+ */
+int	 wsc_silent(struct wsc *);
 /* wsc_want_write: 1 when queued bytes wait for the socket. */
 int	 wsc_want_write(const struct wsc *);
 /* wsc_fini: free what wsc_init made. */
