@@ -58,7 +58,8 @@ usage(void)
 	    "       pccx shell [-p project] id\n"
 	    "       pccx events [-j] [--since seq]\n"
 	    "       pccx trace upload [--reference name] --project p file\n"
-	    "       pccx trace list [--project p] | rm id\n"
+	    "       pccx trace list [--project p]\n"
+	    "       pccx trace show | rm [-p project] id\n"
 	    "       pccx report [--html | --md | --json] [-o file] id\n"
 	    "       pccx reference put project name file\n"
 	    "       pccx relay [--listen addr:port] server:port\n");

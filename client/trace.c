@@ -285,7 +285,7 @@ trace_list(struct client *c, int argc, char **argv)
 	return rv;
 }
 
-/* The id, and -p PROJECT, of trace rm and report. */
+/* The id, and -p PROJECT, of trace show, rm and report. */
 struct trace_ref {
 	const char	*id;
 	const char	*project;
@@ -317,9 +317,34 @@ trace_rm_one(struct client *c, const char *project, void *arg)
 	return rv;
 }
 
-/* trace rm [-p PROJECT] ID */
 static int
-trace_rm(struct client *c, int argc, char **argv)
+trace_show_one(struct client *c, const char *project, void *arg)
+{
+	struct trace_ref	*t = arg;
+	struct reply		 r;
+	char			 path[160], *s;
+	int			 rv;
+
+	snprintf(path, sizeof(path), "/v1/traces/%s?project=%s", t->id,
+	    project);
+	if ((rv = client_authed(c, "GET", path, NULL, &r)) != 0)
+		return rv;
+	if (trace_elsewhere(&r, t->project != NULL))
+		rv = -1;
+	else if (r.status != 200 || !json_is_object(r.json))
+		rv = http_refused("trace show", &r);
+	else if ((s = json_dumps(r.json, JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_ENSURE_ASCII)) != NULL) {
+		printf("%s\n", s);
+		free(s);
+	}
+	reply_free(&r);
+	return rv;
+}
+
+/* trace rm | show [-p PROJECT] ID */
+static int
+trace_one(struct client *c, int argc, char **argv, int rm)
 {
 	struct trace_ref	t;
 
@@ -332,10 +357,11 @@ trace_rm(struct client *c, int argc, char **argv)
 	t.id = argv[argc - 1];
 	if (!uuid_ok(t.id))
 		return EXIT_USAGE;
-	return trace_each(c, t.project, "trace rm", trace_rm_one, &t);
+	return trace_each(c, t.project, rm ? "trace rm" : "trace show",
+	    rm ? trace_rm_one : trace_show_one, &t);
 }
 
-/* cmd_trace: pccx trace upload | list | rm ... */
+/* cmd_trace: pccx trace upload | list | show | rm ... */
 int
 cmd_trace(struct client *c, int argc, char **argv)
 {
@@ -345,8 +371,8 @@ cmd_trace(struct client *c, int argc, char **argv)
 		return trace_upload(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return trace_list(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "rm") == 0)
-		return trace_rm(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0 || strcmp(argv[1], "show") == 0)
+		return trace_one(c, argc - 1, argv + 1, argv[1][0] == 'r');
 	return EXIT_USAGE;
 }
 

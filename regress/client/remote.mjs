@@ -221,7 +221,7 @@ const golden = (mac) => [1, 2, 3, 4, 5, 6, 7, 8].map((step) =>
 async function traces() {
 	let r = await run(['trace', 'list', '--project', 'work']);
 	if (r.rc !== 0 && /refused: not_found|HTTP status 404/.test(r.err)) {
-		for (let i = 0; i < 9; i++)
+		for (let i = 0; i < 10; i++)
 			ok(true, '# SKIP the server has no trace routes yet');
 		return;
 	}
@@ -265,6 +265,9 @@ async function traces() {
 	}
 	ok(r.rc === 0 && j !== null, 'report --json: JSON', show(r)
 	    .slice(0, 400));
+	r = await run(['trace', 'show', id]);
+	ok(r.rc === 0 && r.out.includes(`"id": "${id}"`) &&
+	    /"project": "work"/.test(r.out), 'trace show: its JSON', show(r));
 	r = await run(['trace', 'rm', id]);
 	ok(r.rc === 0 && /removed from work/.test(r.out), 'trace rm', show(r));
 	r = await run(['report', id]);

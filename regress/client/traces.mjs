@@ -126,6 +126,13 @@ function route(req, res) {
 		    stored_bytes: 637587, reports: ['json', 'html',
 		    'markdown'] }] : [] }));
 	}
+	if (u.pathname === `/v1/traces/${ID}` && req.method === 'GET') {
+		if (p !== 'core')
+			return err(res, 404, 'no_trace');
+		res.writeHead(200, { 'content-type': 'application/json' });
+		return res.end(JSON.stringify({ id: ID, project: p,
+		    stored_bytes: 5, reports: ['json'] }));
+	}
 	if (u.pathname === `/v1/traces/${ID}` && req.method === 'DELETE') {
 		if (p !== 'core')
 			return err(res, 404, 'no_trace');
@@ -230,6 +237,15 @@ r = await run(['reference', 'put', 'core', 'golden', `${tmp}/golden.jsonl`]);
 u = log.pop() ?? {};
 ok(r.rc === 0 && u.ref === 19 && u.length === 19,
     'reference put: the file, with its length', show(r));
+r = await run(['trace', 'show', ID]);
+let shown = {};
+try {
+	shown = JSON.parse(r.out);
+} catch {
+	shown = {};
+}
+ok(r.rc === 0 && shown.id === ID && shown.project === 'core',
+    'trace show: found in core, its JSON', show(r));
 r = await run(['trace', 'rm', ID]);
 ok(r.rc === 0 && /removed from core/.test(r.out), 'trace rm', show(r));
 
