@@ -21,6 +21,7 @@ const home = `${tmp}/home`;
 const cfg = `${home}/pccx`;
 const ID = '0b1d2c3e-0000-4000-8000-000000000001';
 const log = [];
+const stalled = [];
 
 const b64url = (b) => Buffer.from(b).toString('base64url');
 function fakeLogin(port) {
@@ -116,6 +117,11 @@ function route(req, res) {
 	const p = q.get('project');
 	if (!req.headers.authorization || !req.headers.signature)
 		return err(res, 401, 'unsigned');
+	if (req.method === 'POST' && u.pathname === '/v1/traces' &&
+	    p === 'stall') {
+		stalled.push(req);
+		return req.pause();	/* never read, never answered */
+	}
 	if (req.method === 'POST' && u.pathname === '/v1/traces')
 		return p === 'core' ? upload(req, res, q) :
 		    err(res, 403, 'forbidden');
@@ -168,7 +174,7 @@ const srv = http.createServer(route);
 await new Promise((r) => srv.listen(0, '127.0.0.1', r));
 const port = srv.address().port;
 const token = fakeLogin(port);
-const { run } = runner(pccx, home);
+const { run, start } = runner(pccx, home);
 
 // A file big enough to be sent in many pieces.
 const big = `${tmp}/big.pccx`;
@@ -216,6 +222,17 @@ ok(r.rc === 2, 'upload without --project: exit 2', show(r));
 r = await run(['trace', 'upload', '--project', 'core', `${tmp}/none`]);
 ok(r.rc === 1 && /none: No such file/.test(r.err),
     'upload of a missing file: exit 1', show(r));
+
+const st = start(['trace', 'upload', '--project', 'stall', big]);
+while (stalled.length === 0)
+	await new Promise((res) => setTimeout(res, 50));
+await new Promise((res) => setTimeout(res, 300));
+st.p.kill('SIGINT');
+r = await st.done;
+ok(r.rc === 130 && r.ms < 5000, 'Ctrl-C during an upload: exit 130',
+    show(r));
+for (const q of stalled)
+	q.destroy();
 
 r = await run(['trace', 'list']);
 ok(r.rc === 0 && new RegExp(`^${ID} +core +637587 json,html,markdown$`,
