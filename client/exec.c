@@ -9,8 +9,11 @@
  * its line is whole.  Leaving (Ctrl-C, a closed terminal, a closed
  * stdout) drops the connection, and the server kills the command.
  *
- * XXX: the command's stdin is /dev/null: the exec route takes no input
- * stream; pccx shell is the way to type into a session.
+ * With --stdin, pccx's standard input is read to its end first and
+ * sent with the request; without it the command reads /dev/null.
+ * XXX: the route takes input whole, as JSON text of 32 KiB at most:
+ * binary input, or input that streams while the command runs, cannot
+ * be sent; pccx shell is the way to type into a session.
  */
 
 #include <errno.h>
@@ -25,11 +28,13 @@
 #include "client/pccx.h"
 
 #define EXEC_ARGMAX	256
+#define EXEC_INMAX	(32 * 1024)	/* the route's stdin cap */
 
 /* The command line of pccx exec. */
 struct exec_args {
 	const char	*id;
 	const char	*project;
+	int		 input;		/* --stdin */
 	json_t		*body;
 };
 
@@ -89,6 +94,9 @@ exec_argv(int argc, char **argv, struct exec_args *a, json_t *env,
 		} else if ((v = exec_opt(argc, argv, &i, "--project",
 		    "-p")) != NULL)
 			a->project = v;
+		else if (strcmp(argv[i], "--stdin") == 0 ||
+		    strcmp(argv[i], "-i") == 0)
+			a->input = 1;
 		else if (argv[i][0] == '-')
 			return -1;
 		else if (a->id == NULL)
@@ -105,6 +113,39 @@ exec_argv(int argc, char **argv, struct exec_args *a, json_t *env,
 	return 0;
 }
 
+/* Our stdin, whole, as the request's "stdin"; -1 after saying why. */
+static int
+exec_input(json_t *body)
+{
+	char	*buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	json_t	*s;
+
+	if ((buf = malloc(EXEC_INMAX + 1)) == NULL)
+		fatal("malloc");
+	while (len <= EXEC_INMAX && (n = read(STDIN_FILENO, buf + len,
+	    EXEC_INMAX + 1 - len)) != 0) {
+		if (n == -1 && errno != EINTR) {
+			log_warn("exec: stdin");
+			free(buf);
+			return -1;
+		}
+		len += n > 0 ? n : 0;
+	}
+	if (len > EXEC_INMAX)
+		log_warnx("exec: --stdin: more than %d bytes", EXEC_INMAX);
+	else if ((s = json_stringn(buf, len)) == NULL)
+		log_warnx("exec: --stdin: not UTF-8 text");
+	else {
+		json_object_set_new(body, "stdin", s);
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	return -1;
+}
+
 static int
 exec_parse(int argc, char **argv, struct exec_args *a)
 {
@@ -119,6 +160,10 @@ exec_parse(int argc, char **argv, struct exec_args *a)
 	if (exec_argv(argc, argv, a, env, cmd) == -1) {
 		json_decref(a->body);
 		return -1;
+	}
+	if (a->input && exec_input(a->body) == -1) {
+		json_decref(a->body);
+		return -2;
 	}
 	return 0;
 }
@@ -187,9 +232,11 @@ cmd_exec(struct client *c, int argc, char **argv)
 	char			 project[64], path[200], *body;
 	int			 rv;
 
-	if (exec_parse(argc, argv, &a) == -1) {
-		fprintf(stderr, "usage: pccx exec [-p project] id [--cwd dir] "
-		    "[--env name=value] ... -- command [arg ...]\n");
+	if ((rv = exec_parse(argc, argv, &a)) < 0) {
+		if (rv == -1)
+			fprintf(stderr, "usage: pccx exec [-p project] id "
+			    "[--cwd dir] [--env name=value] ... [--stdin] -- "
+			    "command [arg ...]\n");
 		return EXIT_OWNFAIL;
 	}
 	intr_init(0);

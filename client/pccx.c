@@ -54,7 +54,7 @@ usage(void)
 	    "       pccx session show | kill [-p project] "
 	    "[--end squash|discard] id\n"
 	    "       pccx exec [-p project] id [--cwd dir] [--env name=value]"
-	    " ... -- command ...\n"
+	    " ... [--stdin] -- command ...\n"
 	    "       pccx shell [-p project] id\n"
 	    "       pccx events [-j] [--since seq]\n"
 	    "       pccx trace upload [--reference name] --project p file\n"

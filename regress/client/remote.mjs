@@ -104,6 +104,16 @@ async function execs(id) {
 	    'cat /proc/[0-9]*/comm']);
 	ok(r.rc === 0 && !/^sleep$/m.test(r.out),
 	    'the remote command died with the connection', show(r));
+	let fed = px.start(['exec', id, '--stdin', '--', 'tr', 'a-z', 'A-Z']);
+	fed.p.stdin.end('hello\nworld\n');
+	r = await fed.done;
+	ok(r.rc === 0 && r.out === 'HELLO\nWORLD\n',
+	    'exec --stdin: the input reaches the command', show(r));
+	fed = px.start(['exec', id, '-i', '--', 'wc', '-c']);
+	fed.p.stdin.end('x'.repeat(40000));
+	r = await fed.done;
+	ok(r.rc === 255 && /more than 32768 bytes/.test(r.err),
+	    'exec --stdin of 40000 bytes: refused here, 255', show(r));
 	const y = px.start(['exec', id, '--', 'yes']);
 	y.p.stdout.once('data', () => y.p.stdout.destroy());
 	r = await y.done;
