@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "client/ws.h"
@@ -18,6 +19,7 @@
 struct events_out {
 	int		json;
 	int		bad;
+	int		closed;		/* stdout went away */
 	json_int_t	last;		/* the last row's seq, -1 none */
 };
 
@@ -82,15 +84,23 @@ events_message(struct wsc *w, int binary, const uint8_t *p, size_t len,
 	}
 	o->last = json_integer_value(json_object_get(j, "seq"));
 	events_print(o, j);
-	fflush(stdout);
 	json_decref(j);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		/* A reader such as head(1) is done: so are we. */
+		o->closed = 1;
+		wsc_close(w, 1000, NULL);
+	}
 }
 
-/* Until the feed ends or a signal: 0, or -1 when the socket failed. */
+/*
+ * Until the feed ends, a signal, or the reader of stdout goes (a pipe
+ * says so by POLLERR even when nothing is written): 0, or -1 when the
+ * socket failed.
+ */
 static int
-events_loop(struct wsc *w)
+events_loop(struct wsc *w, struct events_out *o)
 {
-	struct pollfd	pfd[2];
+	struct pollfd	pfd[3];
 
 	for (;;) {
 		if (wsc_flush(w) == -1)
@@ -101,10 +111,16 @@ events_loop(struct wsc *w)
 		pfd[0].events = POLLIN | (wsc_want_write(w) ? POLLOUT : 0);
 		pfd[1].fd = intr_fd();
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, 5000) == -1 && errno != EINTR)
+		pfd[2].fd = STDOUT_FILENO;
+		pfd[2].events = 0;
+		if (poll(pfd, 3, 5000) == -1 && errno != EINTR)
 			fatal("poll");
 		if (intr_stop() != 0)
 			return 0;
+		if (pfd[2].revents & (POLLERR | POLLHUP)) {
+			o->closed = 1;
+			return 0;
+		}
 		if (wsc_silent(w))
 			return -1;
 		if (pfd[0].revents != 0)
@@ -116,7 +132,7 @@ events_loop(struct wsc *w)
 static int
 events_end(struct wsc *w, const struct events_out *o, int r)
 {
-	if (intr_stop() != 0)
+	if (intr_stop() != 0 || o->closed)
 		return EXIT_OK;
 	if (r == -1) {
 		if (o->last >= 0)
@@ -151,7 +167,7 @@ cmd_events(struct client *c, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct events_out	 o = { 0, 0, -1 };
+	struct events_out	 o = { 0, 0, 0, -1 };
 	struct wsc		*w;
 	const char		*since = NULL;
 	char			 path[64];
@@ -176,7 +192,7 @@ cmd_events(struct client *c, int argc, char **argv)
 	    "?since=" : "", since != NULL ? since : "");
 	if ((w = wsc_connect(c, path, events_message, &o, &rv)) == NULL)
 		return rv;
-	rv = events_end(w, &o, events_loop(w));
+	rv = events_end(w, &o, events_loop(w, &o));
 	wsc_free(w);
 	return rv;
 }

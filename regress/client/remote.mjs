@@ -204,6 +204,11 @@ async function events(id) {
 	ok(r.rc === 0 && rows.some((x) => x.action === 'session.pty' &&
 	    x.object === id), 'events -j: JSON rows, the pty among them',
 	    show(r));
+	const h = px.start(['events', '--since', '0']);
+	h.p.stdout.once('data', () => h.p.stdout.destroy());
+	r = await h.done;
+	ok(r.rc === 0 && r.ms < 10000, 'events: ends when its reader does',
+	    show(r));
 	r = await run(['events', '--since', 'x']);
 	ok(r.rc === 2, 'events --since x: exit 2', show(r));
 }
