@@ -488,13 +488,15 @@ children_collect(struct child *cause, int *cause_status)
  * children_reap: collect exited children.  Outside a shutdown the
  * death of any child is fatal for the whole suite: fail closed.  The
  * line logged names the child that died first, not the ones that
- * followed it when their channels closed.
+ * followed it when their channels closed: those are given a second
+ * to be joined by the cause (a traced or many-threaded child can take
+ * that long to be reported).
  */
 void
 children_reap(void)
 {
 	struct child	*cause;
-	uint64_t	 deadline = now_mono_ms() + 200;
+	uint64_t	 deadline = now_mono_ms() + 1000;
 	int		 status = 0;
 	char		 why[64];
 
