@@ -92,6 +92,9 @@ int	 state_clear(const struct client *);
 int	 state_wg_load(struct client *);
 /* state_wg_new: make and store a WireGuard key pair; 0 or -1. */
 int	 state_wg_new(struct client *);
+/* state_write: write a file of the config directory atomically. */
+int	 state_write(const struct client *, const char *, const char *,
+	    unsigned int);
 /* state_wipe: forget the secrets held in memory. */
 void	 state_wipe(struct client *);
 
@@ -125,5 +128,17 @@ json_t	*jwt_claims(const char *);
 /* devices.c */
 int	 cmd_devices(struct client *, int, char **);
 int	 cmd_status(struct client *, int, char **);
+
+/* tunnel.c */
+int	 cmd_up(struct client *, int, char **);
+int	 cmd_down(struct client *, int, char **);
+/* tunnel_keep: save a token answer's tunnel object (NULL: forget it). */
+int	 tunnel_keep(const struct client *, json_t *);
+/* tunnel_route: send requests through the tunnel when it is up. */
+int	 tunnel_route(struct client *);
+/* tunnel_status: print the tunnel's state for pccx status. */
+void	 tunnel_status(const struct client *);
+int	 tunnel_link_up(const char *, json_t *, const char *, const char *);
+int	 tunnel_link_down(const char *);
 
 #endif
