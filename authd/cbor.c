@@ -49,7 +49,7 @@ static const char *const cbor_errs[] = {
 
 /* A short name for each decoder error. */
 const char *
-cbor_strerror(enum cbor_err e)
+wcbor_strerror(enum cbor_err e)
 {
 	if ((size_t)e >= sizeof(cbor_errs) / sizeof(cbor_errs[0]))
 		return "unknown";
@@ -277,7 +277,7 @@ cbor_dupkeys(const struct cbor_doc *doc, uint32_t map)
  * closing containers as their last child ends, until nothing is open.
  */
 enum cbor_err
-cbor_parse_prefix(struct cbor_doc *doc, const uint8_t *buf, size_t len,
+wcbor_parse_prefix(struct cbor_doc *doc, const uint8_t *buf, size_t len,
     size_t *used)
 {
 	struct cbor_state	 st;
@@ -303,12 +303,12 @@ cbor_parse_prefix(struct cbor_doc *doc, const uint8_t *buf, size_t len,
 
 /* Decode one item that must fill buf exactly. */
 enum cbor_err
-cbor_parse(struct cbor_doc *doc, const uint8_t *buf, size_t len)
+wcbor_parse(struct cbor_doc *doc, const uint8_t *buf, size_t len)
 {
 	enum cbor_err	 e;
 	size_t		 used;
 
-	if ((e = cbor_parse_prefix(doc, buf, len, &used)) != CBOR_OK)
+	if ((e = wcbor_parse_prefix(doc, buf, len, &used)) != CBOR_OK)
 		return e;
 	if (used != len)
 		return CBOR_ERR_TRAILING;
@@ -317,7 +317,7 @@ cbor_parse(struct cbor_doc *doc, const uint8_t *buf, size_t len)
 
 /* The n-th child of an array or map, found by skipping subtrees. */
 int
-cbor_child(const struct cbor_doc *doc, int idx, size_t n)
+wcbor_child(const struct cbor_doc *doc, int idx, size_t n)
 {
 	const struct cbor_item	*it;
 	uint64_t		 kids;
@@ -385,21 +385,21 @@ cbor_match_text(const struct cbor_item *it, const void *arg)
 
 /* The value under an integer key, or -1. */
 int
-cbor_map_int(const struct cbor_doc *doc, int map, int64_t key)
+wcbor_map_int(const struct cbor_doc *doc, int map, int64_t key)
 {
 	return cbor_map_find(doc, map, cbor_match_int, &key);
 }
 
 /* The value under a text key, or -1. */
 int
-cbor_map_text(const struct cbor_doc *doc, int map, const char *key)
+wcbor_map_text(const struct cbor_doc *doc, int map, const char *key)
 {
 	return cbor_map_find(doc, map, cbor_match_text, key);
 }
 
 /* An integer item as int64_t, or -1 when it does not fit. */
 int
-cbor_get_int(const struct cbor_doc *doc, int idx, int64_t *v)
+wcbor_get_int(const struct cbor_doc *doc, int idx, int64_t *v)
 {
 	const struct cbor_item	*it;
 

@@ -9,6 +9,10 @@
 #include <stdint.h>
 
 /*
+ * The functions are named wcbor_*: libfido2 links libcbor, and a
+ * cbor_* symbol of ours would be exported and take the place of
+ * libcbor's inside libfido2.
+ *
  * Accepted: unsigned and negative integers, byte and text strings
  * (text is valid UTF-8), arrays, maps whose keys are integers or text
  * strings, and the simple values false, true and null, each in the
@@ -76,29 +80,29 @@ struct cbor_doc {
 };
 
 /*
- * cbor_parse: decode exactly one item that fills buf[0..len) into doc,
+ * wcbor_parse: decode exactly one item that fills buf[0..len) into doc,
  * which then points into buf.  Returns CBOR_OK or the first error;
- * on error doc is unusable.  cbor_parse_prefix does the same for one
+ * on error doc is unusable.  wcbor_parse_prefix does the same for one
  * item at the start of buf and stores the bytes it used in *used.
  */
-enum cbor_err	 cbor_parse(struct cbor_doc *, const uint8_t *, size_t);
-enum cbor_err	 cbor_parse_prefix(struct cbor_doc *, const uint8_t *,
+enum cbor_err	 wcbor_parse(struct cbor_doc *, const uint8_t *, size_t);
+enum cbor_err	 wcbor_parse_prefix(struct cbor_doc *, const uint8_t *,
 		    size_t, size_t *);
-/* cbor_strerror: a short name for an error, for logs and tests. */
-const char	*cbor_strerror(enum cbor_err);
+/* wcbor_strerror: a short name for an error, for logs and tests. */
+const char	*wcbor_strerror(enum cbor_err);
 
 /*
  * Lookups on a parsed doc by item index (the top-level item is 0).
- * cbor_map_int/cbor_map_text return the index of the value stored
+ * wcbor_map_int/wcbor_map_text return the index of the value stored
  * under an integer/text key of the map at index map, or -1 when map
- * is not a map or has no such key.  cbor_child returns the index of
+ * is not a map or has no such key.  wcbor_child returns the index of
  * the n-th child of an array (or the n-th key/value of a map), -1 when
- * out of range.  cbor_get_int stores an integer item's value in *v and
+ * out of range.  wcbor_get_int stores an integer item's value in *v and
  * returns 0, or -1 when the item is no integer or does not fit.
  */
-int		 cbor_map_int(const struct cbor_doc *, int, int64_t);
-int		 cbor_map_text(const struct cbor_doc *, int, const char *);
-int		 cbor_child(const struct cbor_doc *, int, size_t);
-int		 cbor_get_int(const struct cbor_doc *, int, int64_t *);
+int		 wcbor_map_int(const struct cbor_doc *, int, int64_t);
+int		 wcbor_map_text(const struct cbor_doc *, int, const char *);
+int		 wcbor_child(const struct cbor_doc *, int, size_t);
+int		 wcbor_get_int(const struct cbor_doc *, int, int64_t *);
 
 #endif /* AUTHD_CBOR_H */

@@ -116,26 +116,27 @@ check_limits(const struct p_auth_req *r, struct check *k, int kind,
 }
 
 /*
- * What user may read on the events feed: the projects where events.read
- * is allowed (into a, when given) and rows of no project.  1 when that
- * is anything at all, else 0.
+ * What user may read on the events feed (or list of traces): the
+ * projects where the action is allowed (into a, when given) and, for
+ * events, rows of no project.  1 when that is anything at all, else 0.
  * XXX: a user in more than AUTH_MAXPROJECTS projects sees only the
- * first AUTH_MAXPROJECTS of them on the feed.
+ * first AUTH_MAXPROJECTS of them on the feed or the list.
  */
 static int
-check_events_scope(const char *user, struct p_auth_allow *a)
+check_events_scope(const char *user, int action, struct p_auth_allow *a)
 {
 	json_t		*roles, *v;
 	const char	*project;
-	int		 any;
+	int		 any = 0;
 
-	any = rbac_can(auth->rbac, user, NULL, RBAC_EVENTS_READ);
+	if (action == RBAC_EVENTS_READ)
+		any = rbac_can(auth->rbac, user, NULL, RBAC_EVENTS_READ);
 	if (a != NULL)
 		a->events_suite = any;
 	if ((roles = rbac_roles(auth->rbac, user)) == NULL)
 		return any;
 	json_object_foreach(roles, project, v) {
-		if (!rbac_can(auth->rbac, user, project, RBAC_EVENTS_READ))
+		if (!rbac_can(auth->rbac, user, project, action))
 			continue;
 		any = 1;
 		if (a == NULL || a->nprojects == AUTH_MAXPROJECTS)
@@ -147,15 +148,18 @@ check_events_scope(const char *user, struct p_auth_allow *a)
 	return any;
 }
 
-/* The allow's events scope: one project when the request named one. */
+/*
+ * The allow's scope for the events feed and the list of traces: one
+ * project when the request named one.
+ */
 static void
 check_events_allow(const struct p_auth_req *r, struct check *k,
     struct p_auth_allow *a)
 {
-	if (r->action != RBAC_EVENTS_READ)
+	if (r->action != RBAC_EVENTS_READ && r->action != RBAC_TRACE_LIST)
 		return;
 	if (*r->project == '\0') {
-		check_events_scope(k->ti.user, a);
+		check_events_scope(k->ti.user, r->action, a);
 		return;
 	}
 	a->nprojects = 1;
@@ -177,9 +181,10 @@ check_rbac(const struct p_auth_req *r, uint16_t type, struct check *k)
 		action = rbac_action_find(r->arg);
 	if (action < 0)
 		action = RBAC_NACTIONS;
-	/* The events feed of all one may read: any project will do. */
-	if (action == RBAC_EVENTS_READ && *r->project == '\0' &&
-	    check_events_scope(k->ti.user, NULL) == 1)
+	/* The events feed, the traces of all one may read: any will do. */
+	if ((action == RBAC_EVENTS_READ || action == RBAC_TRACE_LIST) &&
+	    *r->project == '\0' &&
+	    check_events_scope(k->ti.user, action, NULL) == 1)
 		return 0;
 	if (action >= RBAC_NACTIONS || !rbac_can(auth->rbac, k->ti.user,
 	    *r->project ? r->project : NULL, action))

@@ -512,6 +512,20 @@ login_token_json(const struct auth_login *l)
 	return o;
 }
 
+/*
+ * Still pending; once the identity is known, the page's data too, so
+ * that the holder of K can run the ceremony with a local key.
+ */
+static json_t *
+login_pending(struct auth_login *l)
+{
+	json_t	*o = json_pack("{s:s}", "status", "pending");
+
+	if (o != NULL && l->phase == LOGIN_STEP)
+		json_object_set_new(o, "webauthn", login_page_data(l));
+	return o;
+}
+
 /* Step 4: POST /v1/auth/token {"login_id": L}, signed with K. */
 void
 login_token(struct chan *c, uint32_t id, const struct p_auth_req *r)
@@ -547,8 +561,7 @@ login_token(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		    httpsig_errmsg(e), 0);
 	} else if (l->phase != LOGIN_DONE ||
 	    lease_state(l->sid) == LEASE_PENDING)
-		reply_json(c, id, 202, json_pack("{s:s}", "status",
-		    "pending"));
+		reply_json(c, id, 202, login_pending(l));
 	else {
 		reply_json(c, id, 200, login_token_json(l));
 		login_free(l);

@@ -285,7 +285,7 @@ authdata_attested(const uint8_t *p, size_t len, size_t *pos,
 		    "credential id truncated");
 	ad->credid = p + *pos;
 	*pos += ad->credidlen;
-	if (cbor_parse_prefix(&doc, p + *pos, len - *pos, &used) != CBOR_OK)
+	if (wcbor_parse_prefix(&doc, p + *pos, len - *pos, &used) != CBOR_OK)
 		return fail(why, WEBAUTHN_ERR_BAD_CBOR,
 		    "credential public key is not valid CBOR");
 	ad->cose = p + *pos;
@@ -326,7 +326,7 @@ authdata_parse(const uint8_t *p, size_t len, int attested,
 	    (e = authdata_attested(p, len, &pos, ad, why)) != WEBAUTHN_OK)
 		return e;
 	if (ad->flags & WEBAUTHN_FLAG_ED) {
-		if (cbor_parse(&doc, p + pos, len - pos) != CBOR_OK)
+		if (wcbor_parse(&doc, p + pos, len - pos) != CBOR_OK)
 			return fail(why, WEBAUTHN_ERR_BAD_CBOR,
 			    "extensions are not one CBOR item");
 		if (doc.items[0].type != CBOR_MAP)
@@ -363,7 +363,7 @@ authdata_check(const struct webauthn_rp *rp, const struct authdata *ad,
 static const uint8_t *
 cose_bytes(const struct cbor_doc *doc, int64_t label, size_t n)
 {
-	int		 i = cbor_map_int(doc, 0, label);
+	int		 i = wcbor_map_int(doc, 0, label);
 
 	if (i < 0 || doc->items[i].type != CBOR_BYTES ||
 	    doc->items[i].val != n)
@@ -387,13 +387,13 @@ cose_parse(const uint8_t *p, size_t len, struct cose_key *k,
 	int64_t		 kty, alg, crv;
 
 	memset(k, 0, sizeof(*k));
-	if (len > WEBAUTHN_COSE_MAX || cbor_parse(&doc, p, len) != CBOR_OK ||
+	if (len > WEBAUTHN_COSE_MAX || wcbor_parse(&doc, p, len) != CBOR_OK ||
 	    doc.items[0].type != CBOR_MAP)
 		return fail(why, WEBAUTHN_ERR_BAD_KEY,
 		    "credential public key is not a COSE map");
-	if (cbor_get_int(&doc, cbor_map_int(&doc, 0, 1), &kty) == -1 ||
-	    cbor_get_int(&doc, cbor_map_int(&doc, 0, 3), &alg) == -1 ||
-	    cbor_get_int(&doc, cbor_map_int(&doc, 0, -1), &crv) == -1)
+	if (wcbor_get_int(&doc, wcbor_map_int(&doc, 0, 1), &kty) == -1 ||
+	    wcbor_get_int(&doc, wcbor_map_int(&doc, 0, 3), &alg) == -1 ||
+	    wcbor_get_int(&doc, wcbor_map_int(&doc, 0, -1), &crv) == -1)
 		return fail(why, WEBAUTHN_ERR_BAD_KEY,
 		    "credential public key lacks kty, alg or crv");
 	x = cose_bytes(&doc, -2, 32);
@@ -521,11 +521,11 @@ attobj_parse(struct reg_state *rs, const struct webauthn_reg *in,
 	enum cbor_err		 ce;
 	int			 ad;
 
-	if ((ce = cbor_parse(&rs->doc, in->attobj, in->attobjlen)) != CBOR_OK)
-		return fail(why, WEBAUTHN_ERR_BAD_CBOR, cbor_strerror(ce));
-	rs->fmt = cbor_map_text(doc, 0, "fmt");
-	rs->stmt = cbor_map_text(doc, 0, "attStmt");
-	ad = cbor_map_text(doc, 0, "authData");
+	if ((ce = wcbor_parse(&rs->doc, in->attobj, in->attobjlen)) != CBOR_OK)
+		return fail(why, WEBAUTHN_ERR_BAD_CBOR, wcbor_strerror(ce));
+	rs->fmt = wcbor_map_text(doc, 0, "fmt");
+	rs->stmt = wcbor_map_text(doc, 0, "attStmt");
+	ad = wcbor_map_text(doc, 0, "authData");
 	if (doc->items[0].type != CBOR_MAP || doc->items[0].val != 3 ||
 	    rs->fmt < 0 || doc->items[rs->fmt].type != CBOR_TEXT ||
 	    rs->stmt < 0 || doc->items[rs->stmt].type != CBOR_MAP)
@@ -569,9 +569,9 @@ attest_packed(struct reg_state *rs, const char **why)
 	int64_t			 alg;
 	int			 sig, x5c;
 
-	sig = cbor_map_text(doc, rs->stmt, "sig");
-	x5c = cbor_map_text(doc, rs->stmt, "x5c");
-	if (cbor_get_int(doc, cbor_map_text(doc, rs->stmt, "alg"),
+	sig = wcbor_map_text(doc, rs->stmt, "sig");
+	x5c = wcbor_map_text(doc, rs->stmt, "x5c");
+	if (wcbor_get_int(doc, wcbor_map_text(doc, rs->stmt, "alg"),
 	    &alg) == -1 || sig < 0 || doc->items[sig].type != CBOR_BYTES ||
 	    doc->items[rs->stmt].val != (x5c < 0 ? 2 : 3))
 		return fail(why, WEBAUTHN_ERR_BAD_ATTESTATION,
@@ -633,7 +633,7 @@ x5c_decode(const struct cbor_doc *doc, int x5c)
 	if ((chain = sk_X509_new_null()) == NULL)
 		return NULL;
 	for (i = 0; i < doc->items[x5c].val; i++) {
-		it = &doc->items[cbor_child(doc, x5c, i)];
+		it = &doc->items[wcbor_child(doc, x5c, i)];
 		p = it->ptr;
 		if (it->type != CBOR_BYTES || it->val > LONG_MAX ||
 		    (x = d2i_X509(NULL, &p, it->val)) == NULL)

@@ -36,8 +36,10 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: pccx [-v] [-c dir] [-s url] command [arg ...]\n"
-	    "       pccx login [-n] [-t seconds]\n"
+	    "       pccx login [-n] [-t seconds] [--fido2 [--device path]]\n"
 	    "       pccx device register [-n] [-t seconds]\n"
+	    "       pccx device register [-n] [-t seconds] --fido2 "
+	    "[--device path] code\n"
 	    "       pccx status | refresh | logout\n"
 	    "       pccx devices [list | delete id]\n"
 	    "       pccx up [-i interface] | down\n");

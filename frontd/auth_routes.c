@@ -19,8 +19,9 @@
  *    token for the pending login.
  * 4. POST /v1/auth/token (public, signed) {"login_id": L}: an RFC 9421
  *    signature made with K (keyid = its thumbprint); 202
- *    {"status":"pending"} until step 3 is done, then {"token": JWT},
- *    once.
+ *    {"status":"pending"} until step 3 is done (past step 2 with
+ *    "webauthn": the page's data, for a client with its own key),
+ *    then {"token": JWT}, once.
  * 5. Every other route passes authgate.c: Authorization: Bearer JWT,
  *    X-Device-Key, and a signature over @method, @target-uri and
  *    content-digest with created, nonce and keyid = the token's cnf

@@ -54,6 +54,8 @@ static const struct {
 	{ "GET", "/v1/traces/{id}", RBAC_TRACE_READ },
 	{ "DELETE", "/v1/traces/{id}", RBAC_TRACE_DELETE },
 	{ "GET", "/v1/reports/{id}", RBAC_REPORT_READ },
+	{ "PUT", "/v1/projects/{project}/references/{name}",
+	    RBAC_REFERENCE_WRITE },
 	{ "GET", "/v1/events", RBAC_EVENTS_READ },
 	{ "GET", "/v1/auth/check", AUTH_ACTION_BYNAME },
 };
@@ -92,9 +94,8 @@ gate_addr(struct http_req *req, char *dst, size_t size)
 
 /*
  * A streamed body is not read yet: take the SHA-256 it claims, and
- * leave the comparison with the body to the route.
- * XXX: streamed routes must check their body against Content-Digest
- * once it is read; nothing makes them do so yet.
+ * leave the comparison with the body to the route, which must make
+ * it before anything of the body is kept (traces.c does).
  */
 static void
 gate_claimed_sha(const char *cd, uint8_t *out)
@@ -307,9 +308,16 @@ gate_handler(struct http_req *req)
 		if (r->action == AUTH_ACTION_BYNAME && (q == NULL ||
 		    http_query_get(q, "action", r->arg, sizeof(r->arg)) != 1))
 			r->action = AUTH_ACTION_NONE;
-		if ((q == NULL || http_query_get(q, "project", r->project,
-		    sizeof(r->project)) != 1) && gate_header(req, "X-Project",
-		    r->project, sizeof(r->project)) == -1)
+		if (http_req_param(req, "project") != NULL) {
+			/* a path that names its project */
+			if (pccx_strlcpy(r->project, http_req_param(req,
+			    "project"), sizeof(r->project)) >=
+			    sizeof(r->project))
+				r->project[0] = '\0';
+		} else if ((q == NULL || http_query_get(q, "project",
+		    r->project, sizeof(r->project)) != 1) &&
+		    gate_header(req, "X-Project", r->project,
+		    sizeof(r->project)) == -1)
 			r->project[0] = '\0';
 		if (rt != NULL && (rt->flags & (ROUTE_STREAM | ROUTE_UPLOAD)))
 			http_req_pause(req, 1);

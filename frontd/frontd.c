@@ -13,6 +13,7 @@
 #include "frontd.h"
 #include "server.h"
 #include "sessions.h"
+#include "traces.h"
 #include "ws.h"
 
 extern const struct sandbox_policy	sandbox_front;
@@ -32,6 +33,7 @@ static int		have_limits;
 static int	front_msg_limits(struct chan *, struct msg *);
 static int	front_msg_listen(struct chan *, struct msg *);
 static int	front_msg_status(struct chan *, struct msg *);
+static int	front_msg_session(struct chan *, struct msg *);
 
 #define DAEMONS_MASK	(PROC_BIT(PROC_PARENT) | PROC_BIT(PROC_AUTH) | \
 	PROC_BIT(PROC_TUNNEL) | PROC_BIT(PROC_SESSION) | PROC_BIT(PROC_AUDIT))
@@ -44,6 +46,8 @@ static int	front_msg_status(struct chan *, struct msg *);
 #define SSTR(n)		(2 + (n) - 1)
 #define SUUID		(2 + SESSION_UUIDLEN)
 #define SROW_NUMS	54
+/* A trace reply: "", an id (or "" in DONE), "", "", two u8, two u64. */
+#define STRACE(i)	(2 + (i) + 2 + 2 + 2 + 16)
 
 static const struct msg_rule front_rules[] = {
 	{ MSG_CONF_LIMITS, PROC_BIT(PROC_PARENT), ST_ANY, MSG_FD_NEVER,
@@ -63,12 +67,12 @@ static const struct msg_rule front_rules[] = {
 	{ MSG_SESSION_OPENED, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
 	    SUUID + 8, SUUID + 8, sessions_msg },
 	{ MSG_SESSION_ERROR, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
-	    4 + 2, 4 + SSTR(PROTO_STRMAX), sessions_msg },
+	    4 + 2, 4 + SSTR(PROTO_STRMAX), front_msg_session },
 	{ MSG_SESSION_ROW, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
 	    SUUID + 3 * 2 + SROW_NUMS,
 	    SUUID + 3 * SSTR(PROTO_NAMEMAX) + SROW_NUMS, sessions_msg },
 	{ MSG_SESSION_LIST_END, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
-	    4, 4, sessions_msg },
+	    4, 4, front_msg_session },
 	{ MSG_SESSION_EXEC_OK, FROM_SESSION, ST_RUN, MSG_FD_MUST,
 	    SUUID + 4, SUUID + 4, sessions_msg },
 	{ MSG_SESSION_PTY_OK, FROM_SESSION, ST_RUN, MSG_FD_MUST,
@@ -77,6 +81,14 @@ static const struct msg_rule front_rules[] = {
 	    SUUID + 4, SUUID + 4, sessions_msg },
 	{ MSG_SESSION_KILLED, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
 	    SUUID + 4 + 12 + 2, MSG_MAXPAYLOAD, sessions_msg },
+	{ MSG_SESSION_TRACE_STREAM, FROM_SESSION, ST_RUN, MSG_FD_MUST,
+	    STRACE(SUUID), STRACE(SUUID), traces_msg },
+	{ MSG_SESSION_TRACE_ROW, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    STRACE(SUUID), STRACE(SUUID), traces_msg },
+	{ MSG_SESSION_TRACE_DATA, FROM_SESSION, ST_RUN, MSG_FD_MUST,
+	    STRACE(SUUID), STRACE(SUUID), traces_msg },
+	{ MSG_SESSION_TRACE_DONE, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    STRACE(2), STRACE(SUUID), traces_msg },
 };
 
 static int
@@ -117,6 +129,15 @@ front_msg_status(struct chan *c, struct msg *m)
 		return -1;
 	health_on_status(c->peer, m->hdr.peerid, &st);
 	return 0;
+}
+
+/* ERROR and LIST_END answer a session or a trace request, by peer id. */
+static int
+front_msg_session(struct chan *c, struct msg *m)
+{
+	if (m->hdr.peerid & TRACES_ID_BIT)
+		return traces_msg(c, m);
+	return sessions_msg(c, m);
 }
 
 static int

@@ -11,6 +11,7 @@
 #include "frontd.h"
 #include "server.h"
 #include "sessions.h"
+#include "traces.h"
 
 /* One line per subsystem that serves routes. */
 static const struct {
@@ -21,6 +22,7 @@ static const struct {
 	{ auth_routes, &auth_nroutes },
 	{ events_routes, &events_nroutes },
 	{ sessions_routes, &sessions_nroutes },
+	{ traces_routes, &traces_nroutes },
 };
 
 /* routes_install: hand the server one table with every route in it. */

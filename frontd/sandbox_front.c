@@ -24,6 +24,8 @@ static const struct sandbox_rule front_rules[] = {
 	SB_ALLOW_EQ("setsockopt", 1, IPPROTO_TCP,
 	    "TCP_NODELAY on a connection"),
 	SB_ALLOW("shutdown", "half-close a connection after a response"),
+	SB_ALLOW("pipe2", "an upload's body and a reference go to the "
+	    "session daemon through a pipe"),
 	/*
 	 * jansson would seed its hash function from /dev/urandom, which
 	 * is not here: common/child.c seeds it before confinement.

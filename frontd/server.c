@@ -535,8 +535,11 @@ http_reply_start(struct http_req *req, int status, const char *ctype)
 
 	if (req->flags & REQ_GONE)
 		return -1;
+	/* an upload's verdict may stream while its body still comes */
 	if ((req->flags & REQ_REPLIED) || c == NULL ||
-	    !(c->flags & CONN_BODYDONE) || status < 200 || status > 599 ||
+	    (!(c->flags & CONN_BODYDONE) && (req->route == NULL ||
+	    !(req->route->flags & ROUTE_UPLOAD))) ||
+	    status < 200 || status > 599 ||
 	    status == 204 || status == 304 || ctype == NULL) {
 		log_warnx("%s: cannot start a stream", __func__);
 		return -1;
@@ -587,11 +590,28 @@ http_reply_end(struct http_req *req)
 		evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n",
 		    5);
 	if ((req->flags & REQ_RAWSTREAM) ||
-	    (req->head.flags & HTTP_HEAD_CLOSE)) {
+	    (req->head.flags & HTTP_HEAD_CLOSE) || conn_body_pending(c)) {
 		conn_detach(c);
 		conn_close_soon(c);
 	} else
 		conn_finish(c);
+	return 0;
+}
+
+int
+http_reply_abort(struct http_req *req)
+{
+	struct http_conn	*c = req->conn;
+
+	if (!(req->flags & REQ_STREAMING) || (req->flags & REQ_GONE) ||
+	    c == NULL)
+		return -1;
+	req->flags &= ~REQ_STREAMING;
+	req->drain_cb = NULL;
+	log_debug("%s: %s %s, stream cut short", c->peer, req->head.method,
+	    req->head.target);
+	conn_detach(c);
+	conn_close_soon(c);
 	return 0;
 }
 
@@ -1049,7 +1069,8 @@ conn_data(struct http_conn *c)
 {
 	struct http_req	*req = c->req;
 
-	if (req == NULL || (req->flags & REQ_REPLIED) || req->data_cb == NULL)
+	if (req == NULL || req->data_cb == NULL || ((req->flags &
+	    REQ_REPLIED) && !(req->flags & REQ_STREAMING)))
 		return;
 	http_req_ref(req);
 	req->data_cb(req, c->parser.data, c->parser.datalen, req->body_arg);
@@ -1065,7 +1086,8 @@ conn_done(struct http_conn *c)
 	if (req == NULL)
 		return;
 	c->flags |= CONN_BODYDONE;
-	if ((req->flags & REQ_REPLIED) || req->route == NULL) {
+	if (((req->flags & REQ_REPLIED) && !(req->flags & REQ_STREAMING)) ||
+	    req->route == NULL) {
 		conn_finish(c);
 		return;
 	}

@@ -176,7 +176,10 @@ struct bufferevent *http_reply_upgrade(struct http_req *);
  * Streamed replies, for a body made as it goes.  http_reply_start
  * queues the head with "Transfer-Encoding: chunked" (an HTTP/1.0
  * client gets the bytes as they are and the connection closes after
- * them); only once the request body is read.  http_reply_chunk queues
+ * them); only once the request body is read, but for ROUTE_UPLOAD,
+ * whose body goes on coming to the data callback while the reply
+ * streams (a stream that ends before the body closes the connection
+ * after it).  http_reply_chunk queues
  * len bytes as one chunk; http_reply_end queues the last chunk and
  * lets the connection serve its next request.  Each returns 0, or -1
  * when the request is gone or not streaming.  A client that goes away
@@ -190,6 +193,11 @@ struct bufferevent *http_reply_upgrade(struct http_req *);
 int	http_reply_start(struct http_req *, int, const char *);
 int	http_reply_chunk(struct http_req *, const void *, size_t);
 int	http_reply_end(struct http_req *);
+/*
+ * http_reply_abort: end a streamed reply without its last chunk and
+ * close the connection, so that the client sees the body cut short.
+ */
+int	http_reply_abort(struct http_req *);
 size_t	http_reply_pending(const struct http_req *);
 void	http_reply_on_drain(struct http_req *,
 	    void (*)(struct http_req *, void *), void *);

@@ -30,7 +30,9 @@
  *    the token for the pending login.
  * 4. POST /v1/auth/token (public, signed with K, keyid = thumbprint of
  *    K) {"login_id": L}: MSG_AUTH_TOKEN.  202 {"status":"pending"}
- *    until step 3 is done, then {"token": JWT}, once.
+ *    until step 3 is done (after step 2 also "webauthn": the page's
+ *    data, for a client that runs step 3 itself), then {"token": JWT},
+ *    once.
  * 5. Every other route: Authorization: Bearer JWT, X-Device-Key (the
  *    device's WireGuard public key), and an RFC 9421 signature over
  *    @method, @target-uri and content-digest with created, nonce and

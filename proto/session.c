@@ -937,6 +937,7 @@ proto_session_decode_any(const struct msg *m)
 	case MSG_SESSION_TRACE_DEL:
 	case MSG_SESSION_TRACE_DONE:
 	case MSG_SESSION_REF_PUT:
+	case MSG_SESSION_TRACE_END:
 		proto_get_session_trace(m, &u.tr);
 		break;
 	}
@@ -952,6 +953,7 @@ proto_send_session_trace(struct chan *c, uint16_t type, uint32_t peerid,
 	wire_put_str(&w, p->project);
 	wire_put_str(&w, p->id);
 	wire_put_str(&w, p->name);
+	wire_put_str(&w, p->user);
 	wire_put_u8(&w, p->kind);
 	wire_put_u8(&w, p->kinds);
 	wire_put_u64(&w, p->size);
@@ -984,13 +986,16 @@ trace_fields_ok(uint16_t t, const struct p_session_trace *p)
 {
 	int	proj, id, name;
 
+	/* the requests, which name a project and a user */
 	proj = t == MSG_SESSION_TRACE_PUT || t == MSG_SESSION_TRACE_LIST ||
 	    t == MSG_SESSION_TRACE_GET || t == MSG_SESSION_TRACE_DEL ||
-	    t == MSG_SESSION_REF_PUT;
+	    t == MSG_SESSION_REF_PUT || t == MSG_SESSION_TRACE_END;
 	id = t != MSG_SESSION_TRACE_LIST && t != MSG_SESSION_REF_PUT;
 	name = t == MSG_SESSION_TRACE_PUT || t == MSG_SESSION_REF_PUT;
 	if (!trace_name_ok(p->project, !proj) ||
 	    (!proj && p->project[0] != '\0'))
+		return 0;
+	if ((proj && p->user[0] == '\0') || (!proj && p->user[0] != '\0'))
 		return 0;
 	if (id && !(t == MSG_SESSION_TRACE_DONE && p->id[0] == '\0') &&
 	    !proto_session_uuid_ok(p->id))
@@ -1010,13 +1015,14 @@ proto_get_session_trace(const struct msg *m, struct p_session_trace *p)
 	struct wire_r	r;
 	uint16_t	t = m->hdr.type;
 
-	if (t < MSG_SESSION_TRACE_PUT || t > MSG_SESSION_REF_PUT)
+	if (t < MSG_SESSION_TRACE_PUT || t > MSG_SESSION_TRACE_END)
 		return -1;
 	memset(p, 0, sizeof(*p));
 	wire_r_init(&r, m->data, m->len);
 	wire_get_str(&r, p->project, sizeof(p->project));
 	wire_get_str(&r, p->id, sizeof(p->id));
 	wire_get_str(&r, p->name, sizeof(p->name));
+	wire_get_str(&r, p->user, sizeof(p->user));
 	p->kind = wire_get_u8(&r);
 	p->kinds = wire_get_u8(&r);
 	p->size = wire_get_u64(&r);

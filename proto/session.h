@@ -74,6 +74,8 @@ enum session_msg {
 	/* -> front: DEL or REF_PUT done */
 	MSG_SESSION_TRACE_DONE,
 	MSG_SESSION_REF_PUT,		/* front ->, the reference's pipe */
+	/* front ->: the upload's body is whole, or abandoned */
+	MSG_SESSION_TRACE_END,
 	MSG_SESSION_MAX
 };
 
@@ -317,19 +319,31 @@ struct p_session_id {
 #define SESSION_TK_MD		3
 #define SESSION_TK_MAX		SESSION_TK_MD
 
+/* How the front end ends an upload's body: kind of TRACE_END. */
+#define SESSION_TE_OK		0	/* whole, and its digest matched */
+#define SESSION_TE_GONE		1	/* the client went away */
+#define SESSION_TE_DIGEST	2	/* Content-Digest did not match */
+#define SESSION_TE_FAILED	3	/* refused on the way: size, framing */
+
 /*
  * The trace messages share one layout; each uses part of it, the rest
- * is zero or "".  PUT: project, id (the front end's uuid), name (the
- * reference to diff against, "" for none), size (the declared body
- * length, 0 if unknown) and cap (most bytes accepted).  STREAM, DATA,
- * DONE: id.  LIST: project.  ROW: id, size (stored bytes of the
- * encrypted trace), kinds.  GET: project, id, kind.  DEL: project,
- * id.  REF_PUT: project, name; id "" (DONE then carries "").
+ * is zero or "".  Every request from the front end names the user it
+ * acts for, whose role in the project the session daemon checks
+ * again; replies name none.  PUT: project, id (the front end's uuid),
+ * name (the reference to diff against, "" for none), size (the
+ * declared body length, 0 if unknown) and cap (most bytes accepted).
+ * END: project, id, size (body bytes sent), kind (SESSION_TE_*); no
+ * upload is kept without an END of kind SESSION_TE_OK.  STREAM, DATA,
+ * DONE: id; DATA also size, the plaintext's length.  LIST: project.
+ * ROW: id, size (stored bytes of the encrypted trace), kinds.  GET:
+ * project, id, kind.  DEL: project, id.  REF_PUT: project, name; id ""
+ * (DONE then carries "").
  */
 struct p_session_trace {
 	char		project[PROTO_NAMEMAX];
 	char		id[SESSION_IDSZ];
 	char		name[PROTO_NAMEMAX];
+	char		user[PROTO_NAMEMAX];
 	uint8_t		kind;
 	uint8_t		kinds;
 	uint64_t	size;
@@ -433,8 +447,8 @@ int	proto_get_session_id(const struct msg *, struct p_session_id *);
  * Every trace message, with the descriptor PUT, STREAM, DATA and
  * REF_PUT carry (-1 for the others).  The decoder checks the type's
  * rules: uuids where an id is needed, names of the form
- * [A-Za-z0-9_.-] not starting with a dot where one is needed, kind at
- * most SESSION_TK_MAX.
+ * [A-Za-z0-9_.-] not starting with a dot where one is needed, a user
+ * in requests and none in replies, kind at most SESSION_TK_MAX.
  */
 int	proto_send_session_trace(struct chan *, uint16_t, uint32_t, int,
 	    const struct p_session_trace *);

@@ -185,8 +185,8 @@ syntax_check_name(const char *s)
 
 /*
  * A Unix account name in the portable character set; never root.
- * XXX: only the name is known here: an account of uid 0 under another
- * name passes, and must be refused where the account is looked up.
+ * Only the name is known here: an account of uid or gid 0 under
+ * another name is refused where it is looked up (conf_session.c).
  */
 const char *
 syntax_check_account(const char *s)

@@ -31,9 +31,9 @@ static int	msg_trace(struct chan *, struct msg *);
 #define UUID	(2 + SESSION_UUIDLEN)
 #define NAME	STR(PROTO_NAMEMAX)
 #define PATH	STR(PATH_MAX)
-/* a trace message: three strings, kind, kinds, size, cap */
-#define TRMIN(p, i, n)	((p) + (i) + (n) + 2 + 16)
-#define TRMAX		(NAME + UUID + NAME + 2 + 16)
+/* a trace request: four strings (a user), kind, kinds, size, cap */
+#define TRMIN(p, i, n)	((p) + (i) + (n) + 3 + 2 + 16)
+#define TRMAX		(NAME + UUID + NAME + NAME + 2 + 16)
 
 /*
  * The parent configures; the front end asks, once auth has said yes,
@@ -69,13 +69,15 @@ const struct msg_rule session_rules[] = {
 	{ MSG_SESSION_TRACE_PUT, F, ST_RUN, MSG_FD_MUST,
 	    TRMIN(3, UUID, 2), TRMAX, msg_trace },
 	{ MSG_SESSION_TRACE_LIST, F, ST_RUN, MSG_FD_NEVER,
-	    TRMIN(3, 2, 2), TRMIN(NAME, 2, 2), msg_trace },
+	    TRMIN(3, 2, 2), TRMIN(NAME, 2, 2) + NAME - 3, msg_trace },
 	{ MSG_SESSION_TRACE_GET, F, ST_RUN, MSG_FD_NEVER,
-	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2), msg_trace },
+	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2) + NAME - 3, msg_trace },
 	{ MSG_SESSION_TRACE_DEL, F, ST_RUN, MSG_FD_NEVER,
-	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2), msg_trace },
+	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2) + NAME - 3, msg_trace },
 	{ MSG_SESSION_REF_PUT, F, ST_RUN, MSG_FD_MUST,
-	    TRMIN(3, 2, 3), TRMIN(NAME, 2, NAME), msg_trace },
+	    TRMIN(3, 2, 3), TRMIN(NAME, 2, NAME) + NAME - 3, msg_trace },
+	{ MSG_SESSION_TRACE_END, F, ST_RUN, MSG_FD_NEVER,
+	    TRMIN(3, UUID, 2), TRMIN(NAME, UUID, 2) + NAME - 3, msg_trace },
 	{ MSG_AUDIT_ACK, A, ST_RUN, MSG_FD_NEVER, 8, 8, msg_audit },
 	{ MSG_AUDIT_NACK, A, ST_RUN, MSG_FD_NEVER, 4, 4, msg_audit },
 	{ MSG_AUDIT_REVOKED, A, ST_RUN, MSG_FD_NEVER,
@@ -186,9 +188,8 @@ msg_pty(struct chan *c, struct msg *m)
 }
 
 /*
- * Traces and references.  XXX: the payload names no user, so the
- * front end alone decides who may touch a project's traces; here
- * the names are only checked to be safe file names.
+ * Traces and references: trace.c checks the user's role in the
+ * project again, and that the names are safe file names.
  */
 static int
 msg_trace(struct chan *c, struct msg *m)
@@ -213,6 +214,9 @@ msg_trace(struct chan *c, struct msg *m)
 	case MSG_SESSION_REF_PUT:
 		trace_ref_put(m->hdr.peerid, &p, m->fd);
 		break;
+	case MSG_SESSION_TRACE_END:
+		trace_end(m->hdr.peerid, &p);
+		break;
 	}
 	return 0;
 }
@@ -227,6 +231,8 @@ msg_audit(struct chan *c, struct msg *m)
 	uint64_t	seq;
 	uint32_t	why;
 
+	if (m->hdr.peerid & TRACE_AUDIT_BIT)
+		return trace_audit_msg(m);
 	if (m->hdr.type == MSG_AUDIT_ACK)
 		return proto_get_audit_ack(m, &seq);
 	if (proto_get_audit_nack(m, &why) == -1)

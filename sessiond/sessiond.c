@@ -25,6 +25,12 @@ front_chan(void)
 
 static const struct session_wire	wire = { front_chan, child_commit };
 
+static struct chan *
+audit_chan(void)
+{
+	return child_chan(PROC_AUDIT);
+}
+
 /* Each session decision goes to the audit daemon, which acks it. */
 static void
 sessiond_audit(void *arg, const struct p_audit_row *r)
@@ -64,7 +70,7 @@ sessiond_setup(void)
 	p.audit = sessiond_audit;
 	if (session_engine_init(&p) == -1)
 		return -1;
-	return trace_init(dir, p.base, &wire);
+	return trace_init(dir, p.base, &wire, audit_chan);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -25,12 +26,16 @@
 #include "common/age.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/audit.h"
+#include "remoted/config.h"
+#include "sessiond/engine.h"
 #include "sessiond/front.h"
 #include "sessiond/trace.h"
 
 #define TRACE_BUFSZ	65536
 #define TRACE_REPORT_MAX (256ULL * 1024 * 1024)	/* per report */
 #define TRACE_NKINDS	(SESSION_TK_MAX + 1)
+#define TRACE_MAXPENDS	256	/* actions waiting for their audit ack */
 
 /* An age file being written under a temporary name. */
 struct tout {
@@ -61,6 +66,33 @@ struct upload {
 	uint64_t		 left;
 	int			 end;		/* TRACE_REP_* or 0 */
 	const char		*why;
+	char			 user[PROTO_NAMEMAX];
+	/* the front end's TRACE_END: SESSION_TE_*, or -1 before it */
+	int			 front;
+	uint64_t		 front_size;
+	int			 rep_eof;	/* worker reaped */
+	int			 status;
+	char			 jhead[32];	/* the JSON report's start */
+	size_t			 jlen;
+};
+
+/* An action held until the audit daemon has its row. */
+enum trace_act {
+	TRACE_ACT_PUT,
+	TRACE_ACT_DEL,
+	TRACE_ACT_REF
+};
+
+struct tpend {
+	TAILQ_ENTRY(tpend)	 entry;
+	uint32_t		 seq;		/* with TRACE_AUDIT_BIT */
+	enum trace_act		 act;
+	uint32_t		 reqid;
+	struct p_session_trace	 p;
+	int			 fd;
+	/* an END that came before the ack */
+	int			 front;
+	uint64_t		 front_size;
 };
 
 /* A reference being received. */
@@ -68,6 +100,7 @@ struct refput {
 	uint32_t		 reqid;
 	char			 project[PROTO_NAMEMAX];
 	char			 name[PROTO_NAMEMAX];
+	char			 user[PROTO_NAMEMAX];
 	int			 fd;
 	struct event		*ev;
 	char			*buf;
@@ -79,8 +112,12 @@ static const char *const trace_suffix[TRACE_NKINDS] = {
 };
 
 static TAILQ_HEAD(, upload)	 uploads = TAILQ_HEAD_INITIALIZER(uploads);
+static TAILQ_HEAD(, tpend)	 pends = TAILQ_HEAD_INITIALIZER(pends);
+static int			 npends;
 static struct event_base	*trace_base;
 static const struct session_wire *trace_wire;
+static struct chan		*(*trace_audit_chan)(void);
+static uint32_t			 trace_audit_seq;
 static int			 traces_fd = -1, keys_fd = -1, refs_fd = -1;
 static rlim_t			 trace_as;
 
@@ -103,6 +140,11 @@ static void	up_free(struct upload *);
 static void	ref_on_read(evutil_socket_t, short, void *);
 static void	ref_done(struct refput *);
 static int	trace_ref_open(const struct p_session_trace *);
+static void	trace_put_go(uint32_t, const struct p_session_trace *, int,
+		    int, uint64_t);
+static void	trace_del_go(uint32_t, const struct p_session_trace *);
+static void	trace_ref_go(uint32_t, const struct p_session_trace *, int);
+static void	up_done(struct upload *);
 
 /*
  * The worker's address space: what it starts with, and its own room.
@@ -175,7 +217,7 @@ trace_sweep(int fd, int depth)
  */
 int
 trace_init(const char *dir, struct event_base *base,
-    const struct session_wire *wire)
+    const struct session_wire *wire, struct chan *(*audit)(void))
 {
 	if (age_init() == -1) {
 		log_warnx("trace: age_init failed");
@@ -192,6 +234,7 @@ trace_init(const char *dir, struct event_base *base,
 	trace_sweep(dup(keys_fd), 0);
 	trace_base = base;
 	trace_wire = wire;
+	trace_audit_chan = audit;
 	trace_as = trace_as_limit();
 	return 0;
 }
@@ -234,6 +277,172 @@ trace_error(uint32_t reqid, uint32_t code, const char *text)
 		return;
 	}
 	trace_wire->commit(c);
+}
+
+/*
+ * Whether p->user holds at least role in p->project, as the
+ * configuration in force says; if not, the request gets an ERROR.
+ */
+static int
+trace_may(uint32_t reqid, const struct p_session_trace *p, int role)
+{
+	const struct sess_project	*pr;
+	const struct sess_member	*m;
+
+	if ((pr = sess_conf_project(p->project)) == NULL) {
+		trace_error(reqid, SESSION_E_NOPROJECT, "no such project");
+		return 0;
+	}
+	if ((m = sess_conf_member(pr, p->user)) == NULL ||
+	    m->m.role < role) {
+		log_warnx("trace %s: %s may not do that", p->project,
+		    p->user);
+		trace_error(reqid, SESSION_E_NOTMAPPED,
+		    "the user's role does not allow this");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Queue one audit row for the trace store, as user in project about
+ * object; detail is one JSON text.  seq (TRACE_AUDIT_BIT set) is the
+ * row's peer id.  0, or -1 when there is no audit daemon to take it.
+ */
+static int
+trace_audit(uint32_t seq, const char *user, const char *project,
+    const char *action, const char *object, const char *outcome,
+    const char *detail)
+{
+	struct p_audit_row	 r;
+	struct timespec		 ts;
+	struct chan		*c;
+
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.time = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pccx_strlcpy(r.actor, user, sizeof(r.actor));
+	pccx_strlcpy(r.project, project, sizeof(r.project));
+	pccx_strlcpy(r.action, action, sizeof(r.action));
+	pccx_strlcpy(r.object, object, sizeof(r.object));
+	pccx_strlcpy(r.outcome, outcome, sizeof(r.outcome));
+	pccx_strlcpy(r.detail, detail, sizeof(r.detail));
+	if (trace_audit_chan == NULL || (c = trace_audit_chan()) == NULL ||
+	    audit_append(c, seq, &r) == -1) {
+		log_warnx("trace %s/%s: audit row %s not sent", project,
+		    object, action);
+		return -1;
+	}
+	trace_wire->commit(c);
+	return 0;
+}
+
+static uint32_t
+trace_audit_next(void)
+{
+	trace_audit_seq = (trace_audit_seq + 1) & ~TRACE_AUDIT_BIT;
+	return trace_audit_seq | TRACE_AUDIT_BIT;
+}
+
+/* A row after the fact: nothing waits for its ack. */
+static void
+trace_audit_after(const char *user, const char *project, const char *action,
+    const char *object, const char *outcome, const char *detail)
+{
+	trace_audit(trace_audit_next(), user, project, action, object,
+	    outcome, detail);
+}
+
+/*
+ * Record the action before it happens: it waits in pends for the ack.
+ * 0, or -1 after an ERROR (fd then still the caller's).
+ * XXX: no deadline: an audit daemon that hangs without dying holds the
+ * action and its pipe until the suite stops; TRACE_MAXPENDS bounds how
+ * many wait.
+ */
+static int
+trace_hold(uint32_t reqid, enum trace_act act,
+    const struct p_session_trace *p, int fd, const char *action,
+    const char *object, const char *detail)
+{
+	struct tpend	*t;
+
+	if (npends >= TRACE_MAXPENDS || (t = calloc(1, sizeof(*t))) == NULL) {
+		trace_error(reqid, SESSION_E_INTERNAL, "too busy, try later");
+		return -1;
+	}
+	t->seq = trace_audit_next();
+	t->act = act;
+	t->reqid = reqid;
+	t->p = *p;
+	t->fd = fd;
+	t->front = -1;
+	if (trace_audit(t->seq, p->user, p->project, action, object, "allow",
+	    detail) == -1) {
+		free(t);
+		trace_error(reqid, SESSION_E_INTERNAL,
+		    "the audit daemon cannot record this");
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&pends, t, entry);
+	npends++;
+	return 0;
+}
+
+/* The audit daemon's answer: go ahead, or refuse. */
+static void
+trace_release(struct tpend *t, int acked)
+{
+	if (!acked) {
+		log_warnx("trace %s/%s: the audit daemon refused the row, "
+		    "refused", t->p.project, t->p.id[0] ? t->p.id :
+		    t->p.name);
+		trace_error(t->reqid, SESSION_E_INTERNAL,
+		    "the audit daemon cannot record this");
+		if (t->fd != -1)
+			close(t->fd);
+		return;
+	}
+	switch (t->act) {
+	case TRACE_ACT_PUT:
+		trace_put_go(t->reqid, &t->p, t->fd, t->front,
+		    t->front_size);
+		break;
+	case TRACE_ACT_DEL:
+		trace_del_go(t->reqid, &t->p);
+		break;
+	case TRACE_ACT_REF:
+		trace_ref_go(t->reqid, &t->p, t->fd);
+		break;
+	}
+}
+
+/* trace_audit_msg: see trace.h. */
+int
+trace_audit_msg(struct msg *m)
+{
+	struct tpend	*t;
+	uint64_t	 seq;
+	uint32_t	 why;
+	int		 acked = m->hdr.type == MSG_AUDIT_ACK;
+
+	if ((acked ? proto_get_audit_ack(m, &seq) :
+	    proto_get_audit_nack(m, &why)) == -1)
+		return -1;
+	TAILQ_FOREACH(t, &pends, entry)
+		if (t->seq == m->hdr.peerid)
+			break;
+	if (t == NULL) {
+		if (!acked)
+			log_warnx("audit refused trace row %u (%u)",
+			    m->hdr.peerid, why);
+		return 0;
+	}
+	TAILQ_REMOVE(&pends, t, entry);
+	npends--;
+	trace_release(t, acked);
+	free(t);
+	return 0;
 }
 
 /* Make a project's key on first use: temp file, then rename. */
@@ -366,15 +575,46 @@ tout_commit(struct tout *t, int dirfd)
 }
 
 /*
- * trace_put: start an upload.  The worker gets the body through a
- * pipe the daemon fills as it reads, and writes the verdict straight
- * into the pipe whose read end goes to the front end; the daemon keeps
- * a copy of the write end for the last line.
- * XXX: trace actions send no audit rows yet; the front end's request
- * is all that records them.
+ * trace_put: an upload, once its row is durable.  The worker gets the
+ * body through a pipe the daemon fills as it reads, and writes the
+ * verdict straight into the pipe whose read end goes to the front end;
+ * the daemon keeps a copy of the write end for the last line.
  */
 void
 trace_put(uint32_t reqid, const struct p_session_trace *p, int body)
+{
+	char	detail[256];
+
+	if (!trace_may(reqid, p, ROLE_MAINTAINER)) {
+		close(body);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "{\"reference\":\"%s\","
+	    "\"declared\":%llu,\"cap\":%llu}", p->name,
+	    (unsigned long long)p->size, (unsigned long long)p->cap);
+	if (trace_hold(reqid, TRACE_ACT_PUT, p, body, "trace.upload", p->id,
+	    detail) == -1)
+		close(body);
+}
+
+/* An upload that could not start: an ERROR, and a row to say why. */
+static void
+trace_put_refuse(uint32_t reqid, const struct p_session_trace *p, int code,
+    const char *why)
+{
+	char	detail[128];
+
+	snprintf(detail, sizeof(detail), "{\"bytes\":0,\"reason\":\"%s\"}",
+	    why);
+	trace_audit_after(p->user, p->project, "trace.store", p->id, "fail",
+	    detail);
+	trace_error(reqid, code, why);
+}
+
+/* Start the upload the audit daemon has recorded. */
+static void
+trace_put_go(uint32_t reqid, const struct p_session_trace *p, int body,
+    int front, uint64_t front_size)
 {
 	struct age_identity	 id;
 	struct p_session_trace	 r;
@@ -391,6 +631,9 @@ trace_put(uint32_t reqid, const struct p_session_trace *p, int body)
 	u->kind = -1;
 	u->size = p->size;
 	u->cap = p->cap;
+	u->front = front;
+	u->front_size = front_size;
+	memcpy(u->user, p->user, sizeof(u->user));
 	for (k = 0; k < TRACE_NKINDS; k++)
 		u->out[k].fd = -1;
 	if (trace_key(p->project, &id) == -1)
@@ -401,13 +644,14 @@ trace_put(uint32_t reqid, const struct p_session_trace *p, int body)
 		goto fail;
 	snprintf(name, sizeof(name), "%s%s", p->id, trace_suffix[0]);
 	if (fstatat(u->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		trace_error(reqid, SESSION_E_ARGS, "trace id in use");
+		trace_put_refuse(reqid, p, SESSION_E_ARGS, "trace id in use");
 		up_free(u);
 		close(body);
 		return;
 	}
 	if (p->name[0] != '\0' && (ref = trace_ref_open(p)) == -1) {
-		trace_error(reqid, SESSION_E_ARGS, "no such reference");
+		trace_put_refuse(reqid, p, SESSION_E_ARGS,
+		    "no such reference");
 		up_free(u);
 		close(body);
 		return;
@@ -419,12 +663,15 @@ trace_put(uint32_t reqid, const struct p_session_trace *p, int body)
 	memset(&r, 0, sizeof(r));
 	memcpy(r.id, p->id, sizeof(r.id));
 	trace_send(MSG_SESSION_TRACE_STREAM, reqid, vfd, &r);
-	log_info("trace %s/%s: upload started, worker %d", u->project, u->id,
-	    (int)u->pid);
+	log_info("trace %s/%s: upload by %s started, worker %d", u->project,
+	    u->id, u->user, (int)u->pid);
+	if (u->front > SESSION_TE_OK)
+		up_fail(u, "the front end abandoned the upload");
 	return;
  fail:
 	log_warn("trace %s/%s: upload", p->project, p->id);
-	trace_error(reqid, SESSION_E_INTERNAL, "cannot start the upload");
+	trace_put_refuse(reqid, p, SESSION_E_INTERNAL,
+	    "cannot start the upload");
 	if (ref != -1)
 		close(ref);
 	if (u != NULL)
@@ -618,6 +865,30 @@ up_report_start(struct upload *u)
 	return 0;
 }
 
+/* Keep the start of the JSON report, which opens with the verdict. */
+static void
+up_keep_head(struct upload *u, const uint8_t *p, size_t n)
+{
+	size_t	room = sizeof(u->jhead) - 1 - u->jlen;
+
+	if (n > room)
+		n = room;
+	memcpy(u->jhead + u->jlen, p, n);
+	u->jlen += n;
+	u->jhead[u->jlen] = '\0';
+}
+
+/* The verdict the JSON report opens with, for the audit row. */
+static const char *
+up_verdict(const struct upload *u)
+{
+	if (strncmp(u->jhead, "{\"verdict\":\"pass\"", 17) == 0)
+		return "pass";
+	if (strncmp(u->jhead, "{\"verdict\":\"fail\"", 17) == 0)
+		return "fail";
+	return "none";
+}
+
 /* Take bytes of the report stream (trace.h); -1 if it is malformed. */
 static int
 up_report(struct upload *u, const uint8_t *p, size_t n)
@@ -644,6 +915,8 @@ up_report(struct upload *u, const uint8_t *p, size_t n)
 		take = n < u->left ? n : u->left;
 		if (age_enc_update(u->out[u->kind].enc, p, take) == -1)
 			return -1;
+		if (u->kind == SESSION_TK_JSON)
+			up_keep_head(u, p, take);
 		p += take;
 		n -= take;
 		if ((u->left -= take) == 0)
@@ -694,6 +967,19 @@ up_commit(struct upload *u)
 	return rv;
 }
 
+/* Why the front end gave an upload up. */
+static const char *
+up_front_why(int kind)
+{
+	switch (kind) {
+	case SESSION_TE_GONE:
+		return "the client went away";
+	case SESSION_TE_DIGEST:
+		return "the body does not match its Content-Digest";
+	}
+	return "the front end refused the body";
+}
+
 /* Why the upload cannot be kept, from the worker's status; or NULL. */
 static const char *
 up_judge(struct upload *u, int st)
@@ -702,13 +988,16 @@ up_judge(struct upload *u, int st)
 
 	if (u->why != NULL)
 		return u->why;
+	if (u->front != SESSION_TE_OK)
+		return up_front_why(u->front);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) == 2)
 		return WIFEXITED(st) ? "bad reference" : "the worker died";
 	if (WEXITSTATUS(st) != 0 || !u->body_eof)
 		return "the worker failed";
 	if (u->end == TRACE_REP_SHORT)
 		return "upload incomplete: the trace ends early";
-	if (u->size != 0 && u->bytes != u->size)
+	if ((u->size != 0 && u->bytes != u->size) ||
+	    u->front_size != u->bytes)
 		return "upload truncated";
 	if (u->end != TRACE_REP_DONE || u->kind != -1)
 		return "the worker broke the report stream";
@@ -718,20 +1007,46 @@ up_judge(struct upload *u, int st)
 	return NULL;
 }
 
-/* The worker closed its report stream: reap it, keep or throw away. */
+/*
+ * The worker closed its report stream: reap it.  The upload is judged
+ * once the front end has said how the body ended, or at once when it
+ * has already failed.
+ */
 static void
 up_finish(struct upload *u)
 {
-	const char	*why;
-	char		 line[256];
-	int		 st = 0, k;
+	int	st = 0;
 
 	up_stop_body(u);
 	event_del(u->ev_rep);
 	while (waitpid(u->pid, &st, 0) == -1 && errno == EINTR)
 		;
 	u->pid = -1;
-	if ((why = up_judge(u, st)) == NULL && up_commit(u) == -1)
+	u->status = st;
+	u->rep_eof = 1;
+	if (u->front != -1 || u->why != NULL)
+		up_done(u);
+}
+
+/* The last line of the verdict, without blocking on a full pipe. */
+static void
+up_last_line(struct upload *u, const char *line)
+{
+	if (fd_nonblock(u->vout) == -1 ||
+	    write(u->vout, line, strlen(line)) != (ssize_t)strlen(line))
+		log_warnx("trace %s/%s: last verdict line not delivered",
+		    u->project, u->id);
+}
+
+/* Keep or throw away, say so on the verdict stream and to the audit. */
+static void
+up_done(struct upload *u)
+{
+	const char	*why;
+	char		 line[256], detail[256];
+	int		 k;
+
+	if ((why = up_judge(u, u->status)) == NULL && up_commit(u) == -1)
 		why = "cannot store the trace";
 	if (why != NULL) {
 		for (k = 0; k < TRACE_NKINDS; k++)
@@ -739,7 +1054,7 @@ up_finish(struct upload *u)
 		snprintf(line, sizeof(line), "{\"event\":\"error\","
 		    "\"reason\":\"%s\",\"id\":\"%s\"}\n", why, u->id);
 		log_warnx("trace %s/%s: not stored: %s (worker status %#x)",
-		    u->project, u->id, why, st);
+		    u->project, u->id, why, u->status);
 	} else {
 		snprintf(line, sizeof(line), "{\"event\":\"stored\","
 		    "\"id\":\"%s\",\"bytes\":%llu}\n", u->id,
@@ -747,12 +1062,49 @@ up_finish(struct upload *u)
 		log_info("trace %s/%s: stored, %llu bytes", u->project,
 		    u->id, (unsigned long long)u->bytes);
 	}
-	/* XXX: a blocking write; a front end that stopped reading a full
-	 * verdict pipe would hold the daemon here */
-	if (write(u->vout, line, strlen(line)) == -1)
-		log_debug("trace %s: last line not delivered", u->id);
+	snprintf(detail, sizeof(detail), "{\"bytes\":%llu,\"verdict\":"
+	    "\"%s\",\"reason\":\"%s\"}", (unsigned long long)u->bytes,
+	    why ? "none" : up_verdict(u), why ? why : "stored");
+	trace_audit_after(u->user, u->project, "trace.store", u->id,
+	    why ? "fail" : "ok", detail);
+	up_last_line(u, line);
 	TAILQ_REMOVE(&uploads, u, entry);
 	up_free(u);
+}
+
+/* trace_end: see trace.h. */
+void
+trace_end(uint32_t reqid, const struct p_session_trace *p)
+{
+	struct upload	*u;
+	struct tpend	*t;
+
+	TAILQ_FOREACH(u, &uploads, entry)
+		if (strcmp(u->id, p->id) == 0 &&
+		    strcmp(u->project, p->project) == 0 &&
+		    strcmp(u->user, p->user) == 0)
+			break;
+	if (u == NULL) {
+		TAILQ_FOREACH(t, &pends, entry)
+			if (t->act == TRACE_ACT_PUT &&
+			    strcmp(t->p.id, p->id) == 0 &&
+			    strcmp(t->p.project, p->project) == 0) {
+				t->front = p->kind;
+				t->front_size = p->size;
+				return;
+			}
+		log_debug("trace %s/%s: end of an upload not running",
+		    p->project, p->id);
+		return;
+	}
+	if (u->front != -1)
+		return;
+	u->front = p->kind;
+	u->front_size = p->size;
+	if (p->kind != SESSION_TE_OK)
+		up_fail(u, up_front_why(p->kind));
+	if (u->rep_eof)
+		up_done(u);
 }
 
 /* One ROW for a stored trace named name in dirfd; 0 if not one. */
@@ -796,6 +1148,8 @@ trace_list(uint32_t reqid, const struct p_session_trace *p)
 	DIR			*d;
 	int			 fd;
 
+	if (!trace_may(reqid, p, ROLE_VIEWER))
+		return;
 	cnt.count = 0;
 	if ((fd = trace_projdir(traces_fd, p->project, 0)) != -1) {
 		if ((d = fdopendir(fd)) == NULL) {
@@ -850,10 +1204,11 @@ trace_stream(int fd, int out, const struct age_identity *id)
 
 /*
  * Fork a streamer that outlives a quickly reaped child, so nothing
- * is left to reap.  Returns the pipe's read end, or -1.
- * XXX: a file that fails to authenticate half way ends the stream
- * early with nothing to say so; the files are the daemon's own.
- * XXX: a reader that never reads keeps its streamer blocked.
+ * is left to reap.  Returns the pipe's read end, or -1.  A file that
+ * fails to authenticate half way ends the stream early: the reader
+ * knows the length to expect (trace_get).
+ * XXX: a reader that never reads keeps its streamer blocked until it
+ * closes the pipe (the front end does when its client goes).
  */
 static int
 trace_stream_start(int fd, const struct age_identity *id)
@@ -881,15 +1236,51 @@ trace_stream_start(int fd, const struct age_identity *id)
 	return p[0];
 }
 
-/* trace_get: a DATA with the plaintext of one stored kind. */
+/*
+ * The plaintext length of the age file fd, from its size: after the
+ * header (its last line starts "---") a 16-byte nonce, then chunks of
+ * AGE_CHUNK_LEN bytes each with a tag, the last one shorter.  -1 when
+ * it cannot be an age file.
+ */
+static int64_t
+trace_plain_len(int fd)
+{
+	static char	 buf[AGE_HEADER_MAX];
+	struct stat	 st;
+	ssize_t		 n;
+	uint64_t	 p, chunks;
+	char		*m, *e;
+
+	if (fstat(fd, &st) == -1 || (n = pread(fd, buf, sizeof(buf) - 1,
+	    0)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((m = memmem(buf, n, "\n--- ", 5)) == NULL ||
+	    (e = memchr(m + 1, '\n', buf + n - (m + 1))) == NULL ||
+	    (uint64_t)st.st_size < (uint64_t)(e + 1 - buf) + 16 + AGE_TAG_LEN)
+		return -1;
+	p = st.st_size - (e + 1 - buf) - 16;
+	chunks = (p + AGE_CHUNK_LEN + AGE_TAG_LEN - 1) /
+	    (AGE_CHUNK_LEN + AGE_TAG_LEN);
+	return p - chunks * AGE_TAG_LEN;
+}
+
+/*
+ * trace_get: a DATA with the plaintext of one stored kind; its size is
+ * the plaintext's length, so that a stream that ends short of it (the
+ * file failed to authenticate) can be told from a whole one.
+ */
 void
 trace_get(uint32_t reqid, const struct p_session_trace *p)
 {
 	struct p_session_trace	r;
 	struct age_identity	id;
 	char			name[NAME_MAX];
+	int64_t			len = -1;
 	int			dfd, fd = -1, out = -1;
 
+	if (!trace_may(reqid, p, ROLE_VIEWER))
+		return;
 	snprintf(name, sizeof(name), "%s%s", p->id, trace_suffix[p->kind]);
 	if ((dfd = trace_projdir(traces_fd, p->project, 0)) != -1) {
 		fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -899,7 +1290,9 @@ trace_get(uint32_t reqid, const struct p_session_trace *p)
 		trace_error(reqid, SESSION_E_NOSESSION, "no such trace");
 		return;
 	}
-	if (trace_key(p->project, &id) == 0) {
+	if ((len = trace_plain_len(fd)) == -1)
+		log_warnx("trace %s/%s: not an age file", p->project, name);
+	else if (trace_key(p->project, &id) == 0) {
 		out = trace_stream_start(fd, &id);
 		sodium_memzero(&id, sizeof(id));
 	}
@@ -911,12 +1304,22 @@ trace_get(uint32_t reqid, const struct p_session_trace *p)
 	memset(&r, 0, sizeof(r));
 	memcpy(r.id, p->id, sizeof(r.id));
 	r.kind = p->kind;
+	r.size = len;
 	trace_send(MSG_SESSION_TRACE_DATA, reqid, out, &r);
 }
 
 /* trace_del: remove a trace and its reports; DONE, or an ERROR. */
 void
 trace_del(uint32_t reqid, const struct p_session_trace *p)
+{
+	if (trace_may(reqid, p, ROLE_OWNER))
+		trace_hold(reqid, TRACE_ACT_DEL, p, -1, "trace.delete", p->id,
+		    "{}");
+}
+
+/* The delete the audit daemon has recorded. */
+static void
+trace_del_go(uint32_t reqid, const struct p_session_trace *p)
 {
 	struct p_session_trace	r;
 	char			name[NAME_MAX];
@@ -932,11 +1335,14 @@ trace_del(uint32_t reqid, const struct p_session_trace *p)
 		}
 		close(dfd);
 	}
+	trace_audit_after(p->user, p->project, "trace.deleted", p->id,
+	    gone ? "ok" : "fail", gone ? "{}" :
+	    "{\"reason\":\"no such trace\"}");
 	if (!gone) {
 		trace_error(reqid, SESSION_E_NOSESSION, "no such trace");
 		return;
 	}
-	log_info("trace %s/%s: deleted", p->project, p->id);
+	log_info("trace %s/%s: deleted by %s", p->project, p->id, p->user);
 	memset(&r, 0, sizeof(r));
 	memcpy(r.id, p->id, sizeof(r.id));
 	trace_send(MSG_SESSION_TRACE_DONE, reqid, -1, &r);
@@ -966,6 +1372,16 @@ trace_ref_open(const struct p_session_trace *p)
 void
 trace_ref_put(uint32_t reqid, const struct p_session_trace *p, int fd)
 {
+	if (!trace_may(reqid, p, ROLE_MAINTAINER) ||
+	    trace_hold(reqid, TRACE_ACT_REF, p, fd, "reference.write",
+	    p->name, "{}") == -1)
+		close(fd);
+}
+
+/* Read the reference the audit daemon has recorded. */
+static void
+trace_ref_go(uint32_t reqid, const struct p_session_trace *p, int fd)
+{
 	struct refput	*rp;
 
 	if ((rp = calloc(1, sizeof(*rp))) == NULL ||
@@ -984,6 +1400,7 @@ trace_ref_put(uint32_t reqid, const struct p_session_trace *p, int fd)
 	rp->fd = fd;
 	memcpy(rp->project, p->project, sizeof(rp->project));
 	memcpy(rp->name, p->name, sizeof(rp->name));
+	memcpy(rp->user, p->user, sizeof(rp->user));
 	event_add(rp->ev, NULL);
 }
 
@@ -1065,6 +1482,9 @@ ref_done(struct refput *rp)
 	if (ok != 1)
 		unlinkat(dfd, tmp, 0);
 	close(dfd);
+	trace_audit_after(rp->user, rp->project, "reference.stored", rp->name,
+	    ok == 1 ? "ok" : "fail", ok == 1 ? "{}" : ok == 0 ?
+	    "{\"reason\":\"malformed\"}" : "{\"reason\":\"not stored\"}");
 	if (ok == 0) {
 		trace_error(rp->reqid, SESSION_E_ARGS, "malformed reference");
 		return;

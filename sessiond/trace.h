@@ -17,11 +17,12 @@ struct session_wire;
 
 /* Limits of the one-shot worker that parses an upload. */
 /*
- * XXX: nobody, which a session's user may also be mapped to; the
- * worker is undumpable and outside every session's pid namespace,
- * but a uid of its own would be better.
+ * The worker's uid and gid: one of its own, with no account, near the
+ * top of the range (not nobody, which a session's user may be mapped
+ * to), so that nothing else on the host runs with it.
+ * XXX: nothing stops an operator from giving an account this uid.
  */
-#define TRACE_WORKER_UID	65534
+#define TRACE_WORKER_UID	2147483646
 /* address space on top of what the worker starts with */
 #define TRACE_WORKER_AS		(64 * 1024 * 1024)
 #define TRACE_WORKER_CPU	30	/* seconds */
@@ -51,23 +52,46 @@ struct session_wire;
 #define TRACE_REP_HDR		9
 
 /*
+ * The audit rows of the trace store carry peer ids with this bit set,
+ * so that their ACK and NACK find their way back here.
+ */
+#define TRACE_AUDIT_BIT		0x80000000U
+
+/*
  * trace_init: called by setup() as root before the chroot into dir
  * (<state>/session): makes and opens traces/, keys/ and refs/ under
- * it, and keeps base and wire for the replies.  0, or -1 logged.
+ * it, and keeps base and wire for the replies, and audit, which gives
+ * the channel to the audit daemon (NULL when there is none: then every
+ * upload, delete and reference is refused).  0, or -1 logged.
  */
 int	trace_init(const char *, struct event_base *,
-	    const struct session_wire *);
+	    const struct session_wire *, struct chan *(*)(void));
 
 /*
  * Requests from the front end; each gets one reply (STREAM, DATA,
  * ROW... then LIST_END, DONE) or an ERROR.  fd is the descriptor the
- * message carried; it is the callee's from then on.
+ * message carried; it is the callee's from then on.  The user named
+ * must hold the role the action needs in the project: viewer to list
+ * and read, maintainer to upload and put references, owner to delete.
+ * An upload, a delete and a reference put go ahead only once the audit
+ * daemon has acknowledged their row; a refused row refuses them.
  */
 void	trace_put(uint32_t, const struct p_session_trace *, int);
 void	trace_list(uint32_t, const struct p_session_trace *);
 void	trace_get(uint32_t, const struct p_session_trace *);
 void	trace_del(uint32_t, const struct p_session_trace *);
 void	trace_ref_put(uint32_t, const struct p_session_trace *, int);
+/*
+ * trace_end: the front end's word on an upload's body (TRACE_END); an
+ * upload is stored only after an END of kind SESSION_TE_OK whose size
+ * is the bytes read.  No reply.
+ */
+void	trace_end(uint32_t, const struct p_session_trace *);
+/*
+ * trace_audit_msg: MSG_AUDIT_ACK or MSG_AUDIT_NACK for a row whose
+ * peer id has TRACE_AUDIT_BIT; 0, or -1 when it does not decode.
+ */
+int	trace_audit_msg(struct msg *);
 
 /*
  * trace_worker_run: in a child the daemon just forked.  The four

@@ -61,12 +61,12 @@ check_doc(const struct cbor_doc *doc, size_t len)
 		    (it->ptr < doc->buf || it->ptr + it->val >
 		    doc->buf + it->end))
 			abort();
-		(void)cbor_get_int(doc, i, &v);
+		(void)wcbor_get_int(doc, i, &v);
 		for (k = 0; k < 4; k++)
-			(void)cbor_child(doc, i, k);
-		(void)cbor_map_int(doc, i, 1);
-		(void)cbor_map_int(doc, i, -2);
-		(void)cbor_map_text(doc, i, "fmt");
+			(void)wcbor_child(doc, i, k);
+		(void)wcbor_map_int(doc, i, 1);
+		(void)wcbor_map_int(doc, i, -2);
+		(void)wcbor_map_text(doc, i, "fmt");
 	}
 }
 
@@ -76,9 +76,9 @@ fuzz_doc(const uint8_t *p, size_t n)
 	struct cbor_doc	 doc;
 	size_t		 used;
 
-	if (cbor_parse(&doc, p, n) == CBOR_OK)
+	if (wcbor_parse(&doc, p, n) == CBOR_OK)
 		check_doc(&doc, n);
-	if (cbor_parse_prefix(&doc, p, n, &used) == CBOR_OK) {
+	if (wcbor_parse_prefix(&doc, p, n, &used) == CBOR_OK) {
 		if (used == 0 || used > n)
 			abort();
 		check_doc(&doc, used);

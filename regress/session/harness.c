@@ -62,6 +62,12 @@ eh_commit(struct chan *c)
 
 static const struct session_wire eh_wire = { eh_front_chan, eh_commit };
 
+static struct chan *
+eh_audit_chan(void)
+{
+	return &eh_audit;
+}
+
 static void
 eh_audit_row(void *arg, const struct p_audit_row *r)
 {
@@ -96,7 +102,7 @@ eh_confine(struct event_base *base)
 	p.arg = (void *)&eh_wire;
 	p.audit = eh_audit_row;
 	if (session_engine_init(&p) == -1 ||
-	    trace_init(eh_dir, base, &eh_wire) == -1)
+	    trace_init(eh_dir, base, &eh_wire, eh_audit_chan) == -1)
 		fatalx("session_engine_init failed");
 	if (!eh_conf.unconfined) {
 		memset(&ps, 0, sizeof(ps));

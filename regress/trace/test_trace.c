@@ -26,10 +26,14 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "common/wire.h"
+#include "proto/audit.h"
 #include "proto/session.h"
 #include "regress/session/harness.h"
+#include "sessiond/trace.h"
 
 #define PROJ		"proj"
+#define OWNER		"olga@example.com"
+#define VIEWER		"vic@example.com"
 #define CHUNK		16384
 #define WAIT_MS		20000
 
@@ -39,6 +43,9 @@ static char		 state[256], tdir[384];
 static uint8_t		*trace;
 static size_t		 tracelen;
 static uint32_t		 nuuid;
+/* the audit daemon's answer to every row: ACK, or NACK when set */
+static int		 t_nack;
+static int		 t_rows_upload, t_rows_store_ok, t_rows_store_fail;
 
 /* What one request got back. */
 struct got {
@@ -55,11 +62,41 @@ mkuuid(char *buf)
 	    (unsigned)getpid(), ++nuuid);
 }
 
+/* Answer the rows the engine sent as the audit daemon would. */
+static void
+t_audit_pump(void)
+{
+	static struct p_audit_row	r;
+	struct msg			m;
+
+	while (chan_read(&H.audit) > 0)
+		while (chan_get(&H.audit, &m) == MSG_OK) {
+			if (m.hdr.type != MSG_AUDIT_APPEND ||
+			    proto_get_audit_append(&m, &r) == -1)
+				continue;
+			if (strcmp(r.action, "trace.upload") == 0)
+				t_rows_upload++;
+			if (strcmp(r.action, "trace.store") == 0 &&
+			    strcmp(r.outcome, "ok") == 0)
+				t_rows_store_ok++;
+			if (strcmp(r.action, "trace.store") == 0 &&
+			    strcmp(r.outcome, "fail") == 0)
+				t_rows_store_fail++;
+			if (t_nack)
+				proto_send_audit_nack(&H.audit, m.hdr.peerid,
+				    AUDIT_NACK_STORE);
+			else
+				proto_send_audit_ack(&H.audit, m.hdr.peerid,
+				    1);
+			msg_flush_wait(&H.audit);
+		}
+}
+
 /* Wait for the reply to id; rows are counted until LIST_END. */
 static int
 t_wait(uint32_t id, struct got *g)
 {
-	struct pollfd	p;
+	struct pollfd	p[2];
 	struct msg	m;
 	uint64_t	end = now_mono_ms() + WAIT_MS;
 	ssize_t		n;
@@ -87,11 +124,16 @@ t_wait(uint32_t id, struct got *g)
 		}
 		if (rv != MSG_EMORE)
 			return -1;
-		p.fd = H.front.fd;
-		p.events = POLLIN;
+		p[0].fd = H.front.fd;
+		p[1].fd = H.audit.fd;
+		p[0].events = p[1].events = POLLIN;
 		if (now_mono_ms() >= end ||
-		    poll(&p, 1, end - now_mono_ms()) <= 0)
+		    poll(p, 2, end - now_mono_ms()) <= 0)
 			return -1;
+		if (p[1].revents & POLLIN)
+			t_audit_pump();
+		if (!(p[0].revents & POLLIN))
+			continue;
 		if ((n = chan_read(&H.front)) <= 0 && !(n == -1 &&
 		    errno == EAGAIN))
 			return -1;
@@ -153,7 +195,7 @@ t_worker(void)
 			sscanf(line, "Uid: %d", &uid);
 		}
 		fclose(fp);
-		if (ppid == H.pid && uid == 65534)
+		if (ppid == H.pid && uid == TRACE_WORKER_UID)
 			found = atoi(de->d_name);
 	}
 	closedir(d);
@@ -207,7 +249,26 @@ struct upload {
 	/* progress while bytes remained */
 	int		 early;
 	int		 confined;	/* the worker's status was right */
+	uint8_t		 end_kind;	/* the END sent: SESSION_TE_* */
 };
+
+/* The front end's word on the body: sent bytes, and how it ended. */
+static void
+t_end(const char *uuid, size_t sent, uint8_t kind)
+{
+	struct p_session_trace	p;
+
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
+	memcpy(p.id, uuid, sizeof(p.id));
+	p.size = sent;
+	p.kind = kind;
+	assert_int_equal(proto_send_session_trace(&H.front,
+	    MSG_SESSION_TRACE_END, 0, -1, &p), 0);
+	assert_int_equal(msg_flush_wait(&H.front), 0);
+	t_audit_pump();
+}
 
 static void
 t_check_worker(struct upload *u)
@@ -234,12 +295,13 @@ t_upload(struct upload *u)
 {
 	struct p_session_trace	p;
 	struct got		g;
-	size_t			off, n;
+	size_t			off, n, sent = 0;
 	int			pp[2];
 
 	mkuuid(u->uuid);
 	memset(&p, 0, sizeof(p));
 	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
 	memcpy(p.id, u->uuid, sizeof(p.id));
 	p.size = u->declared;
 	p.cap = u->cap;
@@ -254,6 +316,7 @@ t_upload(struct upload *u)
 		n = u->len - off < CHUNK ? u->len - off : CHUNK;
 		if (write(pp[1], trace + off, n) != (ssize_t)n)
 			break;	/* the daemon stopped reading */
+		sent += n;
 		usleep(3000);
 		t_drain(g.fd, &u->out, &u->outlen, 0);
 		if (off + n < u->len && u->out != NULL &&
@@ -272,8 +335,10 @@ t_upload(struct upload *u)
 		}
 	}
 	close(pp[1]);
+	t_end(u->uuid, sent, u->end_kind);
 	t_drain(g.fd, &u->out, &u->outlen, 1);
 	close(g.fd);
+	t_audit_pump();
 	assert_non_null(u->out);
 }
 
@@ -296,6 +361,7 @@ t_get(const char *uuid, int kind, char **buf, size_t *len)
 
 	memset(&p, 0, sizeof(p));
 	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
 	memcpy(p.id, uuid, sizeof(p.id));
 	p.kind = kind;
 	if (t_call(MSG_SESSION_TRACE_GET, &p, -1, &g) == -1 ||
@@ -305,7 +371,8 @@ t_get(const char *uuid, int kind, char **buf, size_t *len)
 	*len = 0;
 	t_drain(g.fd, buf, len, 1);
 	close(g.fd);
-	return 0;
+	/* DATA announces the plaintext's length */
+	return g.p.size == *len ? 0 : -1;
 }
 
 static int
@@ -418,6 +485,7 @@ t_ref(const char *name, const char *text, struct got *g)
 
 	memset(&p, 0, sizeof(p));
 	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
 	pccx_strlcpy(p.name, name, sizeof(p.name));
 	assert_int_equal(pipe(pp), 0);
 	assert_int_equal(write(pp[1], text, strlen(text)),
@@ -456,6 +524,7 @@ test_ref(void **unused)
 	assert_non_null(strstr(t_last(&u), "\"event\":\"stored\""));
 	memset(&p, 0, sizeof(p));
 	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
 	memcpy(p.id, u.uuid, sizeof(p.id));
 	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
 	assert_int_equal(g.type, MSG_SESSION_TRACE_DONE);
@@ -471,12 +540,18 @@ test_list_del(void **unused)
 
 	memset(&p, 0, sizeof(p));
 	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, VIEWER, sizeof(p.user));
 	assert_int_equal(t_call(MSG_SESSION_TRACE_LIST, &p, -1, &g), 0);
 	assert_int_equal(g.type, MSG_SESSION_LIST_END);
 	assert_int_equal(g.rows, 1);
 	assert_int_equal(g.p.kinds, 0x0f);
 	memcpy(id, g.p.id, sizeof(id));
 	memcpy(p.id, id, sizeof(p.id));
+	/* a viewer reads, only an owner deletes */
+	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+	assert_false(t_nothing(id));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
 	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
 	assert_int_equal(g.type, MSG_SESSION_TRACE_DONE);
 	assert_true(t_nothing(id));
@@ -485,6 +560,62 @@ test_list_del(void **unused)
 	memset(p.id, 0, sizeof(p.id));
 	assert_int_equal(t_call(MSG_SESSION_TRACE_LIST, &p, -1, &g), 0);
 	assert_int_equal(g.rows, 0);
+	pccx_strlcpy(p.user, "nobody@example.com", sizeof(p.user));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_LIST, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+}
+
+/* A whole trace whose END is not OK, or whose row is refused. */
+static void
+test_abandoned(void **unused)
+{
+	struct p_session_trace	p;
+	struct upload		u;
+	struct got		g;
+	int			pp[2];
+
+	memset(&u, 0, sizeof(u));
+	u.len = u.declared = tracelen;
+	u.cap = 16 << 20;
+	u.end_kind = SESSION_TE_DIGEST;
+	t_upload(&u);
+	assert_non_null(strstr(t_last(&u), "Content-Digest"));
+	assert_true(t_nothing(u.uuid));
+	free(u.out);
+
+	memset(&u, 0, sizeof(u));
+	u.len = tracelen;
+	u.cap = 16 << 20;
+	u.end_kind = SESSION_TE_GONE;
+	t_upload(&u);
+	assert_non_null(strstr(t_last(&u), "the client went away"));
+	assert_true(t_nothing(u.uuid));
+	free(u.out);
+
+	/* the audit daemon cannot record: nothing starts */
+	t_nack = 1;
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
+	mkuuid(p.id);
+	assert_int_equal(pipe(pp), 0);
+	assert_int_equal(t_call(MSG_SESSION_TRACE_PUT, &p, pp[0], &g), 0);
+	t_nack = 0;
+	close(pp[1]);
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+	assert_true(t_nothing(p.id));
+
+	/* nor for a viewer */
+	pccx_strlcpy(p.user, VIEWER, sizeof(p.user));
+	mkuuid(p.id);
+	assert_int_equal(pipe(pp), 0);
+	assert_int_equal(t_call(MSG_SESSION_TRACE_PUT, &p, pp[0], &g), 0);
+	close(pp[1]);
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+	assert_true(t_nothing(p.id));
+	assert_true(t_rows_upload >= 6);
+	assert_true(t_rows_store_ok >= 2);
+	assert_true(t_rows_store_fail >= 4);
 }
 
 /* Encode fields as the codec does, then decode them as type. */
@@ -499,6 +630,10 @@ t_decode(uint16_t type, const char *proj, const char *id, const char *name,
 	wire_put_str(&w, proj);
 	wire_put_str(&w, id);
 	wire_put_str(&w, name);
+	wire_put_str(&w, type == MSG_SESSION_OPEN || type ==
+	    MSG_SESSION_TRACE_PUT || type == MSG_SESSION_TRACE_LIST || type ==
+	    MSG_SESSION_TRACE_GET || type == MSG_SESSION_TRACE_DEL || type ==
+	    MSG_SESSION_REF_PUT ? "u" : "");
 	wire_put_u8(&w, kind);
 	wire_put_u8(&w, 0);
 	wire_put_u64(&w, 1);
@@ -547,6 +682,23 @@ test_codec(void **unused)
 	    -1);
 }
 
+/* A member of the project with a role (ROLE_* of remoted/config.h). */
+static void
+t_member(const char *user, uint8_t role)
+{
+	struct p_session_conf_member	m;
+
+	memset(&m, 0, sizeof(m));
+	pccx_strlcpy(m.project, PROJ, sizeof(m.project));
+	pccx_strlcpy(m.user, user, sizeof(m.user));
+	pccx_strlcpy(m.account, "nobody", sizeof(m.account));
+	m.uid = m.gid = 65534;
+	m.role = role;
+	if (proto_send_session_member(&H.parent, &m) == -1 ||
+	    msg_flush_wait(&H.parent) == -1)
+		abort();
+}
+
 static int
 t_setup(void **unused)
 {
@@ -576,6 +728,8 @@ t_setup(void **unused)
 	memset(&hc, 0, sizeof(hc));
 	host_init(&H, state, &hc);
 	host_project(&H, PROJ, tree, 0, 0, 0, 1800);
+	t_member(OWNER, 3);
+	t_member(VIEWER, 1);
 	return host_start(&H, state, &hc);
 }
 
@@ -601,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_killed),
 		cmocka_unit_test(test_ref),
 		cmocka_unit_test(test_list_del),
+		cmocka_unit_test(test_abandoned),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

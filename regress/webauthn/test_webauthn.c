@@ -215,7 +215,7 @@ unhex(const char *s)
 static enum cbor_err
 parse_hex(struct cbor_doc *doc, const char *hex)
 {
-	return cbor_parse(doc, hexbuf, unhex(hex));
+	return wcbor_parse(doc, hexbuf, unhex(hex));
 }
 
 static void
@@ -226,7 +226,7 @@ expect_cbor(const char *hex, enum cbor_err want)
 
 	if (got != want)
 		print_message("# input %s\n", hex);
-	assert_string_equal(cbor_strerror(got), cbor_strerror(want));
+	assert_string_equal(wcbor_strerror(got), wcbor_strerror(want));
 }
 
 static void
@@ -237,7 +237,7 @@ expect_int(const char *hex, enum cbor_type type, int ok, int64_t want)
 
 	assert_int_equal(parse_hex(&doc, hex), CBOR_OK);
 	assert_int_equal(doc.items[0].type, type);
-	assert_int_equal(cbor_get_int(&doc, 0, &v), ok ? 0 : -1);
+	assert_int_equal(wcbor_get_int(&doc, 0, &v), ok ? 0 : -1);
 	if (ok)
 		assert_true(v == want);
 }
@@ -268,7 +268,7 @@ test_cbor_scalars(void **state)
 	assert_int_equal(doc.items[0].type, CBOR_TRUE);
 	assert_int_equal(parse_hex(&doc, "f6"), CBOR_OK);
 	assert_int_equal(doc.items[0].type, CBOR_NULL);
-	assert_int_equal(cbor_get_int(&doc, 0, &(int64_t){ 0 }), -1);
+	assert_int_equal(wcbor_get_int(&doc, 0, &(int64_t){ 0 }), -1);
 	assert_int_equal(parse_hex(&doc, "40"), CBOR_OK);
 	assert_int_equal(doc.items[0].type, CBOR_BYTES);
 	assert_int_equal(doc.items[0].val, 0);
@@ -341,7 +341,7 @@ test_cbor_trailing(void **state)
 	expect_cbor("8101ff", CBOR_ERR_TRAILING);
 	expect_cbor("4100", CBOR_OK);
 	n = unhex("82010203");
-	assert_int_equal(cbor_parse_prefix(&doc, hexbuf, n, &used), CBOR_OK);
+	assert_int_equal(wcbor_parse_prefix(&doc, hexbuf, n, &used), CBOR_OK);
 	assert_int_equal(used, 3);
 	assert_int_equal(doc.len, 3);
 	assert_int_equal(doc.items[0].end, 3);
@@ -367,14 +367,14 @@ test_cbor_depth(void **state)
 	size_t		 n;
 
 	n = nest(CBOR_MAXDEPTH, 0x81);
-	assert_int_equal(cbor_parse(&doc, hexbuf, n), CBOR_OK);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, n), CBOR_OK);
 	assert_int_equal(doc.nitems, CBOR_MAXDEPTH + 1);
 	assert_int_equal(doc.items[0].end, n);
 	n = nest(CBOR_MAXDEPTH + 1, 0x81);
-	assert_int_equal(cbor_parse(&doc, hexbuf, n), CBOR_ERR_DEPTH);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, n), CBOR_ERR_DEPTH);
 	/* A long chain of opens fails at the bound, not at the stack. */
 	n = nest(CBOR_MAXSIZE - 1, 0x81);
-	assert_int_equal(cbor_parse(&doc, hexbuf, n), CBOR_ERR_DEPTH);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, n), CBOR_ERR_DEPTH);
 	/* Maps nest too: {1: {1: ... 0}}. */
 	expect_cbor("a101a101a101a101a101a101a101a10100", CBOR_OK);
 	expect_cbor("a101a101a101a101a101a101a101a101a10100", CBOR_ERR_DEPTH);
@@ -392,11 +392,11 @@ test_cbor_items(void **state)
 	hexbuf[0] = 0x98;
 	hexbuf[1] = 127;
 	memset(hexbuf + 2, 0, 127);
-	assert_int_equal(cbor_parse(&doc, hexbuf, 129), CBOR_OK);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, 129), CBOR_OK);
 	assert_int_equal(doc.nitems, CBOR_MAXITEMS);
 	hexbuf[1] = 128;
 	memset(hexbuf + 2, 0, 128);
-	assert_int_equal(cbor_parse(&doc, hexbuf, 130), CBOR_ERR_ITEMS);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, 130), CBOR_ERR_ITEMS);
 	/* Counts that no input of this size could hold. */
 	expect_cbor("9affffffff", CBOR_ERR_ITEMS);
 	expect_cbor("9bffffffffffffffff", CBOR_ERR_ITEMS);
@@ -409,13 +409,13 @@ test_cbor_items(void **state)
 		hexbuf[2 + 2 * n] = n < 24 ? n : 0x20 + n - 24;
 		hexbuf[3 + 2 * n] = 0;
 	}
-	assert_int_equal(cbor_parse(&doc, hexbuf, 130), CBOR_ERR_ITEMS);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, 130), CBOR_ERR_ITEMS);
 	/* Items add up across containers. */
 	hexbuf[0] = 0x82;
 	hexbuf[1] = 0x98;
 	hexbuf[2] = 126;
 	memset(hexbuf + 3, 0, 127);
-	assert_int_equal(cbor_parse(&doc, hexbuf, 130), CBOR_ERR_ITEMS);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, 130), CBOR_ERR_ITEMS);
 }
 
 static void
@@ -430,12 +430,12 @@ test_cbor_size(void **state)
 	hexbuf[1] = body >> 8;
 	hexbuf[2] = body;
 	memset(hexbuf + 3, 0x61, body + 1);
-	assert_int_equal(cbor_parse(&doc, hexbuf, CBOR_MAXSIZE), CBOR_OK);
+	assert_int_equal(wcbor_parse(&doc, hexbuf, CBOR_MAXSIZE), CBOR_OK);
 	assert_int_equal(doc.items[0].val, body);
 	body++;
 	hexbuf[1] = body >> 8;
 	hexbuf[2] = body;
-	assert_int_equal(cbor_parse(&doc, hexbuf, CBOR_MAXSIZE + 1),
+	assert_int_equal(wcbor_parse(&doc, hexbuf, CBOR_MAXSIZE + 1),
 	    CBOR_ERR_SIZE);
 }
 
@@ -493,34 +493,34 @@ test_cbor_lookup(void **state)
 	    "a4 0102 0326 6178 830102a10506 21420102"), CBOR_OK);
 	assert_int_equal(doc.items[0].next, doc.nitems);
 	assert_int_equal(doc.items[0].end, doc.len);
-	i = cbor_map_int(&doc, 0, 1);
-	assert_int_equal(cbor_get_int(&doc, i, &v), 0);
+	i = wcbor_map_int(&doc, 0, 1);
+	assert_int_equal(wcbor_get_int(&doc, i, &v), 0);
 	assert_int_equal(v, 2);
-	assert_int_equal(cbor_get_int(&doc, cbor_map_int(&doc, 0, 3), &v), 0);
+	assert_int_equal(wcbor_get_int(&doc, wcbor_map_int(&doc, 0, 3), &v), 0);
 	assert_int_equal(v, -7);
-	a = cbor_map_text(&doc, 0, "x");
+	a = wcbor_map_text(&doc, 0, "x");
 	assert_int_equal(doc.items[a].type, CBOR_ARRAY);
-	m = cbor_child(&doc, a, 2);
+	m = wcbor_child(&doc, a, 2);
 	assert_int_equal(doc.items[m].type, CBOR_MAP);
-	assert_int_equal(cbor_get_int(&doc, cbor_map_int(&doc, m, 5), &v), 0);
+	assert_int_equal(wcbor_get_int(&doc, wcbor_map_int(&doc, m, 5), &v), 0);
 	assert_int_equal(v, 6);
-	i = cbor_map_int(&doc, 0, -2);
+	i = wcbor_map_int(&doc, 0, -2);
 	assert_int_equal(doc.items[i].type, CBOR_BYTES);
 	assert_int_equal(doc.items[i].val, 2);
 	assert_memory_equal(doc.items[i].ptr, "\x01\x02", 2);
 	/* Misses. */
-	assert_int_equal(cbor_map_int(&doc, 0, 5), -1);
-	assert_int_equal(cbor_map_int(&doc, 0, -1), -1);
-	assert_int_equal(cbor_map_text(&doc, 0, "y"), -1);
-	assert_int_equal(cbor_map_text(&doc, 0, "xx"), -1);
-	assert_int_equal(cbor_map_int(&doc, a, 0), -1);
-	assert_int_equal(cbor_map_int(&doc, 99, 0), -1);
-	assert_int_equal(cbor_map_int(&doc, -1, 0), -1);
-	assert_int_equal(cbor_child(&doc, a, 3), -1);
-	assert_int_equal(cbor_child(&doc, i, 0), -1);
-	assert_int_equal(cbor_child(&doc, 0, 7), cbor_map_int(&doc, 0, -2));
-	assert_int_equal(cbor_child(&doc, 0, 8), -1);
-	assert_int_equal(cbor_get_int(&doc, a, &v), -1);
+	assert_int_equal(wcbor_map_int(&doc, 0, 5), -1);
+	assert_int_equal(wcbor_map_int(&doc, 0, -1), -1);
+	assert_int_equal(wcbor_map_text(&doc, 0, "y"), -1);
+	assert_int_equal(wcbor_map_text(&doc, 0, "xx"), -1);
+	assert_int_equal(wcbor_map_int(&doc, a, 0), -1);
+	assert_int_equal(wcbor_map_int(&doc, 99, 0), -1);
+	assert_int_equal(wcbor_map_int(&doc, -1, 0), -1);
+	assert_int_equal(wcbor_child(&doc, a, 3), -1);
+	assert_int_equal(wcbor_child(&doc, i, 0), -1);
+	assert_int_equal(wcbor_child(&doc, 0, 7), wcbor_map_int(&doc, 0, -2));
+	assert_int_equal(wcbor_child(&doc, 0, 8), -1);
+	assert_int_equal(wcbor_get_int(&doc, a, &v), -1);
 }
 
 /* The login challenge construction, against OpenSSL and against Node. */
@@ -1029,8 +1029,8 @@ authdata_of(const struct blob *ao)
 	struct blob	 b = { NULL, 0 };
 	int		 i;
 
-	assert_int_equal(cbor_parse(&doc, ao->p, ao->n), CBOR_OK);
-	i = cbor_map_text(&doc, 0, "authData");
+	assert_int_equal(wcbor_parse(&doc, ao->p, ao->n), CBOR_OK);
+	i = wcbor_map_text(&doc, 0, "authData");
 	assert_true(i > 0);
 	blob_add(&b, doc.items[i].ptr, doc.items[i].val);
 	return b;
@@ -1117,10 +1117,10 @@ packed_leaf(const struct blob *ao)
 	const unsigned char	*p;
 	int			 st, x5c, c;
 
-	assert_int_equal(cbor_parse(&doc, ao->p, ao->n), CBOR_OK);
-	st = cbor_map_text(&doc, 0, "attStmt");
-	x5c = cbor_map_text(&doc, st, "x5c");
-	c = cbor_child(&doc, x5c, 0);
+	assert_int_equal(wcbor_parse(&doc, ao->p, ao->n), CBOR_OK);
+	st = wcbor_map_text(&doc, 0, "attStmt");
+	x5c = wcbor_map_text(&doc, st, "x5c");
+	c = wcbor_child(&doc, x5c, 0);
 	assert_true(c > 0);
 	p = doc.items[c].ptr;
 	return d2i_X509(NULL, &p, doc.items[c].val);
@@ -1176,9 +1176,9 @@ test_packed_chromium(void **state)
 	EVP_PKEY_free(k);
 
 	/* The attestation signature touched. */
-	assert_int_equal(cbor_parse(&doc, fx.packed.ao.p, fx.packed.ao.n),
+	assert_int_equal(wcbor_parse(&doc, fx.packed.ao.p, fx.packed.ao.n),
 	    CBOR_OK);
-	sig = cbor_map_text(&doc, cbor_map_text(&doc, 0, "attStmt"), "sig");
+	sig = wcbor_map_text(&doc, wcbor_map_text(&doc, 0, "attStmt"), "sig");
 	assert_true(sig > 0);
 	ao = blob_flip(&fx.packed.ao, doc.items[sig].ptr - fx.packed.ao.p +
 	    doc.items[sig].val - 1, 0x01);
@@ -1453,9 +1453,9 @@ test_cose(void **state)
 	size_t		 n = 32;
 
 	b = key_cose(k);
-	assert_int_equal(cbor_parse(&doc, b.p, b.n), CBOR_OK);
-	memcpy(x, doc.items[cbor_map_int(&doc, 0, -2)].ptr, 32);
-	memcpy(y, doc.items[cbor_map_int(&doc, 0, -3)].ptr, 32);
+	assert_int_equal(wcbor_parse(&doc, b.p, b.n), CBOR_OK);
+	memcpy(x, doc.items[wcbor_map_int(&doc, 0, -2)].ptr, 32);
+	memcpy(y, doc.items[wcbor_map_int(&doc, 0, -3)].ptr, 32);
 	blob_free(&b);
 	assert_int_equal(EVP_PKEY_get_raw_public_key(e, ed, &n), 1);
 
