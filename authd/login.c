@@ -491,6 +491,10 @@ login_webauthn(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		ratelimit_success(auth->limits, RATELIMIT_USER, l->user);
 		auth_audit(l->user, d.id, r->addr, "auth.login", "", "ok",
 		    NULL);
+		/*
+		 * XXX: the tunnel object comes with the token answer
+		 * only: the tunnel daemon has not given the address yet.
+		 */
 		reply_json(c, id, 200, json_pack("{s:s}", "status", "ok"));
 	}
  done:

@@ -23,7 +23,6 @@
 #define TUNNEL_FILE	"tunnel"
 #define TUNNEL_IFDEF	"pccx0"
 #define TUNNEL_WAIT_MS	5000	/* for the interface, then the API */
-#define TUNNEL_KEEPALIVE "25"
 
 extern char	**environ;
 
@@ -203,17 +202,22 @@ tunnel_link_up(const char *ifname, json_t *t, const char *keyfile,
     const char *endpoint)
 {
 	char	 allowed[160];
+	/*
+	 * No keepalive from this end: a laptop that falls silent is to
+	 * lose its peer after the suite's idle timeout, as its token's
+	 * sliding expiry ends its login; the suite's own keepalives hold
+	 * any NAT mapping open meanwhile.
+	 */
 	char	*set[] = { "wg", "set", (char *)ifname, "private-key",
 	    (char *)keyfile, "peer", (char *)tunnel_str(t, "public_key"),
-	    "allowed-ips", allowed, "persistent-keepalive", TUNNEL_KEEPALIVE,
-	    "endpoint", (char *)endpoint, NULL };
+	    "allowed-ips", allowed, "endpoint", (char *)endpoint, NULL };
 	const char	*s4 = tunnel_str(t, "server4");
 	const char	*s6 = tunnel_str(t, "server6");
 
 	snprintf(allowed, sizeof(allowed), "%s%s%s%s%s", s4, *s4 ? "/32" :
 	    "", *s4 && *s6 ? "," : "", s6, *s6 ? "/128" : "");
 	if (endpoint == NULL)
-		set[11] = NULL;
+		set[9] = NULL;
 	if (*allowed == '\0' || tunnel_link_new(ifname) == -1)
 		return -1;
 	if (tunnel_must(set) == -1 || tunnel_link_addrs(ifname,

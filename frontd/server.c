@@ -1185,7 +1185,12 @@ conn_linger(struct http_conn *c)
 	if (c->flags & CONN_LINGER)
 		return;
 	c->flags |= CONN_LINGER;
-	/* TLS has no half close: the reply is with the kernel, end. */
+	/*
+	 * TLS has no half close: the reply is with the kernel, end.
+	 * XXX: input left unread then makes the kernel reset the
+	 * connection, which can lose that reply; no lingering close
+	 * (close_notify, then drain) is done for TLS yet.
+	 */
 	if ((c->flags & CONN_EOF) || c->tls ||
 	    shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
 		conn_free(c);
