@@ -47,21 +47,25 @@ laptop_wg() {
 
 cleanup() {
 	exec 3>&- 2>/dev/null
+	# The network first: nothing below may leave it behind.
+	ip -n "$NS" link del "$WGL" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	ip link del "$VH" 2>/dev/null
+	for p in $(laptop_wg); do
+		kill "$p" 2>/dev/null
+	done
 	if [ -f "$T/browser.pids" ]; then
 		for p in $(cat "$T/browser.pids"); do
 			kill -KILL "$p" 2>/dev/null
 		done
 	fi
-	for p in $DRIVER $PROVIDER ${MORE_PIDS:-}; do
+	# playwright may sit on SIGTERM while it closes a dead browser.
+	[ -n "$DRIVER" ] && kill -KILL "$DRIVER" 2>/dev/null &&
+	    wait "$DRIVER" 2>/dev/null
+	for p in $PROVIDER ${MORE_PIDS:-}; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	ip -n "$NS" link del "$WGL" 2>/dev/null
-	for p in $(laptop_wg); do
-		kill "$p" 2>/dev/null
-	done
 	suite_stop
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
 	ip link del "$WGS" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
