@@ -60,6 +60,8 @@ static const struct msg_rule audit_rules[] = {
 	    27, P_AUDIT_CONF_MAX, audit_msg_conf },
 	{ MSG_AUDIT_SUBSCRIBE, PROC_BIT(PROC_FRONT), ST_RUN, MSG_FD_NEVER,
 	    P_AUDIT_SUB_MIN, P_AUDIT_SUB_MAX, feed_msg_sub },
+	{ MSG_AUDIT_GRANT, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
+	    P_AUDIT_SUB_MIN, P_AUDIT_SUB_MAX, feed_msg_grant },
 	{ MSG_AUDIT_MORE, PROC_BIT(PROC_FRONT), ST_RUN, MSG_FD_NEVER,
 	    8, 8, feed_msg_more },
 	{ MSG_AUDIT_UNSUBSCRIBE, PROC_BIT(PROC_FRONT), ST_RUN, MSG_FD_NEVER,

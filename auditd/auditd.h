@@ -119,6 +119,7 @@ void	append_set_hook(void (*)(const struct audit_row *, void *), void *);
  */
 int	feed_init(struct event_base *, struct audit_store *);
 int	feed_msg_sub(struct chan *, struct msg *);
+int	feed_msg_grant(struct chan *, struct msg *);
 int	feed_msg_more(struct chan *, struct msg *);
 int	feed_msg_unsub(struct chan *, struct msg *);
 size_t	feed_count(void);

@@ -11,9 +11,13 @@
  * committed row that passes its filter.  Both paths run on the one
  * event loop, so no row is sent twice or skipped in between.
  *
- * XXX: the filter is the auth daemon's decision as the front end relays
- * it; this daemon cannot tell it from one a compromised front end made
- * up.  Asking the auth daemon directly would close that gap.
+ * The filter the front end relays must fit inside the grant the auth
+ * daemon sent here itself for that request (MSG_AUDIT_GRANT): same
+ * user and grant number, no suite rows or project beyond it.  A grant
+ * serves one feed and lapses unused after GRANT_TTL_MS; a feed whose
+ * grant has not arrived yet waits GRANT_WAIT_MS for it, then ends.
+ * So a compromised front end can at most replay what auth allowed
+ * for a request it was shown, never widen it.
  */
 
 #include <sys/queue.h>
@@ -22,6 +26,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/child.h"
 #include "common/log.h"
@@ -34,6 +39,10 @@
 #define FEED_RETRY_MS		5
 /* A live feed ends when the front end lets this much pile up. */
 #define FEED_CHAN_LIVE		(8 * 1024 * 1024)
+#define GRANT_MAX		1024		/* unused grants kept */
+#define GRANT_TTL_MS		30000
+#define GRANT_WAIT_MS		1000
+#define GRANT_SWEEP_MS		200
 
 struct feed {
 	TAILQ_ENTRY(feed)	 entry;
@@ -42,7 +51,21 @@ struct feed {
 	uint64_t		 cursor;	/* rows up to here are done */
 	uint32_t		 credit;	/* replayed rows allowed */
 	int			 live;
+	/* waiting for its grant until then (monotonic ms) */
+	int			 waiting;
+	uint64_t		 deadline;
 };
+
+/* What the auth daemon allowed one request, until a feed uses it. */
+struct grant {
+	TAILQ_ENTRY(grant)	 entry;
+	struct p_audit_sub	 g;
+	uint64_t		 expires;	/* monotonic ms */
+};
+
+static TAILQ_HEAD(, grant)	 grants = TAILQ_HEAD_INITIALIZER(grants);
+static size_t			 ngrants;
+static struct event		*ev_grant;
 
 static TAILQ_HEAD(, feed)	 feeds = TAILQ_HEAD_INITIALIZER(feeds);
 static size_t			 nfeeds;
@@ -58,6 +81,7 @@ static const char feed_sql[] = "SELECT seq, time, daemon, actor, device, "
 static void	feed_on_row(const struct audit_row *, void *);
 static void	feed_on_replay(evutil_socket_t, short, void *);
 static void	feed_on_commit(evutil_socket_t, short, void *);
+static void	feed_on_grant(evutil_socket_t, short, void *);
 
 /*
  * feed_init: feeds over the open store s on base; hooks the append
@@ -74,7 +98,8 @@ feed_init(struct event_base *base, struct audit_store *s)
 	}
 	ev_replay = evtimer_new(base, feed_on_replay, NULL);
 	ev_commit = event_new(base, -1, 0, feed_on_commit, NULL);
-	if (ev_replay == NULL || ev_commit == NULL)
+	ev_grant = evtimer_new(base, feed_on_grant, NULL);
+	if (ev_replay == NULL || ev_commit == NULL || ev_grant == NULL)
 		fatalx("evtimer_new");
 	append_set_hook(feed_on_row, NULL);
 	return 0;
@@ -246,7 +271,7 @@ feed_on_replay(evutil_socket_t fd, short ev, void *arg)
 		fatal("event");
 	for (f = TAILQ_FIRST(&feeds); f != NULL; f = next) {
 		next = TAILQ_NEXT(f, entry);
-		if (f->live || f->credit == 0)
+		if (f->live || f->waiting || f->credit == 0)
 			continue;
 		if (f->c->wqbytes > FEED_CHAN_BYTES) {
 			more = 1;
@@ -265,11 +290,134 @@ feed_on_replay(evutil_socket_t fd, short ev, void *arg)
 		feed_kick(FEED_RETRY_MS);
 }
 
+static uint64_t
+feed_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+feed_grant_arm(void)
+{
+	struct timeval	tv = { 0, GRANT_SWEEP_MS * 1000 };
+
+	if (!evtimer_pending(ev_grant, NULL))
+		evtimer_add(ev_grant, &tv);
+}
+
+static void
+grant_free(struct grant *g)
+{
+	TAILQ_REMOVE(&grants, g, entry);
+	ngrants--;
+	free(g);
+}
+
+/* The feed starts: replay from its start point, or live at the head. */
+static void
+feed_begin(struct feed *f)
+{
+	f->waiting = 0;
+	f->credit = f->sub.window;
+	f->cursor = f->sub.since;
+	if (f->cursor >= store->head) {
+		f->cursor = f->cursor == AUDIT_SINCE_HEAD ? store->head :
+		    f->cursor;
+		f->live = 1;
+	} else
+		feed_kick(0);
+	log_debug("feed %u for %s from %llu", f->sub.sub, f->sub.user,
+	    (unsigned long long)f->cursor);
+}
+
+/* The feed asked for more than its grant, or had none: it ends. */
+static void
+feed_deny(struct feed *f, const char *why)
+{
+	log_warnx("feed %u of %s refused: %s", f->sub.sub, f->sub.user, why);
+	if (proto_send_audit_subend(f->c, f->sub.sub,
+	    AUDIT_SUBEND_DENIED) == -1)
+		fatalx("cannot queue a feed's end");
+	feed_touch(f->c);
+	feed_free(f);
+}
+
+/* Hold f against grant g, which it uses up. */
+static void
+feed_judge(struct feed *f, const struct p_audit_sub *g)
+{
+	if (audit_sub_within(&f->sub, g))
+		feed_begin(f);
+	else
+		feed_deny(f, "wider than the auth daemon's grant");
+}
+
+/* Lapse grants and waiting feeds past their time. */
+static void
+feed_on_grant(evutil_socket_t fd, short ev, void *arg)
+{
+	struct feed	*f, *next;
+	uint64_t	 now = feed_now_ms();
+	int		 more = 0;
+
+	while (!TAILQ_EMPTY(&grants) &&
+	    TAILQ_FIRST(&grants)->expires <= now)
+		grant_free(TAILQ_FIRST(&grants));
+	for (f = TAILQ_FIRST(&feeds); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, entry);
+		if (!f->waiting)
+			continue;
+		if (f->deadline <= now)
+			feed_deny(f, "no grant from the auth daemon");
+		else
+			more = 1;
+	}
+	if (more || !TAILQ_EMPTY(&grants))
+		feed_grant_arm();
+}
+
+/*
+ * feed_msg_grant: MSG_AUDIT_GRANT from the auth daemon: a feed that
+ * waits for it is judged now, or it is kept for the one to come.
+ */
+int
+feed_msg_grant(struct chan *c, struct msg *m)
+{
+	struct grant	*g;
+	struct feed	*f;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		fatal("grant");
+	if (proto_get_audit_grant(m, &g->g) == -1) {
+		free(g);
+		return -1;
+	}
+	TAILQ_FOREACH(f, &feeds, entry)
+		if (f->waiting && f->sub.grant == g->g.grant)
+			break;
+	if (f != NULL) {
+		feed_judge(f, &g->g);
+		free(g);
+		return 0;
+	}
+	if (ngrants == GRANT_MAX)
+		grant_free(TAILQ_FIRST(&grants));
+	g->expires = feed_now_ms() + GRANT_TTL_MS;
+	TAILQ_INSERT_TAIL(&grants, g, entry);
+	ngrants++;
+	feed_grant_arm();
+	return 0;
+}
+
 /* feed_msg_sub: MSG_AUDIT_SUBSCRIBE from the front end. */
 int
 feed_msg_sub(struct chan *c, struct msg *m)
 {
 	struct feed	*f;
+	struct grant	*g;
 	uint32_t	 id;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
@@ -288,18 +436,19 @@ feed_msg_sub(struct chan *c, struct msg *m)
 		return 0;
 	}
 	f->c = c;
-	f->credit = f->sub.window;
-	f->cursor = f->sub.since;
-	if (f->cursor >= store->head) {
-		f->cursor = f->cursor == AUDIT_SINCE_HEAD ? store->head :
-		    f->cursor;
-		f->live = 1;
-	} else
-		feed_kick(0);
 	TAILQ_INSERT_TAIL(&feeds, f, entry);
 	nfeeds++;
-	log_debug("feed %u for %s from %llu", f->sub.sub, f->sub.user,
-	    (unsigned long long)f->cursor);
+	TAILQ_FOREACH(g, &grants, entry)
+		if (f->sub.grant != 0 && g->g.grant == f->sub.grant)
+			break;
+	if (g != NULL) {
+		feed_judge(f, &g->g);
+		grant_free(g);
+		return 0;
+	}
+	f->waiting = 1;
+	f->deadline = feed_now_ms() + GRANT_WAIT_MS;
+	feed_grant_arm();
 	return 0;
 }
 

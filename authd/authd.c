@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/child.h"
 #include "common/log.h"
@@ -12,12 +13,14 @@
 #include "proto/audit.h"
 #include "proto/tunnel.h"
 #include "authd.h"
+#include "ca.h"
 #include "httpsig.h"
 #include "oidc.h"
 #include "ratelimit.h"
 #include "rbac.h"
 #include "store.h"
 #include "token.h"
+#include "vpool.h"
 
 #define AUTH_ISSUER	"pccx-remote"
 /* in the chroot, <state>/auth */
@@ -204,7 +207,9 @@ auth_msg_req(struct chan *c, struct msg *m)
 		login_reg_finish(c, id, r);
 		break;
 	default:
+		/* It keeps r until its signatures are verified. */
 		check_request(c, m->hdr.type, id, r);
+		r = NULL;
 	}
 	reply_hold_end();
 	free(r);
@@ -250,6 +255,20 @@ auth_msg_audit(struct chan *c, struct msg *m)
 }
 
 /*
+ * One verification thread per core (sysconf reads /sys: before the
+ * chroot); one core alone verifies on the event loop's thread.
+ */
+static int
+auth_nthreads(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n <= 1)
+		return 0;
+	return n > VPOOL_MAXTHREADS ? VPOOL_MAXTHREADS : (int)n;
+}
+
+/*
  * Before chroot: derive the signing key from the seed the parent
  * handed over, and build the relying party (it reads the client
  * secret and the CA file now).
@@ -287,18 +306,21 @@ auth_setup(void)
 	auth->limits = ratelimit_new(&auth->rl_conf, 0);
 	auth->sigs = httpsig_new(0, 0);
 	if (auth->tokens == NULL || auth->limits == NULL ||
-	    auth->sigs == NULL)
+	    auth->sigs == NULL || ca_init() == -1)
 		return -1;
-	return 0;
+	return vpool_init(child_base(), auth_nthreads());
 }
 
 /* Confined now: the database lives in the chroot. */
 static int
 auth_serve(void)
 {
-	if ((auth->store = store_open(AUTH_DB)) == NULL)
+	if ((auth->store = store_open(AUTH_DB)) == NULL ||
+	    vpool_start() == -1)
 		return -1;
-	log_info("ready, token key %s", token_kid(auth->tokens));
+	log_info("ready, token key %s, %d verification thread%s",
+	    token_kid(auth->tokens), vpool_threads(),
+	    vpool_threads() == 1 ? "" : "s");
 	return 0;
 }
 

@@ -50,6 +50,10 @@ struct auth_login {
 	char			 devname[PROTO_NAMEMAX];
 	char			 sid[PROTO_NAMEMAX];	/* once issued */
 	char			*token;
+	/* the device's TLS key for the fallback, and its certificate */
+	unsigned char		 tls_pk[32];
+	int			 have_tls;
+	char			*cert;
 	time_t			 created;
 };
 
@@ -90,7 +94,7 @@ void	login_free(struct auth_login *);
 
 /* check.c: every authenticated request, and the operator's commands. */
 void	check_request(struct chan *, uint16_t, uint32_t,
-	    const struct p_auth_req *);
+	    struct p_auth_req *);
 void	check_ctl(struct chan *, uint16_t, uint32_t,
 	    const struct p_auth_ctl *);
 
@@ -102,6 +106,7 @@ void	reply_page(struct chan *, uint32_t, json_t *);
 void	reply_allow(struct chan *, uint32_t, const struct p_auth_allow *);
 void	reply_audit_done(uint32_t, int);
 void	reply_hold_end(void);
+void	reply_defer(struct chan *);
 void	auth_audit(const char *, const char *, const char *, const char *,
 	    const char *, const char *, const char *);
 /* The tunnel daemon's peers for devices with a WireGuard key. */

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "authd.h"
+#include "ca.h"
 #include "httpsig.h"
 #include "oidc.h"
 #include "ratelimit.h"
@@ -48,6 +49,7 @@ login_free(struct auth_login *l)
 		sodium_memzero(l->token, strlen(l->token));
 		free(l->token);
 	}
+	free(l->cert);
 	sodium_memzero(l, sizeof(*l));
 	free(l);
 }
@@ -167,7 +169,31 @@ login_on_started(enum oidc_err e, const struct oidc_login *ol, void *arg)
 	free(w);
 }
 
-/* Step 1: POST /v1/auth/login {"login_key": K}. */
+/*
+ * The optional "tls_key": the device's Ed25519 key for the tunnel's
+ * TLS fallback, certified when the login succeeds.  0, or -1 when it
+ * is there and bad.
+ */
+static int
+login_tls_key(json_t *o, struct auth_login *l)
+{
+	unsigned char	*pk = NULL;
+	size_t		 len = 0;
+	int		 rv = -1;
+
+	if (json_object_get(o, "tls_key") == NULL)
+		return 0;
+	if (b64url_get(o, "tls_key", &pk, &len) == 0 && len == 32 &&
+	    crypto_core_ed25519_is_valid_point(pk)) {
+		memcpy(l->tls_pk, pk, 32);
+		l->have_tls = 1;
+		rv = 0;
+	}
+	free(pk);
+	return rv;
+}
+
+/* Step 1: POST /v1/auth/login {"login_key": K, "tls_key": T}. */
 void
 login_start(struct chan *c, uint32_t id, const struct p_auth_req *r)
 {
@@ -181,8 +207,9 @@ login_start(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	if (login_limited(c, id, r->addr) || (o = login_body(c, id, r)) ==
 	    NULL)
 		return;
-	if (json_object_size(o) != 1 ||
-	    b64url_get(o, "login_key", &pk, &pklen) == -1 || pklen != 32) {
+	if (json_object_size(o) != 1 + (json_object_get(o, "tls_key") !=
+	    NULL) || b64url_get(o, "login_key", &pk, &pklen) == -1 ||
+	    pklen != 32) {
 		reply_error(c, id, 400, "bad_login_key", "login_key must be "
 		    "a base64url Ed25519 public key", 0);
 		goto done;
@@ -197,6 +224,12 @@ login_start(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		fatal("login");
 	handle_new(l->id);
 	memcpy(l->login_pk, pk, 32);
+	if (login_tls_key(o, l) == -1) {
+		free(l);
+		reply_error(c, id, 400, "bad_tls_key", "tls_key must be a "
+		    "base64url Ed25519 public key", 0);
+		goto done;
+	}
 	l->created = time(NULL);
 	TAILQ_INSERT_TAIL(&auth->logins, l, entry);
 	auth->nlogins++;
@@ -450,6 +483,10 @@ login_issue(struct auth_login *l, const struct store_device *d)
 	pccx_strlcpy(l->sid, ti.sid, sizeof(l->sid));
 	if (d->wg_key[0] != '\0')
 		auth_tunnel_add(l->user, d->id, ti.sid, d->wg_key);
+	if (l->have_tls && ca_enabled() &&
+	    (l->cert = ca_issue(d->id, l->tls_pk)) != NULL)
+		auth_audit(l->user, d->id, "", "device.certificate", "", "ok",
+		    NULL);
 	l->phase = LOGIN_DONE;
 	memset(l->step, 0, sizeof(l->step));
 	return 0;
@@ -502,13 +539,19 @@ login_webauthn(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	json_decref(o);
 }
 
-/* The token, and the tunnel to reach the suite through when there is one. */
+/*
+ * The token, the device's certificate for the TLS fallback when one
+ * was issued, and the tunnel to reach the suite through when there is
+ * one.
+ */
 static json_t *
 login_token_json(const struct auth_login *l)
 {
 	json_t	*o = json_pack("{s:s}", "token", l->token);
 	json_t	*t = lease_json(l->sid);
 
+	if (o != NULL && l->cert != NULL)
+		json_object_set_new(o, "certificate", json_string(l->cert));
 	if (o != NULL && t != NULL)
 		json_object_set_new(o, "tunnel", t);
 	else

@@ -56,15 +56,17 @@ jwt_claims(const char *jwt)
 	return json_loadb((char *)buf, n, 0, NULL);
 }
 
-/* A JSON object of one string member, or NULL. */
+/* A JSON object of one string member (and tls_key if not ""), or NULL. */
 static char *
-login_body(const char *name, const char *value)
+login_body(const char *name, const char *value, const char *tls)
 {
 	json_t	*o = json_pack("{s:s}", name, value);
 	char	*s;
 
 	if (o == NULL)
 		return NULL;
+	if (tls != NULL && *tls != '\0')
+		json_object_set_new(o, "tls_key", json_string(tls));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -110,7 +112,7 @@ login_start(struct client *c, const struct sign_key *k,
 	const char	*lid, *url;
 	char		*body, *id = NULL;
 
-	if ((body = login_body("login_key", k->x)) == NULL) {
+	if ((body = login_body("login_key", k->x, c->tls_pub)) == NULL) {
 		*rv = EXIT_REFUSED;
 		return NULL;
 	}
@@ -148,11 +150,22 @@ login_poll(struct client *c, const struct sign_key *k, const char *lid,
 	time_t	 end = time(NULL) + o->timeout;
 	int	 rv;
 
-	if ((body = login_body("login_id", lid)) == NULL)
+	if ((body = login_body("login_id", lid, NULL)) == NULL)
 		return EXIT_REFUSED;
 	rv = login_wait(c, k, body, end, o);
 	free(body);
 	return rv;
+}
+
+/* The certificate for the TLS fallback that came with the token. */
+static void
+login_cert(struct client *c, const struct reply *r)
+{
+	const char	*pem;
+
+	pem = json_string_value(json_object_get(r->json, "certificate"));
+	free(c->cert);
+	c->cert = pem != NULL ? strdup(pem) : NULL;
 }
 
 /* Ask with body until the token comes or end passes. */
@@ -173,6 +186,7 @@ login_wait(struct client *c, const struct sign_key *k, const char *body,
 		if (r.status == 200 && t != NULL) {
 			c->token = strdup(t);
 			tunnel_keep(c, json_object_get(r.json, "tunnel"));
+			login_cert(c, &r);
 			reply_free(&r);
 			return c->token != NULL ? 0 : EXIT_REFUSED;
 		}
@@ -215,7 +229,8 @@ login_keep(struct client *c, const struct sign_key *k)
 	sub = json_string_value(json_object_get(cl, "sub"));
 	if (dev != NULL)
 		pccx_strlcpy(c->device, dev, sizeof(c->device));
-	if (state_save_config(c) == -1 || state_save(c) == -1) {
+	if (state_save_config(c) == -1 || state_save(c) == -1 ||
+	    (c->cert != NULL && state_tls_cert(c, c->cert) == -1)) {
 		json_decref(cl);
 		return EXIT_REFUSED;
 	}
@@ -234,6 +249,9 @@ login_run(struct client *c, const struct login_opts *o)
 
 	if (sign_key_new(&k) == -1)
 		return EXIT_REFUSED;
+	/* A device certificate for the TLS fallback comes with the login. */
+	if (state_tls_key(c) == -1)
+		log_warnx("no TLS key: no certificate for the TLS fallback");
 	if ((lid = login_start(c, &k, o, &rv)) != NULL) {
 		state_wipe(c);
 		if ((rv = login_poll(c, &k, lid, o)) == 0)

@@ -30,6 +30,7 @@ static const struct cmd {
 	{ "devices", NULL, cmd_devices, 1 },
 	{ "up", NULL, cmd_up, 1 },
 	{ "down", NULL, cmd_down, 0 },
+	{ "relay", NULL, cmd_relay, 0 },
 };
 
 static void __attribute__((noreturn))
@@ -42,6 +43,7 @@ usage(void)
 	    "[--device path] code\n"
 	    "       pccx status | refresh | logout\n"
 	    "       pccx devices [list | delete id]\n"
+	    "       pccx relay [--listen addr:port] server:port\n"
 	    "       pccx up [-i interface] | down\n");
 	exit(EXIT_USAGE);
 }

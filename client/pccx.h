@@ -46,6 +46,8 @@ struct client {
 	struct sign_key	 key;
 	char		*token;
 	char		 wg_pub[CLIENT_B64KEY];	/* "" if none */
+	char		 tls_pub[CLIENT_B64KEY];	/* base64url, "" */
+	char		*cert;		/* TLS certificate, PEM */
 };
 
 /* An answer from the server. */
@@ -95,6 +97,14 @@ int	 state_wg_new(struct client *);
 /* state_write: write a file of the config directory atomically. */
 int	 state_write(const struct client *, const char *, const char *,
 	    unsigned int);
+/*
+ * state_tls_key: the device's Ed25519 key for the tunnel's TLS
+ * fallback, made and stored 0600 when there is none; its public half
+ * goes to c->tls_pub.  0 or -1.
+ */
+int	 state_tls_key(struct client *);
+/* state_tls_cert: store the certificate the server issued; 0 or -1. */
+int	 state_tls_cert(const struct client *, const char *);
 /* state_wipe: forget the secrets held in memory. */
 void	 state_wipe(struct client *);
 
@@ -124,6 +134,19 @@ int	 client_authed(struct client *, const char *, const char *,
 	    const char *, struct reply *);
 /* jwt_claims: the unverified claims of a token, or NULL. */
 json_t	*jwt_claims(const char *);
+
+/* The device's TLS key and certificate for the fallback, in dir. */
+#define STATE_TLS_KEY	"tls.key"
+#define STATE_TLS_CERT	"tls.crt"
+
+/* relay.c */
+int	 cmd_relay(struct client *, int, char **);
+/*
+ * relay_run: relay WireGuard's datagrams from a local UDP address to
+ * the server's TLS fallback and back, until the connection ends or a
+ * signal; an exit code.
+ */
+int	 relay_run(struct client *, const char *, const char *);
 
 /* devices.c */
 int	 cmd_devices(struct client *, int, char **);

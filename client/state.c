@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 
 #include "common/log.h"
@@ -368,6 +370,76 @@ state_wg_new(struct client *c)
 	return rv;
 }
 
+/* The public half of a PEM Ed25519 private key, base64url into c. */
+static int
+state_tls_pub(struct client *c, const char *pem)
+{
+	unsigned char	 pk[32];
+	size_t		 n = sizeof(pk);
+	EVP_PKEY	*k = NULL;
+	BIO		*b;
+	int		 rv = -1;
+
+	if ((b = BIO_new_mem_buf(pem, -1)) != NULL)
+		k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519 &&
+	    EVP_PKEY_get_raw_public_key(k, pk, &n) == 1 && n == 32)
+		rv = b64url_enc(pk, n, c->tls_pub, sizeof(c->tls_pub));
+	EVP_PKEY_free(k);
+	BIO_free(b);
+	return rv;
+}
+
+/* A new Ed25519 key as PEM, stored 0600. */
+static int
+state_tls_new(struct client *c)
+{
+	unsigned char	 seed[32];
+	EVP_PKEY	*k;
+	BIO		*b = NULL;
+	BUF_MEM		*m;
+	char		*pem = NULL;
+	int		 rv = -1;
+
+	randombytes_buf(seed, sizeof(seed));
+	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	sodium_memzero(seed, sizeof(seed));
+	if (k != NULL && (b = BIO_new(BIO_s_secmem())) != NULL &&
+	    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+	    BIO_write(b, "", 1) == 1 && BIO_get_mem_ptr(b, &m) == 1)
+		pem = m->data;
+	if (pem != NULL && state_tls_pub(c, pem) == 0)
+		rv = state_write(c, STATE_TLS_KEY, pem, 0600);
+	EVP_PKEY_free(k);
+	BIO_free(b);
+	return rv;
+}
+
+int
+state_tls_key(struct client *c)
+{
+	char	*text;
+	int	 rv;
+
+	if ((text = state_slurp(c, STATE_TLS_KEY, &rv)) == NULL)
+		return rv == 0 ? state_tls_new(c) : -1;
+	rv = state_tls_pub(c, text);
+	if (rv == -1)
+		log_warnx("%s/%s: not an Ed25519 key", c->dir, STATE_TLS_KEY);
+	sodium_free(text);
+	return rv;
+}
+
+int
+state_tls_cert(const struct client *c, const char *pem)
+{
+	if (strncmp(pem, "-----BEGIN CERTIFICATE-----", 27) != 0) {
+		log_warnx("the server's certificate is not PEM");
+		return -1;
+	}
+	return state_write(c, STATE_TLS_CERT, pem, 0600);
+}
+
 /* state_wipe: zero the key and the token in memory. */
 void
 state_wipe(struct client *c)
@@ -378,5 +450,7 @@ state_wipe(struct client *c)
 		free(c->token);
 		c->token = NULL;
 	}
+	free(c->cert);
+	c->cert = NULL;
 	c->have_key = 0;
 }

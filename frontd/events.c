@@ -108,6 +108,7 @@ events_filter(const struct p_auth_allow *who, uint64_t since, uint32_t id,
 	p->since = since;
 	p->window = EVENTS_WINDOW;
 	p->suite = who->events_suite;
+	p->grant = who->grant;
 	p->nprojects = who->nprojects;
 	pccx_strlcpy(p->user, who->user, sizeof(p->user));
 	for (i = 0; i < who->nprojects && i < AUDIT_SUB_MAXPROJECTS; i++)
@@ -237,6 +238,8 @@ events_msg(struct chan *c, struct msg *m)
 			return 0;
 		if (why == AUDIT_SUBEND_SLOW)
 			ws_close(s->ws, WS_CLOSE_POLICY, "consumer too slow");
+		else if (why == AUDIT_SUBEND_DENIED)
+			ws_close(s->ws, WS_CLOSE_POLICY, "feed not granted");
 		else
 			ws_close(s->ws, WS_CLOSE_INTERNAL, why ==
 			    AUDIT_SUBEND_FULL ? "too many feeds" :

@@ -408,6 +408,8 @@ sessions_open(struct http_req *req)
 	    (s = sreq_new(req, SREQ_OPEN)) == NULL)
 		return;
 	pccx_strlcpy(p.user, who->user, sizeof(p.user));
+	pccx_strlcpy(p.device, who->device, sizeof(p.device));
+	pccx_strlcpy(p.sid, who->sid, sizeof(p.sid));
 	p.uid = p.gid = SESSION_ANYID;
 	sreq_sent(s, proto_send_session_open(child_chan(PROC_SESSION),
 	    s->id, &p));
@@ -557,6 +559,30 @@ exec_env(json_t *j, struct p_session_exec *p, size_t *off)
 	return 0;
 }
 
+/*
+ * "stdin": the command's whole input, as text; none: /dev/null.
+ * XXX: JSON text only (no NUL, no binary) and given whole, 32 KiB at
+ * most: input that streams while the command runs would need the
+ * output socket to carry frames both ways.
+ */
+static int
+exec_stdin(json_t *j, struct p_session_exec *p, size_t *off)
+{
+	json_t	*in = json_object_get(j, "stdin");
+	size_t	 n;
+
+	if (in == NULL)
+		return 0;
+	if (!json_is_string(in) || (n = json_string_length(in)) >
+	    SESSION_INMAX || n > sizeof(p->buf) - *off)
+		return -1;
+	p->in = p->buf + *off;
+	p->inlen = n;
+	memcpy(p->in, json_string_value(in), n);
+	*off += n;
+	return 0;
+}
+
 /* The exec request from a body; -1 after answering 400. */
 static int
 exec_parse(struct http_req *req, struct p_session_exec *p)
@@ -569,11 +595,13 @@ exec_parse(struct http_req *req, struct p_session_exec *p)
 		return -1;
 	cwd = json_object_get(j, "cwd");
 	if (exec_args(j, p, &off) == -1 || exec_env(j, p, &off) == -1 ||
+	    exec_stdin(j, p, &off) == -1 ||
 	    (cwd != NULL && (!json_is_string(cwd) ||
 	    pccx_strlcpy(p->cwd, json_string_value(cwd), sizeof(p->cwd)) >=
 	    sizeof(p->cwd)))) {
 		http_reply_error(req, 400, "bad_body", "argv is a non-empty "
-		    "array of strings, env an object of strings, cwd a path");
+		    "array of strings, env an object of strings, cwd a path, "
+		    "stdin a string of 32 KiB at most");
 		rv = -1;
 	}
 	if (cwd == NULL)
@@ -668,6 +696,7 @@ reply_error(struct sreq *s, const struct p_session_error *e)
 		[SESSION_E_ARGS] = { 400, "bad_args" },
 		[SESSION_E_ENV] = { 400, "bad_env" },
 		[SESSION_E_BUSY] = { 429, "busy" },
+		[SESSION_E_AUDIT] = { 503, "audit_unavailable" },
 	};
 
 	/* NOTOWNER reads as NOSESSION: no hint of others' sessions. */

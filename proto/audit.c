@@ -270,8 +270,8 @@ audit_conf_check(const struct p_audit_conf *p)
 	return 0;
 }
 
-int
-proto_send_audit_sub(struct chan *c, const struct p_audit_sub *p)
+static int
+audit_sub_send(struct chan *c, uint16_t type, const struct p_audit_sub *p)
 {
 	struct wire_w	*w;
 	int		 i, rv;
@@ -281,15 +281,28 @@ proto_send_audit_sub(struct chan *c, const struct p_audit_sub *p)
 	wire_w_init(w);
 	wire_put_u32(w, p->sub);
 	wire_put_u64(w, p->since);
+	wire_put_u64(w, p->grant);
 	wire_put_u32(w, p->window);
 	wire_put_u8(w, p->suite);
 	wire_put_u8(w, p->nprojects);
 	wire_put_str(w, p->user);
 	for (i = 0; i < p->nprojects && i < AUDIT_SUB_MAXPROJECTS; i++)
 		wire_put_str(w, p->projects[i]);
-	rv = proto_send_plain(c, MSG_AUDIT_SUBSCRIBE, p->sub, w);
+	rv = proto_send_plain(c, type, p->sub, w);
 	free(w);
 	return rv;
+}
+
+int
+proto_send_audit_sub(struct chan *c, const struct p_audit_sub *p)
+{
+	return audit_sub_send(c, MSG_AUDIT_SUBSCRIBE, p);
+}
+
+int
+proto_send_audit_grant(struct chan *c, const struct p_audit_sub *p)
+{
+	return audit_sub_send(c, MSG_AUDIT_GRANT, p);
 }
 
 int
@@ -302,6 +315,7 @@ proto_get_audit_sub(const struct msg *m, struct p_audit_sub *p)
 	wire_r_init(&r, m->data, m->len);
 	p->sub = wire_get_u32(&r);
 	p->since = wire_get_u64(&r);
+	p->grant = wire_get_u64(&r);
 	p->window = wire_get_range(&r, 1, AUDIT_SUB_WINDOW_MAX);
 	p->suite = wire_get_u8(&r);
 	p->nprojects = wire_get_u8(&r);
@@ -316,6 +330,14 @@ proto_get_audit_sub(const struct msg *m, struct p_audit_sub *p)
 	}
 	if (wire_done(&r) == -1 || p->user[0] == '\0' ||
 	    text_clean(p->user))
+		return -1;
+	return 0;
+}
+
+int
+proto_get_audit_grant(const struct msg *m, struct p_audit_sub *p)
+{
+	if (proto_get_audit_sub(m, p) == -1 || p->grant == 0)
 		return -1;
 	return 0;
 }
@@ -438,7 +460,7 @@ proto_get_audit_subend(const struct msg *m, uint32_t *sub, uint8_t *why)
 	wire_r_init(&r, m->data, m->len);
 	*sub = wire_get_u32(&r);
 	*why = wire_get_u8(&r);
-	if (*why < AUDIT_SUBEND_STORE || *why > AUDIT_SUBEND_SLOW)
+	if (*why < AUDIT_SUBEND_STORE || *why > AUDIT_SUBEND_DENIED)
 		return -1;
 	return wire_done(&r);
 }
@@ -454,6 +476,25 @@ audit_sub_match(const struct p_audit_sub *s, const char *project)
 		if (strcmp(s->projects[i], project) == 0)
 			return 1;
 	return 0;
+}
+
+/* audit_sub_within: see proto/audit.h. */
+int
+audit_sub_within(const struct p_audit_sub *s, const struct p_audit_sub *g)
+{
+	int	i, j;
+
+	if (s->grant == 0 || s->grant != g->grant ||
+	    strcmp(s->user, g->user) != 0 || (s->suite && !g->suite))
+		return 0;
+	for (i = 0; i < s->nprojects; i++) {
+		for (j = 0; j < g->nprojects; j++)
+			if (strcmp(s->projects[i], g->projects[j]) == 0)
+				break;
+		if (j == g->nprojects)
+			return 0;
+	}
+	return 1;
 }
 
 void
@@ -489,6 +530,9 @@ proto_audit_decode_any(const struct msg *m)
 		break;
 	case MSG_AUDIT_SUBSCRIBE:
 		proto_get_audit_sub(m, &u.sub);
+		break;
+	case MSG_AUDIT_GRANT:
+		proto_get_audit_grant(m, &u.sub);
 		break;
 	case MSG_AUDIT_MORE:
 		proto_get_audit_more(m, &u.more);

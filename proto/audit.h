@@ -32,6 +32,8 @@ enum audit_msg_type {
 	MSG_AUDIT_EVENT,
 	/* audit -> front: the feed ended on the audit side */
 	MSG_AUDIT_SUBEND,
+	/* auth -> audit: the feed one request may have (a p_audit_sub) */
+	MSG_AUDIT_GRANT,
 	MSG_AUDIT_MAX
 };
 
@@ -90,11 +92,16 @@ struct p_audit_revoked {
 /*
  * A feed of rows (/v1/events).  The front end names it with sub, and
  * passes the filter the auth daemon decided: the rows of projects, and
- * the rows of no project only with suite set.  Rows with seq > since
- * are replayed from the database, at most window of them before a
- * MSG_AUDIT_MORE grants more; once the replay reaches the head, new
- * rows follow as they commit (no window: the front end closes a client
- * that falls behind).  since AUDIT_SINCE_HEAD starts at the head.
+ * the rows of no project only with suite set.  The auth daemon sends
+ * the same decision here itself as a MSG_AUDIT_GRANT under a random
+ * grant number, which the front end's MSG_AUDIT_SUBSCRIBE must name:
+ * a feed wider than its grant (another user, suite rows or a project
+ * the grant lacks) is ended at once, and a grant serves one feed.
+ * Rows with seq > since are replayed from the database, at most
+ * window of them before a MSG_AUDIT_MORE grants more; once the replay
+ * reaches the head, new rows follow as they commit (no window: the
+ * front end closes a client that falls behind).  since
+ * AUDIT_SINCE_HEAD starts at the head.
  */
 #define AUDIT_SUB_MAXPROJECTS	64
 #define AUDIT_SUB_WINDOW_MAX	65536
@@ -103,6 +110,7 @@ struct p_audit_revoked {
 struct p_audit_sub {
 	uint32_t	sub;
 	uint64_t	since;
+	uint64_t	grant;		/* not 0 */
 	uint32_t	window;		/* 1 .. AUDIT_SUB_WINDOW_MAX */
 	uint8_t		suite;
 	/* 0 .. AUDIT_SUB_MAXPROJECTS */
@@ -111,7 +119,7 @@ struct p_audit_sub {
 	char		projects[AUDIT_SUB_MAXPROJECTS][AUDIT_PROJECT_MAX];
 };
 
-#define P_AUDIT_SUB_MIN		(4 + 8 + 4 + 1 + 1 + 2)
+#define P_AUDIT_SUB_MIN		(4 + 8 + 8 + 4 + 1 + 1 + 2)
 #define P_AUDIT_SUB_MAX	(P_AUDIT_SUB_MIN + AUDIT_ACTOR_MAX +	\
 	AUDIT_SUB_MAXPROJECTS * (2 + AUDIT_PROJECT_MAX))
 
@@ -138,6 +146,7 @@ struct p_audit_event {
 #define AUDIT_SUBEND_STORE	1	/* the database failed */
 #define AUDIT_SUBEND_FULL	2	/* too many feeds */
 #define AUDIT_SUBEND_SLOW	3	/* the front end fell behind */
+#define AUDIT_SUBEND_DENIED	4	/* wider than its grant, or none */
 
 /* Ranges of the settings, shared with the configuration parser. */
 #define AUDIT_CP_ROWS_MIN	1
@@ -187,6 +196,9 @@ int	proto_get_audit_revoked(const struct msg *,
 	    struct p_audit_revoked *);
 int	proto_send_audit_sub(struct chan *, const struct p_audit_sub *);
 int	proto_get_audit_sub(const struct msg *, struct p_audit_sub *);
+/* MSG_AUDIT_GRANT: a p_audit_sub whose sub, since, window are unused. */
+int	proto_send_audit_grant(struct chan *, const struct p_audit_sub *);
+int	proto_get_audit_grant(const struct msg *, struct p_audit_sub *);
 int	proto_send_audit_more(struct chan *, const struct p_audit_more *);
 int	proto_get_audit_more(const struct msg *, struct p_audit_more *);
 /* MSG_AUDIT_UNSUBSCRIBE: the feed's sub id only. */
@@ -202,6 +214,13 @@ int	proto_get_audit_subend(const struct msg *, uint32_t *, uint8_t *);
  * the feed's filter.
  */
 int	audit_sub_match(const struct p_audit_sub *, const char *);
+/*
+ * audit_sub_within: non-zero when the feed sub asks for no more than
+ * grant allows: the same user and grant number, suite rows only if
+ * granted, and only projects the grant names.
+ */
+int	audit_sub_within(const struct p_audit_sub *,
+	    const struct p_audit_sub *);
 /* proto_audit_decode_any: run the decoder of m's type (the fuzzer). */
 void	proto_audit_decode_any(const struct msg *);
 

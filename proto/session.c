@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/wire.h"
+#include "proto/auth.h"
 #include "proto/session.h"
 
 #define ROLE_MIN	1		/* ROLE_VIEWER in remoted/config.h */
@@ -227,6 +228,8 @@ proto_send_session_open(struct chan *c, uint32_t peerid,
 	wire_put_u64(&w, p->memory);
 	wire_put_u32(&w, p->cpu);
 	wire_put_u32(&w, p->pids);
+	wire_put_str(&w, p->device);
+	wire_put_str(&w, p->sid);
 	return send_wire(c, MSG_SESSION_OPEN, peerid, -1, &w);
 }
 
@@ -243,7 +246,11 @@ proto_get_session_open(const struct msg *m, struct p_session_open *p)
 	p->memory = wire_get_u64(&r);
 	p->cpu = wire_get_range(&r, 0, SESSION_CPU_MAX);
 	p->pids = wire_get_range(&r, 0, SESSION_PIDS_MAX);
+	get_name(&r, p->device, sizeof(p->device), 1);
+	get_name(&r, p->sid, sizeof(p->sid), 1);
 	if (p->mode != SESSION_MODE_SQUASH && p->mode != SESSION_MODE_DISCARD)
+		return -1;
+	if (!proto_auth_id_ok(p->device) || !proto_auth_id_ok(p->sid))
 		return -1;
 	return wire_done(&r);
 }
@@ -495,6 +502,11 @@ proto_send_session_exec(struct chan *c, uint16_t type, uint32_t peerid,
 	wire_put_str(&w, p->cwd);
 	put_strv(&w, p->argc, p->argv);
 	put_strv(&w, p->envc, p->env);
+	wire_put_u8(&w, p->in != NULL);
+	if (p->in != NULL) {
+		wire_put_u32(&w, p->inlen);
+		wire_put_bytes(&w, p->in, p->inlen);
+	}
 	return send_wire(c, type, peerid, fd, &w);
 }
 
@@ -504,6 +516,7 @@ proto_get_session_exec(const struct msg *m, struct p_session_exec *p)
 	struct wire_r	r;
 	size_t		off = 0;
 	uint32_t	i;
+	uint8_t		has_in;
 
 	wire_r_init(&r, m->data, m->len);
 	p->uuid[0] = p->user[0] = '\0';
@@ -518,6 +531,17 @@ proto_get_session_exec(const struct msg *m, struct p_session_exec *p)
 	get_path(&r, p->cwd, sizeof(p->cwd));
 	get_strv(&r, &p->argc, p->argv, 1, p->buf, &off, sizeof(p->buf));
 	get_strv(&r, &p->envc, p->env, 0, p->buf, &off, sizeof(p->buf));
+	p->in = NULL;
+	p->inlen = 0;
+	if ((has_in = wire_get_u8(&r)) > 1)
+		return -1;
+	if (has_in) {
+		p->inlen = wire_get_range(&r, 0, SESSION_INMAX);
+		if (r.err || p->inlen > sizeof(p->buf) - off)
+			return -1;
+		p->in = p->buf + off;
+		wire_get_bytes(&r, p->in, p->inlen);
+	}
 	if (wire_done(&r) == -1)
 		return -1;
 	if (p->argv[0][0] == '\0')

@@ -82,8 +82,10 @@ enum session_msg {
 #define SESSION_UUIDLEN		36	/* 8-4-4-4-12 lower-case hex */
 #define SESSION_IDSZ		(SESSION_UUIDLEN + 1)
 #define SESSION_ARGMAX		256	/* argv entries, env entries */
-/* their strings together */
+/* their strings together, and an exec's standard input */
 #define SESSION_EXECBUF		(56 * 1024)
+/* an exec's standard input, given whole with the request */
+#define SESSION_INMAX		(32 * 1024)
 #define SESSION_TERMSZ		64
 #define SESSION_CONFLICTMAX	256	/* paths listed in KILLED */
 #define SESSION_CONFLICTBUF	(48 * 1024)
@@ -132,7 +134,9 @@ enum session_err {
 	/* an environment name not allowed */
 	SESSION_E_ENV,
 	SESSION_E_BUSY,			/* too many execs or ptys */
-	SESSION_E_MAXCODE = SESSION_E_BUSY
+	/* the audit daemon could not record it: nothing was done */
+	SESSION_E_AUDIT,
+	SESSION_E_MAXCODE = SESSION_E_AUDIT
 };
 
 struct p_session_conf_settings {
@@ -178,6 +182,9 @@ struct p_session_open {
 	uint64_t	memory;		/* 0: the project's */
 	uint32_t	cpu;
 	uint32_t	pids;
+	/* the login it comes under; "" for none (revocation ends it) */
+	char		device[PROTO_NAMEMAX];
+	char		sid[PROTO_NAMEMAX];
 };
 
 struct p_session_opened {
@@ -229,8 +236,10 @@ struct p_session_count {
 
 /*
  * EXEC from the front end carries uuid and user; I_EXEC to an init
- * carries id instead.  argv and env point into buf after decoding,
- * so a decoded structure must not be copied by value.
+ * carries id instead.  argv, env and in point into buf after
+ * decoding, so a decoded structure must not be copied by value.  in
+ * is the command's whole standard input (inlen bytes, at most
+ * SESSION_INMAX); NULL gives it /dev/null.
  */
 struct p_session_exec {
 	char		 uuid[SESSION_IDSZ];
@@ -242,6 +251,8 @@ struct p_session_exec {
 	/* NULL-terminated */
 	char		*argv[SESSION_ARGMAX + 1];
 	char		*env[SESSION_ARGMAX + 1];	/* NAME=value */
+	char		*in;
+	uint32_t	 inlen;
 	char		 buf[SESSION_EXECBUF];
 };
 

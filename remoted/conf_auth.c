@@ -133,8 +133,10 @@ conf_auth_secret(struct chan *c, const struct conf_oidc *o)
 void
 conf_send_auth(struct chan *c, const struct config *cf, int first)
 {
-	if (first)
+	if (first) {
 		conf_auth_secret(c, &cf->oidc);
+		conf_send_device_ca(c, cf);
+	}
 	if (proto_send_empty(c, MSG_AUTH_CONF_RESET, 0) == -1)
 		fatalx("send auth reset");
 	conf_auth_people(c, cf);

@@ -123,6 +123,7 @@ struct key_def {
 	    SYNTAX_URL_QUERY)
 
 static const char	*check_rp_id(const char *);
+static const char	*check_ip_addr(const char *);
 
 /* Every setting of a block once, in printed order, with its default. */
 static const struct key_def key_defs[CONFIG_K_MAX] = {
@@ -202,6 +203,18 @@ static const struct key_def key_defs[CONFIG_K_MAX] = {
 	    CF(tunnel.idle_timeout), LIMIT_TIME, 60, DAY, "30m"),
 	[CONFIG_K_TUN_KEY] = STR(TUNNEL, "private-key-file", PATH, KEY_REQ,
 	    CF(tunnel.private_key_file), 0, NULL, NULL),
+	[CONFIG_K_TUN_FB_ADDR] = STR(TUNNEL, "fallback listen on", TEXT,
+	    KEY_OWN, CF(tunnel.fb_addr), 0, check_ip_addr, NULL),
+	[CONFIG_K_TUN_FB_PORT] = NUM(TUNNEL, "fallback port", KEY_OWN,
+	    CF(tunnel.fb_port), LIMIT_COUNT, 1, 65535, NULL),
+	[CONFIG_K_TUN_FB_CERT] = STR(TUNNEL, "fallback certificate", PATH,
+	    KEY_OWN, CF(tunnel.fb_cert), 0, NULL, NULL),
+	[CONFIG_K_TUN_FB_KEY] = STR(TUNNEL, "fallback key", PATH, KEY_OWN,
+	    CF(tunnel.fb_key), 0, NULL, NULL),
+	[CONFIG_K_TUN_CA_CERT] = STR(TUNNEL, "device-ca certificate", PATH,
+	    KEY_OWN, CF(tunnel.ca_cert), 0, NULL, NULL),
+	[CONFIG_K_TUN_CA_KEY] = STR(TUNNEL, "device-ca key", PATH, KEY_OWN,
+	    CF(tunnel.ca_key), 0, NULL, NULL),
 	[CONFIG_K_PATH] = STR(PROJECT, "path", PATH, KEY_REQ, PF(path), 0,
 	    syntax_check_not_root, NULL),
 	[CONFIG_K_MEMORY] = NUM(PROJECT, "memory", KEY_OPT, PF(memory),
@@ -562,6 +575,17 @@ check_rp_id(const char *s)
 	return NULL;
 }
 
+/* A numeric IPv4 or IPv6 address, as a listener takes it. */
+static const char *
+check_ip_addr(const char *s)
+{
+	uint8_t	a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+		return NULL;
+	return "is not an IPv4 or IPv6 address";
+}
+
 static int
 key_set_num(const struct key_def *d, const char *name, void *dst,
     const char *text, char *err, size_t errlen)
@@ -867,6 +891,12 @@ check_tunnel(const struct conf_tunnel *t, char *err, size_t errlen)
 {
 	if (t->addr4[0] == '\0' && t->addr6[0] == '\0') {
 		snprintf(err, errlen, "tunnel: address is required");
+		return -1;
+	}
+	if (t->fb_addr[0] != '\0' && (t->fb_cert[0] == '\0' ||
+	    t->ca_cert[0] == '\0')) {
+		snprintf(err, errlen, "tunnel: fallback listen needs fallback "
+		    "certificate and device-ca");
 		return -1;
 	}
 	if (check_tunnel_family(t->addr4, t->pool4, "IPv4", err, errlen) ==
@@ -1330,6 +1360,33 @@ print_members(FILE *fp, const struct conf_project *pr, int depth)
 		}
 }
 
+/* The fallback listener and the two certificate pairs, when given. */
+static void
+print_tunnel_fallback(FILE *fp, const struct conf_tunnel *t, int depth)
+{
+	if (t->fb_addr[0] != '\0') {
+		print_indent(fp, depth);
+		fprintf(fp, "fallback listen on %s port %u\n", t->fb_addr,
+		    t->fb_port);
+	}
+	if (t->fb_cert[0] != '\0') {
+		print_indent(fp, depth);
+		fputs("fallback certificate ", fp);
+		print_str(fp, t->fb_cert);
+		fputs(" key ", fp);
+		print_str(fp, t->fb_key);
+		fputc('\n', fp);
+	}
+	if (t->ca_cert[0] != '\0') {
+		print_indent(fp, depth);
+		fputs("device-ca certificate ", fp);
+		print_str(fp, t->ca_cert);
+		fputs(" key ", fp);
+		print_str(fp, t->ca_key);
+		fputc('\n', fp);
+	}
+}
+
 static void
 print_tunnel(FILE *fp, const struct conf_tunnel *t, int depth)
 {
@@ -1347,6 +1404,7 @@ print_tunnel(FILE *fp, const struct conf_tunnel *t, int depth)
 		print_indent(fp, depth);
 		fprintf(fp, "%s %s\n", lines[i][0], lines[i][1]);
 	}
+	print_tunnel_fallback(fp, t, depth);
 }
 
 /* A block's own lines that come after its plain settings. */

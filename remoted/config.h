@@ -156,6 +156,14 @@ struct conf_tunnel {
 	uint32_t		 idle_timeout;	/* default 30m */
 	/* secret */
 	char			 private_key_file[PATH_MAX];
+	/* the TLS fallback: "" and 0 when not given */
+	char			 fb_addr[64];
+	uint32_t		 fb_port;
+	char			 fb_cert[PATH_MAX];
+	char			 fb_key[PATH_MAX];	/* secret */
+	/* the device CA: the auth daemon signs, the tunnel checks */
+	char			 ca_cert[PATH_MAX];
+	char			 ca_key[PATH_MAX];	/* secret */
 };
 
 struct config {
@@ -290,6 +298,12 @@ enum config_key {
 	CONFIG_K_TUN_KEEPALIVE,
 	CONFIG_K_TUN_IDLE,
 	CONFIG_K_TUN_KEY,
+	CONFIG_K_TUN_FB_ADDR,		/* fallback listen on A port P */
+	CONFIG_K_TUN_FB_PORT,
+	CONFIG_K_TUN_FB_CERT,		/* fallback certificate C key K */
+	CONFIG_K_TUN_FB_KEY,
+	CONFIG_K_TUN_CA_CERT,		/* device-ca certificate C key K */
+	CONFIG_K_TUN_CA_KEY,
 	CONFIG_K_PATH,			/* first of a project's */
 	CONFIG_K_MEMORY,
 	CONFIG_K_CPU,
@@ -366,5 +380,9 @@ const char	*syntax_check_region(const char *);
 const char	*syntax_check_access_key(const char *);
 const char	*syntax_check_age_recipient(const char *);
 const char	*syntax_check_not_root(const char *);
+
+/* conf_send_device_ca: the device CA to pccx-authd (conf_tunnel.c). */
+struct chan;
+void	conf_send_device_ca(struct chan *, const struct config *);
 
 #endif

@@ -137,6 +137,7 @@ static struct conf_project *project;	/* open project block */
 %token	ROOT ROWS RPID S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER
 %token	USERVERIFICATION VIEWER WEBAUTHN
 %token	BACKEND INTERFACE KEEPALIVE POOL PRIVATEKEYFILE PUBLIC
+%token	DEVICECA FALLBACK
 %token	ERROR
 %token	<str>	STRING
 %type	<str>	string burst
@@ -431,6 +432,18 @@ tunopt		: INTERFACE STRING {
 		| PRIVATEKEYFILE string {
 			parse_key(CONFIG_K_TUN_KEY, $2);
 		}
+		| FALLBACK LISTEN ON STRING PORT STRING {
+			parse_key(CONFIG_K_TUN_FB_ADDR, $4);
+			parse_key(CONFIG_K_TUN_FB_PORT, $6);
+		}
+		| FALLBACK CERTIFICATE string KEY string {
+			parse_key(CONFIG_K_TUN_FB_CERT, $3);
+			parse_key(CONFIG_K_TUN_FB_KEY, $5);
+		}
+		| DEVICECA CERTIFICATE string KEY string {
+			parse_key(CONFIG_K_TUN_CA_CERT, $3);
+			parse_key(CONFIG_K_TUN_CA_KEY, $5);
+		}
 		;
 
 projopts	: /* empty */
@@ -492,8 +505,10 @@ static const struct keyword keywords[] = {
 	{ "control-socket",	CONTROLSOCKET },
 	{ "cpu",		CPU },
 	{ "debug",		DEBUG },
+	{ "device-ca",		DEVICECA },
 	{ "endpoint",		ENDPOINT },
 	{ "enforce",		ENFORCE },
+	{ "fallback",		FALLBACK },
 	{ "host",		HOST },
 	{ "idle",		IDLE },
 	{ "idle-timeout",	IDLETIMEOUT },

@@ -13,8 +13,11 @@
 #include "proto/audit.h"
 #include "sessiond/engine.h"
 
-/* sess_audit: see engine.h; nothing without an audit function. */
-void
+/*
+ * sess_audit: see engine.h; nothing without an audit function.  The
+ * row's id, or 0.
+ */
+uint32_t
 sess_audit(const struct session *s, const char *user, const char *project,
     const char *action, const char *outcome, const char *fmt, ...)
 {
@@ -26,15 +29,17 @@ sess_audit(const struct session *s, const char *user, const char *project,
 	va_list			 ap;
 
 	if (eng.audit == NULL)
-		return;
+		return 0;
 	memset(&r, 0, sizeof(r));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r.time = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	pccx_strlcpy(r.actor, s != NULL ? s->user : user, sizeof(r.actor));
 	pccx_strlcpy(r.project, s != NULL ? s->project : project,
 	    sizeof(r.project));
-	if (s != NULL)
+	if (s != NULL) {
 		pccx_strlcpy(r.object, s->uuid, sizeof(r.object));
+		pccx_strlcpy(r.device, s->device, sizeof(r.device));
+	}
 	pccx_strlcpy(r.action, action, sizeof(r.action));
 	pccx_strlcpy(r.outcome, outcome, sizeof(r.outcome));
 	va_start(ap, fmt);
@@ -47,5 +52,5 @@ sess_audit(const struct session *s, const char *user, const char *project,
 		pccx_strlcpy(r.detail, "{}", sizeof(r.detail));
 	free(d);
 	json_decref(j);
-	eng.audit(eng.arg, &r);
+	return eng.audit(eng.arg, &r);
 }

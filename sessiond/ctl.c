@@ -101,6 +101,8 @@ ctl_exec(struct session *s, uint32_t id, const struct p_session_exec *x,
 	memcpy(y.env, x->env, sizeof(y.env));
 	y.argc = x->argc;
 	y.envc = x->envc;
+	y.in = x->in;
+	y.inlen = x->inlen;
 	y.id = id;
 	if (proto_send_session_exec(&s->ctl, MSG_SESSION_I_EXEC, 0, fd,
 	    &y) == -1)

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/audit.h"
 #include "sessiond/engine.h"
 
 struct sess_engine	eng = { .dirfd = -1, .livefd = -1, .orphanfd = -1,
@@ -220,6 +221,7 @@ session_engine_init(const struct session_params *p)
 	eng.reply = p->reply;
 	eng.arg = p->arg;
 	eng.audit = p->audit;
+	eng.audit_ms = p->audit_ms != 0 ? p->audit_ms : SESS_AUDIT_MS;
 	if (pccx_strlcpy(eng.dir, p->dir, sizeof(eng.dir)) >= sizeof(eng.dir))
 		return -1;
 	if (sess_conf() == NULL) {
@@ -262,7 +264,7 @@ sess_user_count(const char *user)
 	TAILQ_FOREACH(s, &eng.sessions, entry)
 		if (strcmp(s->user, user) == 0)
 			n++;
-	return n;
+	return n + gate_count_user(user);
 }
 
 /* Check an OPEN against the configuration; fill s; 0 or an error. */
@@ -301,6 +303,8 @@ sess_admit(const struct p_session_open *o, struct session *s,
 	pccx_strlcpy(s->user, o->user, sizeof(s->user));
 	pccx_strlcpy(s->account, mb->m.account, sizeof(s->account));
 	pccx_strlcpy(s->project, pr->p.name, sizeof(s->project));
+	pccx_strlcpy(s->device, o->device, sizeof(s->device));
+	pccx_strlcpy(s->sid, o->sid, sizeof(s->sid));
 	pccx_strlcpy(s->path, pr->p.path, sizeof(s->path));
 	s->idle = pr->p.idle_timeout;
 	s->mode = o->mode;
@@ -365,7 +369,11 @@ sess_start(struct session *s)
 	return 0;
 }
 
-/* session_open: admit, then start building; OPENED comes from sess_opened. */
+/*
+ * session_open: admit, describe it to the audit daemon, and once that
+ * row is durable start building (sess_go_open); OPENED comes from
+ * sess_opened.
+ */
 void
 session_open(uint32_t reqid, const struct p_session_open *o)
 {
@@ -382,16 +390,29 @@ session_open(uint32_t reqid, const struct p_session_open *o)
 		return;
 	}
 	s->t_open = sess_now_us();
-	if ((code = sess_admit(o, s, &why)) != 0 ||
-	    (code = sess_start(s)) != 0) {
-		if (code == -1) {
-			code = SESSION_E_INTERNAL;
-			why = "cannot start a session";
-		}
+	if ((code = sess_admit(o, s, &why)) != 0) {
 		sess_error(reqid, code, "%s", why);
-		sess_audit(NULL, o->user, o->project, "session.open",
-		    code == SESSION_E_INTERNAL ? "fail" : "deny", "{s:s}",
-		    "error", why);
+		sess_audit(NULL, o->user, o->project, "session.open", "deny",
+		    "{s:s}", "error", why);
+		event_free(s->ev_timer);
+		free(s);
+		return;
+	}
+	gate_hold(reqid, GATE_OPEN, sess_audit(s, NULL, NULL, "session.open",
+	    "allow", "{s:s,s:s,s:s}", "account", s->account, "mode",
+	    s->mode == SESSION_MODE_SQUASH ? "squash" : "discard", "login",
+	    s->sid), s);
+}
+
+/* sess_go_open: the open is on record; build the session. */
+void
+sess_go_open(uint32_t reqid, struct session *s)
+{
+	if (sess_start(s) != 0) {
+		sess_error(reqid, SESSION_E_INTERNAL,
+		    "cannot start a session");
+		sess_audit(s, NULL, NULL, "session.open", "fail", "{s:s}",
+		    "error", "cannot start a session");
 		event_free(s->ev_timer);
 		free(s);
 		return;
@@ -716,15 +737,12 @@ sess_item_new(struct session *s, uint32_t reqid, int pty)
 	return it;
 }
 
-/* session_exec: start a command; EXEC_OK carries its output stream. */
+/* session_exec: check, record, then start (sess_go_exec). */
 void
 session_exec(uint32_t reqid, const struct p_session_exec *x)
 {
-	struct session_reply	 r;
-	struct session		*s;
-	struct sess_item	*it;
-	uint32_t		 i;
-	int			 sp[2];
+	struct session	*s;
+	uint32_t	 i;
 
 	if ((s = sess_ready(reqid, x->uuid, x->user)) == NULL)
 		return;
@@ -744,6 +762,27 @@ session_exec(uint32_t reqid, const struct p_session_exec *x)
 			    (int)strcspn(x->env[i], "="), x->env[i]);
 			return;
 		}
+	if (s->nitems == SESS_MAXITEMS) {
+		sess_error(reqid, SESSION_E_BUSY, "too many commands running");
+		return;
+	}
+	gate_hold(reqid, GATE_EXEC, sess_audit(s, NULL, NULL, "session.exec",
+	    "allow", "{s:s,s:i,s:s,s:i}", "argv0", x->argv[0], "argc",
+	    (int)x->argc, "cwd", x->cwd, "stdin", x->in != NULL ?
+	    (int)x->inlen : -1), (void *)x);
+}
+
+/* sess_go_exec: the command is on record; EXEC_OK carries its output. */
+void
+sess_go_exec(uint32_t reqid, const struct p_session_exec *x)
+{
+	struct session_reply	 r;
+	struct session		*s;
+	struct sess_item	*it;
+	int			 sp[2];
+
+	if ((s = sess_ready(reqid, x->uuid, x->user)) == NULL)
+		return;
 	if ((it = sess_item_new(s, 0, 0)) == NULL) {
 		sess_error(reqid, SESSION_E_BUSY, "too many commands running");
 		return;
@@ -762,9 +801,6 @@ session_exec(uint32_t reqid, const struct p_session_exec *x)
 		return;
 	}
 	sess_touch(s);
-	sess_audit(s, NULL, NULL, "session.exec", "ok", "{s:i,s:s,s:i,s:s}",
-	    "id", (int)it->id, "argv0", x->argv[0], "argc", (int)x->argc,
-	    "cwd", x->cwd);
 	memset(&r, 0, sizeof(r));
 	r.type = MSG_SESSION_EXEC_OK;
 	r.fd = sp[1];
@@ -773,9 +809,26 @@ session_exec(uint32_t reqid, const struct p_session_exec *x)
 	sess_reply(reqid, &r);
 }
 
-/* session_pty: ask for a pty; PTY_OK comes when the init has one. */
+/* session_pty: record, then ask for a pty (sess_go_pty). */
 void
 session_pty(uint32_t reqid, const struct p_session_pty *p)
+{
+	struct session	*s;
+
+	if ((s = sess_ready(reqid, p->uuid, p->user)) == NULL)
+		return;
+	if (s->nitems == SESS_MAXITEMS) {
+		sess_error(reqid, SESSION_E_BUSY, "too many ptys open");
+		return;
+	}
+	gate_hold(reqid, GATE_PTY, sess_audit(s, NULL, NULL, "session.pty",
+	    "allow", "{s:i,s:i}", "rows", (int)p->rows, "cols",
+	    (int)p->cols), (void *)p);
+}
+
+/* sess_go_pty: PTY_OK comes when the init has one. */
+void
+sess_go_pty(uint32_t reqid, const struct p_session_pty *p)
 {
 	struct session		*s;
 	struct sess_item	*it;
@@ -792,8 +845,6 @@ session_pty(uint32_t reqid, const struct p_session_pty *p)
 		return;
 	}
 	sess_touch(s);
-	sess_audit(s, NULL, NULL, "session.pty", "ok", "{s:i}", "id",
-	    (int)it->id);
 }
 
 /* session_resize: a pty's new size, answered with OK. */
@@ -823,9 +874,26 @@ session_resize(uint32_t reqid, const struct p_session_pty *p)
 	sess_reply(reqid, &r);
 }
 
-/* session_kill: the kill switch for one session; KILLED answers. */
+/* session_kill: record, then the kill switch (sess_go_kill). */
 void
 session_kill(uint32_t reqid, const struct p_session_ref *k)
+{
+	struct session	*s;
+
+	if ((s = sess_owned(reqid, k->uuid, k->user)) == NULL)
+		return;
+	if (s->state == SESSION_ST_ENDING) {
+		sess_error(reqid, SESSION_E_STATE, "session is ending");
+		return;
+	}
+	gate_hold(reqid, GATE_KILL, sess_audit(s, NULL, NULL, "session.kill",
+	    "allow", "{s:s}", "by", k->user[0] != '\0' ? "owner" :
+	    "operator"), (void *)k);
+}
+
+/* sess_go_kill: the kill is on record; KILLED answers. */
+void
+sess_go_kill(uint32_t reqid, const struct p_session_ref *k)
 {
 	struct session	*s;
 
@@ -838,23 +906,48 @@ session_kill(uint32_t reqid, const struct p_session_ref *k)
 	end_session(s, SESSION_WHY_REQUEST, k->mode, reqid);
 }
 
-/* session_kill_user: see session.h. */
+/* sess_revoked: see engine.h. */
 int
-session_kill_user(const char *user)
+sess_revoked(const struct session *s, int kind, const char *id)
+{
+	switch (kind) {
+	case AUDIT_REVOKE_USER:
+		return strcmp(s->user, id) == 0;
+	case AUDIT_REVOKE_DEVICE:
+		return s->device[0] != '\0' && strcmp(s->device, id) == 0;
+	case AUDIT_REVOKE_SESSION:
+		return s->sid[0] != '\0' && strcmp(s->sid, id) == 0;
+	}
+	return 0;
+}
+
+/* session_revoke: see session.h. */
+int
+session_revoke(int kind, const char *id)
 {
 	struct session	*s, *next;
 	int		 n = 0;
 
+	if (id[0] == '\0')
+		return 0;
+	gate_revoke(kind, id);
 	for (s = TAILQ_FIRST(&eng.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if (strcmp(s->user, user) != 0 ||
+		if (!sess_revoked(s, kind, id) ||
 		    s->state == SESSION_ST_ENDING)
 			continue;
-		log_info("session %s: user %s revoked, ending", s->uuid, user);
+		log_info("session %s: %s revoked, ending", s->uuid, id);
 		end_session(s, SESSION_WHY_REVOKED, SESSION_MODE_DEFAULT, 0);
 		n++;
 	}
 	return n;
+}
+
+/* session_kill_user: see session.h. */
+int
+session_kill_user(const char *user)
+{
+	return session_revoke(AUDIT_REVOKE_USER, user);
 }
 
 /* session_engine_stop: see session.h. */
@@ -866,6 +959,7 @@ session_engine_stop(void)
 	if (!eng.init)
 		return;
 	eng.stopping = 1;
+	gate_stop();
 	for (s = TAILQ_FIRST(&eng.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		if (s->state != SESSION_ST_ENDING)

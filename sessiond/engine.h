@@ -49,6 +49,9 @@ struct session {
 	char			 user[PROTO_NAMEMAX];
 	char			 account[PROTO_NAMEMAX];
 	char			 project[PROTO_NAMEMAX];
+	/* the login it was opened under ("": none) */
+	char			 device[PROTO_NAMEMAX];
+	char			 sid[PROTO_NAMEMAX];
 	char			 path[PATH_MAX];	/* the tree */
 	uint32_t		 uid;
 	uint32_t		 gid;
@@ -108,8 +111,9 @@ struct sess_engine {
 	struct event_base	*base;
 	session_reply_fn	 reply;
 	void			*arg;
-	void			(*audit)(void *,
+	uint32_t		(*audit)(void *,
 	    const struct p_audit_row *);
+	uint32_t		 audit_ms;	/* wait for an ACK */
 	struct session_list	 sessions;
 	int			 nsessions;
 	struct chan		 helper;
@@ -164,9 +168,28 @@ uint64_t	 sess_now_us(void);
  * sess_audit: one audit row; user and project from s when it is not
  * NULL.  fmt and what follows are json_pack()'s, for the detail.
  */
-void		 sess_audit(const struct session *, const char *,
+uint32_t	 sess_audit(const struct session *, const char *,
 		    const char *, const char *, const char *, const char *,
 		    ...);
+/* sess_revoked: non-zero when s was opened under that AUDIT_REVOKE_*. */
+int		 sess_revoked(const struct session *, int, const char *);
+/* The second half of each request, once its audit row is durable. */
+void		 sess_go_open(uint32_t, struct session *);
+void		 sess_go_exec(uint32_t, const struct p_session_exec *);
+void		 sess_go_pty(uint32_t, const struct p_session_pty *);
+void		 sess_go_kill(uint32_t, const struct p_session_ref *);
+
+/* gate.c: requests held until their audit row is durable. */
+#define GATE_OPEN	1
+#define GATE_EXEC	2
+#define GATE_PTY	3
+#define GATE_KILL	4
+/* how long a request waits for the audit daemon's answer */
+#define SESS_AUDIT_MS	5000
+void		 gate_hold(uint32_t, int, uint32_t, void *);
+int		 gate_count_user(const char *);
+int		 gate_revoke(int, const char *);
+void		 gate_stop(void);
 
 /* ctl.c: the daemon's end of an init's channel. */
 int		 ctl_attach(struct session *, int);

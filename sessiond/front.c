@@ -52,13 +52,13 @@ const struct msg_rule session_rules[] = {
 	{ MSG_SESSION_CONF_HIDE, P, ST_ANY, MSG_FD_NEVER,
 	    3, PATH, msg_hide },
 	{ MSG_SESSION_OPEN, F, ST_RUN, MSG_FD_NEVER,
-	    2 * 3 + 25, 2 * NAME + 25, msg_open },
+	    2 * 3 + 2 * 2 + 25, 4 * NAME + 25, msg_open },
 	{ MSG_SESSION_LIST, F, ST_RUN, MSG_FD_NEVER,
 	    4, 2 * NAME, msg_list },
 	{ MSG_SESSION_INFO, F, ST_RUN, MSG_FD_NEVER,
 	    UUID + 2, UUID + NAME, msg_ref },
 	{ MSG_SESSION_EXEC, F, ST_RUN, MSG_FD_NEVER,
-	    UUID + 3 + 3 + 2 + 3 + 2, MSG_MAXPAYLOAD, msg_exec },
+	    UUID + 3 + 3 + 2 + 3 + 2 + 1, MSG_MAXPAYLOAD, msg_exec },
 	{ MSG_SESSION_PTY, F, ST_RUN, MSG_FD_NEVER,
 	    UUID + 3 + 4 + 2, UUID + NAME + 4 + STR(SESSION_TERMSZ),
 	    msg_pty },
@@ -222,8 +222,9 @@ msg_trace(struct chan *c, struct msg *m)
 }
 
 /*
- * The audit daemon's answers to the rows sent.  XXX: actions do not
- * wait for their row to be durable; a refused row is logged only.
+ * The audit daemon's answers to the rows sent, matched by peerid: the
+ * request held for a row goes ahead on its ACK, and is refused on its
+ * NACK (session_audit_done).
  */
 static int
 msg_audit(struct chan *c, struct msg *m)
@@ -233,31 +234,36 @@ msg_audit(struct chan *c, struct msg *m)
 
 	if (m->hdr.peerid & TRACE_AUDIT_BIT)
 		return trace_audit_msg(m);
-	if (m->hdr.type == MSG_AUDIT_ACK)
-		return proto_get_audit_ack(m, &seq);
+	if (m->hdr.type == MSG_AUDIT_ACK) {
+		if (proto_get_audit_ack(m, &seq) == -1)
+			return -1;
+		session_audit_done(m->hdr.peerid, 1);
+		return 0;
+	}
 	if (proto_get_audit_nack(m, &why) == -1)
 		return -1;
 	log_warnx("audit refused session row %u (%u)", m->hdr.peerid, why);
+	session_audit_done(m->hdr.peerid, 0);
 	return 0;
 }
 
 /*
- * A revocation recorded: a user's sessions end at once.  XXX: the
- * engine does not know which device or login opened a session, so a
- * device or login revocation ends none here (auth kills the tokens).
+ * A revocation recorded: the sessions of that user, or opened under
+ * that device or login, end at once.
  */
 static int
 msg_revoked(struct chan *c, struct msg *m)
 {
+	static const char *const kinds[] = { "?", "user", "device",
+	    "login" };
 	struct p_audit_revoked	r;
 	int			n;
 
 	if (proto_get_audit_revoked(m, &r) == -1)
 		return -1;
-	if (r.kind != AUDIT_REVOKE_USER)
-		return 0;
-	n = session_kill_user(r.id);
-	log_info("user %s revoked: %d sessions ending", r.id, n);
+	n = session_revoke(r.kind, r.id);
+	log_info("%s %s revoked: %d sessions ending",
+	    kinds[r.kind <= AUDIT_REVOKE_SESSION ? r.kind : 0], r.id, n);
 	return 0;
 }
 

@@ -50,10 +50,16 @@ struct session_params {
 	 * Each decision and each end as an audit row (actor, action
 	 * "session.open", "session.exec", "session.pty", "session.kill"
 	 * or "session.end", project, the session's uuid as object, an
-	 * outcome, a JSON detail); NULL for none.  Called with arg.
+	 * outcome, a JSON detail); NULL for none.  Called with arg; it
+	 * returns the row's id (not 0), or 0 when the row could not be
+	 * sent.  An open, exec, pty or kill is described by an "allow"
+	 * row and then waits until session_audit_done says that row is
+	 * durable; without an audit function it goes ahead at once.
 	 */
-	void			(*audit)(void *,
+	uint32_t		(*audit)(void *,
 	    const struct p_audit_row *);
+	/* how long a request waits for its row (ms); 0: SESS_AUDIT_MS */
+	uint32_t		 audit_ms;
 };
 
 /*
@@ -100,6 +106,19 @@ void	session_kill(uint32_t, const struct p_session_ref *);
  * its own end mode.  Returns the number of sessions being ended.
  */
 int	session_kill_user(const char *);
+/*
+ * session_revoke: the same for what a revocation names: kind is
+ * AUDIT_REVOKE_USER, _DEVICE or _SESSION (a login), and the sessions
+ * opened under it end; opens still waiting for their audit row are
+ * refused.  Returns the number of sessions being ended.
+ */
+int	session_revoke(int, const char *);
+/*
+ * session_audit_done: the audit daemon answered row id (ok non-zero
+ * for MSG_AUDIT_ACK): the request held for it goes ahead, or is
+ * refused with SESSION_E_AUDIT.  An id nothing waits for is ignored.
+ */
+void	session_audit_done(uint32_t, int);
 
 /*
  * session_engine_stop: end every session (discard), wait until each

@@ -31,18 +31,25 @@ audit_chan(void)
 	return child_chan(PROC_AUDIT);
 }
 
-/* Each session decision goes to the audit daemon, which acks it. */
-static void
+/*
+ * Each session decision goes to the audit daemon, which acks it by
+ * the peerid the row went out with: its id, never 0, and never with
+ * the bit that marks the trace store's rows.
+ */
+static uint32_t
 sessiond_audit(void *arg, const struct p_audit_row *r)
 {
 	static uint32_t	 seq;
 	struct chan	*c = child_chan(PROC_AUDIT);
 
-	if (c == NULL || proto_send_audit_append(c, ++seq, r) == -1) {
+	if (++seq == 0 || (seq & TRACE_AUDIT_BIT))
+		seq = 1;
+	if (c == NULL || proto_send_audit_append(c, seq, r) == -1) {
 		log_warnx("audit row lost: %s %s", r->action, r->object);
-		return;
+		return 0;
 	}
 	child_commit(c);
+	return seq;
 }
 
 /*
@@ -68,6 +75,7 @@ sessiond_setup(void)
 	p.reply = session_front_reply;
 	p.arg = (void *)&wire;
 	p.audit = sessiond_audit;
+	p.audit_ms = 0;
 	if (session_engine_init(&p) == -1)
 		return -1;
 	return trace_init(dir, p.base, &wire, audit_chan);

@@ -25,7 +25,10 @@
 
 #define SI_BUFSZ	(64 * 1024)	/* output waiting for the client */
 #define SI_DRAIN_MS	200		/* output read after the exit */
-#define SI_NPOLL	(2 + 3 * SESS_MAXITEMS)
+#define SI_NPOLL	(2 + 4 * SESS_MAXITEMS)
+/* poll kinds of a job's descriptors besides the output frames */
+#define SI_KIND_SOCK	0
+#define SI_KIND_IN	-1
 #define SI_ENVMAX	(SESSION_ARGMAX + 16)
 
 /* An exec or a pty; the pid leads its own session and group. */
@@ -34,6 +37,10 @@ struct job {
 	int		 pty;
 	pid_t		 pid;
 	int		 out, err;	/* exec: pipes from the command */
+	/* exec: its standard input, or -1, and what is left to write */
+	int		 in;
+	uint8_t		*inbuf;
+	size_t		 inlen, inoff;
 	int		 sock;		/* exec: the client's stream */
 	int		 slave;		/* pty: kept for TIOCSWINSZ */
 	int		 exited;
@@ -94,7 +101,7 @@ si_job_new(uint32_t id, int pty)
 	}
 	j->id = id;
 	j->pty = pty;
-	j->out = j->err = j->sock = j->slave = -1;
+	j->out = j->err = j->in = j->sock = j->slave = -1;
 	si_jobs[i] = j;
 	return j;
 }
@@ -111,10 +118,13 @@ si_job_free(struct job *j)
 		close(j->out);
 	if (j->err != -1)
 		close(j->err);
+	if (j->in != -1)
+		close(j->in);
 	if (j->sock != -1)
 		close(j->sock);
 	if (j->slave != -1)
 		close(j->slave);
+	free(j->inbuf);
 	free(j->buf);
 	free(j);
 }
@@ -157,17 +167,21 @@ si_child_reset(void)
 	umask(022);
 }
 
-/* XXX: standard input is /dev/null; the stream carries no input. */
+/*
+ * Standard input is the pipe i when the request gave one (the init
+ * writes it, then closes it), else /dev/null.
+ */
 static void __attribute__((noreturn))
-si_exec_child(struct job *j, int o, int e, const struct p_session_exec *x)
+si_exec_child(struct job *j, int i, int o, int e,
+    const struct p_session_exec *x)
 {
 	extern char	**environ;
 	static char	*env[SI_ENVMAX];
-	int		  null;
 
 	si_child_reset();
-	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 ||
-	    dup2(o, 1) == -1 || dup2(e, 2) == -1)
+	if (i == -1 && (i = open("/dev/null", O_RDONLY)) == -1)
+		_exit(126);
+	if (dup2(i, 0) == -1 || dup2(o, 1) == -1 || dup2(e, 2) == -1)
 		_exit(126);
 	closefrom(3);
 	if (chdir(x->cwd) == -1) {
@@ -181,6 +195,23 @@ si_exec_child(struct job *j, int o, int e, const struct p_session_exec *x)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* Keep the request's input for the pipe; the child has the read end. */
+static int
+si_exec_input(struct job *j, const struct p_session_exec *x, int *in)
+{
+	in[0] = in[1] = -1;
+	if (x->in == NULL)
+		return 0;
+	if (x->inlen > 0 && (j->inbuf = malloc(x->inlen)) == NULL)
+		return -1;
+	if (pipe2(in, O_CLOEXEC) == -1)
+		return -1;
+	if (x->inlen > 0)
+		memcpy(j->inbuf, x->in, x->inlen);
+	j->inlen = x->inlen;
+	return 0;
+}
+
 /* A frame header and its payload appended to a job's buffer. */
 static void
 si_frame(struct job *j, uint8_t type, const void *p, uint32_t n)
@@ -188,6 +219,31 @@ si_frame(struct job *j, uint8_t type, const void *p, uint32_t n)
 	session_frame_put(j->buf + j->len, type, n);
 	memcpy(j->buf + j->len + SESSION_FRAME_HDR, p, n);
 	j->len += SESSION_FRAME_HDR + n;
+}
+
+/*
+ * Write what is left of a command's input; at its end, or when the
+ * command will read no more, close the pipe (end of file).
+ */
+static void
+si_job_input(struct job *j)
+{
+	ssize_t	n;
+
+	while (j->inoff < j->inlen) {
+		n = write(j->in, j->inbuf + j->inoff, j->inlen - j->inoff);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;		/* polled for POLLOUT */
+		if (n == -1)
+			break;		/* EPIPE: it closed its input */
+		j->inoff += n;
+	}
+	close(j->in);
+	j->in = -1;
+	free(j->inbuf);
+	j->inbuf = NULL;
 }
 
 /* A command that could not start: say why, as the command would. */
@@ -215,7 +271,7 @@ si_exec(struct msg *m)
 {
 	static struct p_session_exec	 x;
 	struct job			*j;
-	int				 o[2], e[2];
+	int				 o[2], e[2], in[2];
 
 	if (m->fd == -1 || proto_get_session_exec(m, &x) == -1 ||
 	    m->hdr.type != MSG_SESSION_I_EXEC)
@@ -225,15 +281,19 @@ si_exec(struct msg *m)
 		return;
 	}
 	j->sock = m->fd;
-	if (pipe2(o, O_CLOEXEC) == -1 || pipe2(e, O_CLOEXEC) == -1 ||
-	    (j->pid = fork()) == -1) {
+	if (si_exec_input(j, &x, in) == -1 || pipe2(o, O_CLOEXEC) == -1 ||
+	    pipe2(e, O_CLOEXEC) == -1 || (j->pid = fork()) == -1) {
+		if (in[0] != -1) {
+			close(in[0]);
+			close(in[1]);
+		}
 		j->sock = -1;
 		si_job_free(j);
 		si_exec_refuse(x.id, m->fd, "cannot start the command\n");
 		return;
 	}
 	if (j->pid == 0)
-		si_exec_child(j, o[1], e[1], &x);
+		si_exec_child(j, in[0], o[1], e[1], &x);
 	close(o[1]);
 	close(e[1]);
 	j->out = o[0];
@@ -241,6 +301,12 @@ si_exec(struct msg *m)
 	fd_nonblock(j->out);
 	fd_nonblock(j->err);
 	fd_nonblock(j->sock);
+	if (in[0] != -1) {
+		close(in[0]);
+		j->in = in[1];
+		fd_nonblock(j->in);
+		si_job_input(j);
+	}
 }
 
 static void __attribute__((noreturn))
@@ -389,7 +455,9 @@ si_job_gone(struct job *j)
 		close(j->out);
 	if (j->err != -1)
 		close(j->err);
-	j->sock = j->out = j->err = -1;
+	if (j->in != -1)
+		close(j->in);
+	j->sock = j->out = j->err = j->in = -1;
 	j->len = j->off = 0;
 }
 
@@ -512,7 +580,13 @@ si_poll_job(struct job *j, struct pollfd *p, struct job **who, int *kind,
 		p[n].fd = j->sock;
 		p[n].events = POLLRDHUP | (j->len > j->off ? POLLOUT : 0);
 		who[n] = j;
-		kind[n++] = 0;
+		kind[n++] = SI_KIND_SOCK;
+	}
+	if (j->in != -1) {
+		p[n].fd = j->in;
+		p[n].events = POLLOUT;
+		who[n] = j;
+		kind[n++] = SI_KIND_IN;
 	}
 	if (SI_BUFSZ - j->len < SESSION_FRAME_HDR * 2 + SESSION_FRAME_MAX +
 	    SESSION_FRAME_EXITLEN)
@@ -539,7 +613,12 @@ si_poll_event(struct pollfd *p, struct job *j, int kind)
 
 	if (j->gone)
 		return;
-	if (kind == 0) {
+	if (kind == SI_KIND_IN) {
+		if (j->in != -1)
+			si_job_input(j);
+		return;
+	}
+	if (kind == SI_KIND_SOCK) {
 		if (p->revents & (POLLERR | POLLHUP | POLLRDHUP)) {
 			si_job_gone(j);
 			return;

@@ -6,13 +6,16 @@
 
 #include <arpa/inet.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/child.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/audit.h"
 #include "tunneld.h"
 
 /* The first hosts of a pool that are handed out; a /64 is vast. */
@@ -148,12 +151,63 @@ peer_spec(const struct tpeer *p, struct wg_peer_spec *s)
 	s->keepalive = tconf.keepalive;
 }
 
-/* XXX: additions and removals are logged, not yet audited. */
+/*
+ * One audit row for a change of the peer table: actor, device and
+ * login of the peer, its key as object, its addresses and why in the
+ * detail.  The audit daemon records the daemon from the channel.
+ * The change is not held for the ACK: a peer follows a login or a
+ * revocation the auth daemon recorded first, and a removal must
+ * never wait.
+ */
+static void
+peer_audit(const struct tpeer *p, const char *action, const char *outcome,
+    const char *why)
+{
+	static uint32_t		 seq;
+	struct p_audit_row	 r;
+	struct timespec		 ts;
+	struct chan		*c;
+	char			 a4[64], a6[64], *d;
+	json_t			*j;
+
+	if ((c = child_chan(PROC_AUDIT)) == NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.time = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pccx_strlcpy(r.actor, p->user[0] != '\0' ? p->user : "-",
+	    sizeof(r.actor));
+	pccx_strlcpy(r.device, p->device, sizeof(r.device));
+	pccx_strlcpy(r.source, "tunnel", sizeof(r.source));
+	pccx_strlcpy(r.action, action, sizeof(r.action));
+	pccx_strlcpy(r.object, p->keyb64, sizeof(r.object));
+	pccx_strlcpy(r.outcome, outcome, sizeof(r.outcome));
+	peer_addr_text(&p->ip4, a4, sizeof(a4));
+	peer_addr_text(&p->ip6, a6, sizeof(a6));
+	j = json_pack("{s:s,s:s,s:s,s:s}", "login", p->sid, "addr4", a4,
+	    "addr6", a6, "reason", why);
+	d = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (d == NULL || pccx_strlcpy(r.detail, d, sizeof(r.detail)) >=
+	    sizeof(r.detail))
+		pccx_strlcpy(r.detail, "{}", sizeof(r.detail));
+	free(d);
+	json_decref(j);
+	if (++seq == 0)
+		seq = 1;
+	if (proto_send_audit_append(c, seq, &r) == -1) {
+		log_warnx("audit row lost: %s %s", action, p->device);
+		return;
+	}
+	child_commit(c);
+}
+
 static void
 peer_free(struct tpeer *p, const char *why)
 {
 	log_info("peer %s of %s (session %s) removed: %s", p->device,
 	    p->user, p->sid, why);
+	peer_audit(p, strcmp(why, "idle") == 0 ? "tunnel.peer.idle" :
+	    "tunnel.peer.del", "ok", why);
 	if (backend->peer_remove(p->key) == -1)
 		fatalx("tunnel: cannot remove a peer");
 	TAILQ_REMOVE(&peers, p, entry);
@@ -216,9 +270,19 @@ peer_add(const struct p_tunnel_peer_add *a, struct p_tunnel_peer_addr *r)
 	log_info("peer %s of %s (session %s) added: %s%s%s", p->device,
 	    p->user, p->sid, r->addr4, r->addr4[0] && r->addr6[0] ? " " :
 	    "", r->addr6);
+	peer_audit(p, "tunnel.peer.add", "ok", "login");
 	return 0;
 
  free_peer:
+	memset(&p->ip4, 0, sizeof(p->ip4));
+	memset(&p->ip6, 0, sizeof(p->ip6));
+	pccx_strlcpy(p->user, a->user, sizeof(p->user));
+	pccx_strlcpy(p->device, a->device, sizeof(p->device));
+	pccx_strlcpy(p->sid, a->sid, sizeof(p->sid));
+	pccx_strlcpy(p->keyb64, a->key, sizeof(p->keyb64));
+	peer_audit(p, "tunnel.peer.add", "fail", r->code ==
+	    TUNNEL_ERR_KEY ? "key" : r->code == TUNNEL_ERR_FULL ? "full" :
+	    "backend");
 	explicit_bzero(p, sizeof(*p));
 	free(p);
 	return -1;

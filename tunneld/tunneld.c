@@ -28,12 +28,24 @@ extern const size_t			ncaps_tunnel;
 #define DEL_MAX		(1 + S(TUNNEL_IDMAX))
 #define REV_MAX		(1 + S(AUDIT_REVOKE_IDMAX))
 
+/*
+ * The fallback's limits.  WireGuard's keepalives (25 s) keep a live
+ * client well inside the idle time.
+ * XXX: fixed here; not yet settings of the configuration file.
+ */
+#define FALLBACK_MAXCONN	256
+#define FALLBACK_IDLE		120	/* seconds without a frame */
+#define FALLBACK_STALL		10	/* handshake, stalled writes */
+
 static int	tunnel_msg_conf(struct chan *, struct msg *);
 static int	tunnel_msg_add(struct chan *, struct msg *);
 static int	tunnel_msg_del(struct chan *, struct msg *);
 static int	tunnel_msg_revoked(struct chan *, struct msg *);
 static int	tunnel_msg_show(struct chan *, struct msg *);
+static int	tunnel_msg_audit(struct chan *, struct msg *);
+static int	tunnel_msg_listen(struct chan *, struct msg *);
 static int	tunnel_setup(void);
+static int	tunnel_fallback_setup(void);
 static int	tunnel_serve(void);
 static void	tunnel_reload(void);
 
@@ -49,6 +61,14 @@ static const struct msg_rule tunnel_rules[] = {
 	    4, REV_MAX, tunnel_msg_revoked },
 	{ MSG_TUNNEL_SHOW, PROC_BIT(PROC_PARENT), ST_RUN, MSG_FD_NEVER,
 	    0, 0, tunnel_msg_show },
+	/* The answers to the peer table's audit rows (peer.c). */
+	{ MSG_AUDIT_ACK, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    8, 8, tunnel_msg_audit },
+	{ MSG_AUDIT_NACK, PROC_BIT(PROC_AUDIT), ST_RUN, MSG_FD_NEVER,
+	    4, 4, tunnel_msg_audit },
+	/* The TLS fallback's listening socket, once. */
+	{ MSG_CONF_LISTEN, PROC_BIT(PROC_PARENT), ST_CONF, MSG_FD_MUST,
+	    3, 3 + PROTO_NAMEMAX, tunnel_msg_listen },
 };
 
 static const struct child_role tunnel_role = {
@@ -63,7 +83,7 @@ static const struct child_role tunnel_role = {
 };
 
 static struct p_tunnel_conf	 tconf, tnext;
-static int			 have_conf, wg_pidfd = -1;
+static int			 have_conf, wg_pidfd = -1, fb_fd = -1;
 static struct event		*ev_sweep, *ev_wgexit;
 
 static int
@@ -107,6 +127,22 @@ tunnel_msg_del(struct chan *c, struct msg *m)
 	if (proto_get_tunnel_peer_del(m, &d) == -1)
 		return -1;
 	peer_del(d.kind, d.id);
+	relay_check();
+	return 0;
+}
+
+/* A row of the peer table recorded, or refused (logged). */
+static int
+tunnel_msg_audit(struct chan *c, struct msg *m)
+{
+	uint64_t	seq;
+	uint32_t	why;
+
+	if (m->hdr.type == MSG_AUDIT_ACK)
+		return proto_get_audit_ack(m, &seq);
+	if (proto_get_audit_nack(m, &why) == -1)
+		return -1;
+	log_warnx("audit refused tunnel row %u (%u)", m->hdr.peerid, why);
 	return 0;
 }
 
@@ -131,6 +167,21 @@ tunnel_msg_revoked(struct chan *c, struct msg *m)
 		break;
 	}
 	peer_del(kind, rv.id);
+	relay_check();
+	return 0;
+}
+
+static int
+tunnel_msg_listen(struct chan *c, struct msg *m)
+{
+	struct p_conf_listen	l;
+
+	if (fb_fd != -1 || proto_get_conf_listen(m, &l) == -1) {
+		close(m->fd);
+		return -1;
+	}
+	fb_fd = m->fd;
+	log_debug("fallback socket %s", l.addr);
 	return 0;
 }
 
@@ -245,11 +296,50 @@ tunnel_addr(const char *s, int fam, struct wg_addr *a)
 }
 
 /*
+ * The fallback when the parent sent its socket: the server's
+ * certificate and key and the device CA, read from the descriptors
+ * the parent passed.  Without them the suite runs without it.
+ */
+static int
+tunnel_fallback_setup(void)
+{
+	struct relay_conf	rc;
+	char			*cert, *key, *ca;
+	int			 rv = -1;
+
+	if (fb_fd == -1)
+		return 0;
+	memset(&rc, 0, sizeof(rc));
+	cert = relay_pem_fd(child_keyfd("fallback-cert"), &rc.certlen);
+	key = relay_pem_fd(child_keyfd("fallback-key"), &rc.keylen);
+	ca = relay_pem_fd(child_keyfd("device-ca"), &rc.calen);
+	if (cert == NULL || key == NULL || ca == NULL)
+		log_warnx("tunnel: the fallback's certificates are missing");
+	else {
+		rc.lfd = fb_fd;
+		rc.cert = cert;
+		rc.key = key;
+		rc.ca = ca;
+		rc.wgport = tconf.port;
+		rc.maxconn = FALLBACK_MAXCONN;
+		rc.idle = FALLBACK_IDLE;
+		rc.hs_timeout = FALLBACK_STALL;
+		rv = relay_init(&rc);
+	}
+	free(cert);
+	free(ca);
+	if (key != NULL)
+		sodium_memzero(key, rc.keylen);
+	free(key);
+	return rv;
+}
+
+/*
  * Open everything while still root: the private key, the backend
  * (and wireguard-go), the interface's addresses.  The daemon keeps
  * CAP_NET_ADMIN for the peers it adds and removes later.
- * XXX: only the WireGuard path: the TLS-over-TCP fallback of DESIGN
- * section 8 is not built yet.
+ * With a fallback socket, its certificates are read and its TLS
+ * context built here too.
  */
 static int
 tunnel_setup(void)
@@ -280,13 +370,14 @@ tunnel_setup(void)
 	peer_init(&tconf, b);
 	log_info("tunnel %s up on port %u, %s backend", tconf.ifname,
 	    tconf.port, b->name);
-	return 0;
+	return tunnel_fallback_setup();
 }
 
 static void
 tunnel_on_sweep(evutil_socket_t fd, short ev, void *arg)
 {
 	peer_sweep(tconf.idle_timeout);
+	relay_check();
 }
 
 /* wireguard-go ended: the interface is gone, so is this daemon. */
@@ -307,7 +398,8 @@ tunnel_serve(void)
 		tv.tv_sec = tconf.idle_timeout / 4;
 	ev_sweep = event_new(child_base(), -1, EV_PERSIST, tunnel_on_sweep,
 	    NULL);
-	if (ev_sweep == NULL || event_add(ev_sweep, &tv) == -1)
+	if (ev_sweep == NULL || event_add(ev_sweep, &tv) == -1 ||
+	    relay_start(child_base()) == -1)
 		return -1;
 	if (wg_pidfd == -1)
 		return 0;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct event_base;
+
 #include "proto/tunnel.h"
 
 #define WG_KEYLEN	32
@@ -105,5 +107,31 @@ void	peer_sweep(uint64_t);
 const struct tpeer_list *peer_list(void);
 /* peer_addr_text: "A/P" of an address. */
 void	peer_addr_text(const struct wg_addr *, char *, size_t);
+
+/* The TLS 1.3 fallback listener (relay.c). */
+struct relay_conf {
+	int		 lfd;		/* listening TCP socket */
+	const char	*cert, *key, *ca;	/* PEM text */
+	size_t		 certlen, keylen, calen;
+	uint16_t	 wgport;	/* local WireGuard UDP port */
+	unsigned	 maxconn;
+	unsigned	 idle;		/* seconds without a frame */
+	unsigned	 hs_timeout;	/* handshake, stalled writes */
+};
+struct relay_stats {
+	uint64_t	 accepted, authed, open, cut;
+	uint64_t	 refused_cert, refused_device, refused_full;
+	uint64_t	 to_udp, to_stream, dropped;
+};
+struct sockaddr_storage;
+struct x509_st;
+int	relay_init(const struct relay_conf *);
+int	relay_start(struct event_base *);
+void	relay_check(void);
+void	relay_stats(struct relay_stats *);
+void	relay_addr_text(const struct sockaddr_storage *, char *, size_t);
+int	relay_cert_device(struct x509_st *, char *, size_t);
+/* relay_pem_fd: the whole text of a PEM file's descriptor, or NULL. */
+char	*relay_pem_fd(int, size_t *);
 
 #endif

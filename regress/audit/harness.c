@@ -34,7 +34,8 @@
  * as in the daemon, with a forked sender on the other end of a
  * socketpair that plays the auth daemon.  The sender writes "SEQ
  * INDEX" for each acknowledgement to the ack file as it arrives, so
- * that a test which kills this process knows what was promised.
+ * that a test which kills this process knows what was promised, and
+ * the wall clock in microseconds when it came (the shipping bench).
  *
  * audit_harness naive: the design without these modules, as a bench
  * baseline: the same rows in the same schema with the same batching
@@ -81,6 +82,16 @@ mono_us(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The wall clock in microseconds, to compare with other processes. */
+static uint64_t
+real_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -150,8 +161,8 @@ sender_run(int fd, uint64_t n, uint64_t window, uint64_t gap_us,
 			    proto_get_audit_ack(&m, &seq) == -1)
 				_exit(7);
 			if (af != NULL) {
-				fprintf(af, "%" PRIu64 " %u\n", seq,
-				    m.hdr.peerid);
+				fprintf(af, "%" PRIu64 " %u %" PRIu64 "\n",
+				    seq, m.hdr.peerid, real_us());
 				fflush(af);
 			}
 			acked++;

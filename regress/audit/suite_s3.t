@@ -40,5 +40,5 @@ grep -q 'audit: audit log at seq 0, checkpoint 0, shipping' "$T/log"
 ok $? "and its S3 secret: it ships"
 actl audit verify --from-s3 -d "$T/state" >"$T/v" 2>&1
 ok $? "verify --from-s3 reaches the store through the proxy"
-# XXX: no daemon records rows yet; appends end to end wait for one.
+# Rows of the session and tunnel daemons end to end: suite_s3_rows.t.
 finish

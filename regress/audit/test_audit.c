@@ -408,6 +408,156 @@ test_append_path(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* What a front end saw of its feeds: events and ends per sub id. */
+struct seen {
+	int	events[8];
+	int	ended[8];
+	uint8_t	why[8];
+};
+
+static void
+feed_pump(struct event_base *base, struct chan *front, struct seen *sn,
+    int ms)
+{
+	static struct p_audit_event	e;
+	struct msg			m;
+	uint32_t			id;
+	uint8_t				why;
+	int				i;
+
+	for (i = 0; i < ms / 10 + 1; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		while (chan_read(front) > 0)
+			;
+		while (chan_get(front, &m) == MSG_OK) {
+			if (m.hdr.type == MSG_AUDIT_SUBEND) {
+				assert_int_equal(proto_get_audit_subend(&m,
+				    &id, &why), 0);
+				assert_true(id < 8);
+				sn->ended[id]++;
+				sn->why[id] = why;
+			} else if (m.hdr.type == MSG_AUDIT_EVENT) {
+				assert_int_equal(proto_get_audit_event(&m,
+				    &e), 0);
+				assert_true(e.sub < 8);
+				assert_string_equal(e.row.project, "npu");
+				sn->events[e.sub]++;
+			}
+		}
+		usleep(10000);
+	}
+}
+
+static void
+feed_ask(struct chan *c, struct chan *peer, struct msg *m, uint16_t type,
+    uint32_t sub, uint64_t grant, const char *user, uint8_t suite,
+    const char *p1, const char *p2)
+{
+	static struct p_audit_sub	p;
+
+	memset(&p, 0, sizeof(p));
+	p.sub = sub;
+	p.grant = grant;
+	p.window = 100;
+	p.suite = suite;
+	strcpy(p.user, user);
+	if (p1 != NULL)
+		strcpy(p.projects[p.nprojects++], p1);
+	if (p2 != NULL)
+		strcpy(p.projects[p.nprojects++], p2);
+	assert_int_equal(type == MSG_AUDIT_GRANT ? proto_send_audit_grant(c,
+	    &p) : proto_send_audit_sub(c, &p), 0);
+	assert_int_equal(roundtrip(c, peer, m), 0);
+	assert_int_equal(m->hdr.type, type);
+	assert_int_equal(type == MSG_AUDIT_GRANT ? feed_msg_grant(peer, m) :
+	    feed_msg_sub(peer, m), 0);
+}
+
+/*
+ * A feed is no wider than the grant the auth daemon sent for it: a
+ * front end that widens one, reuses a grant, names another user or
+ * no grant at all gets the feed ended, and sees no row.
+ */
+static void
+test_feed_grant(void **state)
+{
+	char			 dir[] = "/tmp/test_audit.XXXXXX", cmd[300];
+	struct event_base	*base = event_base_new();
+	struct audit_store	 s;
+	struct audit_row	 rows[3];
+	struct chan		 fr, fr_d, au, au_d;
+	struct msg		 m;
+	struct seen		 sn;
+	size_t			 i;
+
+	assert_non_null(mkdtemp(dir));
+	store_new(&s, dir);
+	append_init(base, &s);
+	assert_int_equal(feed_init(base, &s), 0);
+	for (i = 0; i < 3; i++) {
+		row_fill(&rows[i].p, "exec", "{}");
+		strcpy(rows[i].daemon, "session");
+	}
+	strcpy(rows[1].p.project, "other");
+	rows[2].p.project[0] = '\0';
+	assert_int_equal(store_append(&s, rows, 3), 0);
+	pair(&fr, &fr_d, PROC_AUDIT, PROC_FRONT);
+	pair(&au, &au_d, PROC_AUDIT, PROC_AUTH);
+	assert_int_equal(fd_nonblock(fr.fd), 0);
+	memset(&sn, 0, sizeof(sn));
+
+	/* Granted npu; asked for npu, other and the suite rows. */
+	feed_ask(&au, &au_d, &m, MSG_AUDIT_GRANT, 0, 1001,
+	    "alice@example.com", 0, "npu", NULL);
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 1, 1001,
+	    "alice@example.com", 1, "npu", "other");
+	/* Granted for alice, asked for mallory. */
+	feed_ask(&au, &au_d, &m, MSG_AUDIT_GRANT, 0, 1002,
+	    "alice@example.com", 0, "npu", NULL);
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 2, 1002,
+	    "mallory@example.com", 0, "npu", NULL);
+	/* Within its grant: the npu row only. */
+	feed_ask(&au, &au_d, &m, MSG_AUDIT_GRANT, 0, 1003,
+	    "alice@example.com", 1, "npu", "other");
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 3, 1003,
+	    "alice@example.com", 0, "npu", NULL);
+	/* The grant after the subscription: it waits for it. */
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 4, 1004,
+	    "alice@example.com", 0, "npu", NULL);
+	feed_pump(base, &fr, &sn, 50);
+	assert_int_equal(sn.ended[4] + sn.events[4], 0);
+	feed_ask(&au, &au_d, &m, MSG_AUDIT_GRANT, 0, 1004,
+	    "alice@example.com", 0, "npu", NULL);
+	/* A grant used twice; a made-up one; none at all. */
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 5, 1003,
+	    "alice@example.com", 0, "npu", NULL);
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 6, 4242,
+	    "alice@example.com", 0, "npu", NULL);
+	feed_ask(&fr, &fr_d, &m, MSG_AUDIT_SUBSCRIBE, 7, 0,
+	    "alice@example.com", 0, "npu", NULL);
+	feed_pump(base, &fr, &sn, 1500);
+
+	assert_int_equal(sn.ended[1], 1);
+	assert_int_equal(sn.why[1], AUDIT_SUBEND_DENIED);
+	assert_int_equal(sn.ended[2], 1);
+	assert_int_equal(sn.why[2], AUDIT_SUBEND_DENIED);
+	assert_int_equal(sn.ended[3], 0);
+	assert_int_equal(sn.events[3], 1);
+	assert_int_equal(sn.ended[4], 0);
+	assert_int_equal(sn.events[4], 1);
+	for (i = 5; i < 8; i++) {
+		assert_int_equal(sn.ended[i], 1);
+		assert_int_equal(sn.why[i], AUDIT_SUBEND_DENIED);
+	}
+	for (i = 0; i < 8; i++)
+		if (i != 3 && i != 4)
+			assert_int_equal(sn.events[i], 0);
+	assert_int_equal(feed_count(), 2);
+	store_close(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -421,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_checkpoint_sig),
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_append_path),
+		cmocka_unit_test(test_feed_grant),
 	};
 
 	if (sodium_init() == -1)

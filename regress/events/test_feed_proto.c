@@ -90,6 +90,7 @@ test_sub(void **state)
 
 	p->sub = 7;
 	p->since = 42;
+	p->grant = 99;
 	p->window = 512;
 	p->suite = 1;
 	p->nprojects = 2;
@@ -101,6 +102,22 @@ test_sub(void **state)
 	assert_true(m.len >= P_AUDIT_SUB_MIN && m.len <= P_AUDIT_SUB_MAX);
 	assert_int_equal(proto_get_audit_sub(&m, g), 0);
 	assert_int_equal(g->since, 42);
+	assert_int_equal(g->grant, 99);
+	/* The same payload as a grant from the auth daemon. */
+	assert_int_equal(proto_send_audit_grant(c, p), 0);
+	queued(c, &m);
+	assert_int_equal(m.hdr.type, MSG_AUDIT_GRANT);
+	assert_int_equal(proto_get_audit_grant(&m, g), 0);
+	assert_true(audit_sub_within(p, g));
+	p->grant = 0;			/* a grant must have a number */
+	assert_int_equal(proto_send_audit_grant(c, p), 0);
+	queued(c, &m);
+	assert_int_equal(proto_get_audit_grant(&m, g), -1);
+	assert_false(audit_sub_within(p, g));
+	p->grant = 99;
+	assert_int_equal(proto_send_audit_sub(c, p), 0);
+	queued(c, &m);
+	assert_int_equal(proto_get_audit_sub(&m, g), 0);
 	assert_string_equal(g->projects[1], "lab");
 	assert_true(audit_sub_match(g, "core"));
 	assert_true(audit_sub_match(g, ""));
@@ -193,8 +210,8 @@ test_allow(void **state)
 		memset(a->projects[i], 'p', sizeof(a->projects[i]) - 1);
 	assert_int_equal(proto_send_auth_allow(c, 1, a), 0);
 	queued(c, &m);
-	/* three strings (16, 3, 3 bytes), two bytes, 64 full names */
-	assert_int_equal(m.len, 3 * 2 + 16 + 3 + 3 + 2 +
+	/* three strings (16, 3, 3 bytes), two bytes, the grant, 64 names */
+	assert_int_equal(m.len, 3 * 2 + 16 + 3 + 3 + 2 + 8 +
 	    AUTH_MAXPROJECTS * (2 + PROTO_NAMEMAX - 1));
 	assert_true(m.len <= P_AUTH_ALLOW_MAX);
 	cuts_refused(&m, get_allow, g);

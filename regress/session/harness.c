@@ -68,7 +68,7 @@ eh_audit_chan(void)
 	return &eh_audit;
 }
 
-static void
+static uint32_t
 eh_audit_row(void *arg, const struct p_audit_row *r)
 {
 	static uint32_t	seq;
@@ -76,6 +76,7 @@ eh_audit_row(void *arg, const struct p_audit_row *r)
 	if (proto_send_audit_append(&eh_audit, ++seq, r) == -1)
 		_exit(3);
 	eh_commit(&eh_audit);
+	return seq;
 }
 
 static void
@@ -101,6 +102,7 @@ eh_confine(struct event_base *base)
 	p.reply = session_front_reply;
 	p.arg = (void *)&eh_wire;
 	p.audit = eh_audit_row;
+	p.audit_ms = eh_conf.audit_ms;
 	if (session_engine_init(&p) == -1 ||
 	    trace_init(eh_dir, base, &eh_wire, eh_audit_chan) == -1)
 		fatalx("session_engine_init failed");
@@ -266,13 +268,15 @@ host_init(struct host *h, const char *state, const struct host_conf *hc)
 	host_prepare(h, state, hc);
 }
 
+static void	h_audit_pump(struct host *);
+
 /* Wait for the reply to id: cb returns 1 when it was the last one. */
 static int
 h_wait(struct host *h, uint32_t id, int (*cb)(struct msg *, void *),
     void *arg, int ms)
 {
 	struct p_session_killed	*k;
-	struct pollfd		 p;
+	struct pollfd		 p[2];
 	struct msg		 m;
 	ssize_t			 n;
 	uint64_t		 end = now_mono_ms() + ms;
@@ -296,11 +300,18 @@ h_wait(struct host *h, uint32_t id, int (*cb)(struct msg *, void *),
 		}
 		if (rv != MSG_EMORE)
 			return -1;
-		p.fd = h->front.fd;
-		p.events = POLLIN;
+		p[0].fd = h->front.fd;
+		p[0].events = POLLIN;
+		p[1].fd = h->audit.fd;
+		p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
 		if (now_mono_ms() >= end ||
-		    poll(&p, 1, end - now_mono_ms()) <= 0)
+		    poll(p, 2, end - now_mono_ms()) <= 0)
 			return -1;
+		if (p[1].revents & POLLIN)
+			h_audit_pump(h);
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		if ((n = chan_read(&h->front)) <= 0 && !(n == -1 &&
 		    errno == EAGAIN))
 			return -1;
@@ -392,11 +403,17 @@ host_crash(struct host *h)
 int
 h_revoke(struct host *h, const char *user)
 {
+	return h_revoke_kind(h, AUDIT_REVOKE_USER, user);
+}
+
+int
+h_revoke_kind(struct host *h, int kind, const char *id)
+{
 	struct p_audit_revoked	r;
 
 	memset(&r, 0, sizeof(r));
-	r.kind = AUDIT_REVOKE_USER;
-	pccx_strlcpy(r.id, user, sizeof(r.id));
+	r.kind = kind;
+	pccx_strlcpy(r.id, id, sizeof(r.id));
 	if (proto_send_audit_revoked(&h->audit, &r) == -1)
 		return -1;
 	return msg_flush_wait(&h->audit);
@@ -407,30 +424,55 @@ static struct {
 	char	action[AUDIT_ACTION_MAX];
 	char	outcome[AUDIT_OUTCOME_MAX];
 	char	object[SESSION_IDSZ];
+	char	device[AUDIT_DEVICE_MAX];
 }	rows[4096];
 static int	nrows;
+static uint64_t	audit_seq;
 
-int
-h_audit_count(struct host *h, const char *action, const char *outcome,
-    const char *object)
+/*
+ * Read the rows waiting and answer each as the audit daemon would,
+ * in h->audit_answer's way: ACK, NACK, or nothing at all.
+ */
+static void
+h_audit_pump(struct host *h)
 {
 	static struct p_audit_row	r;
 	struct msg			m;
-	int				i, n = 0;
+	int				answered = 0;
 
 	while (chan_read(&h->audit) > 0)
 		while (chan_get(&h->audit, &m) == MSG_OK) {
 			if (m.hdr.type != MSG_AUDIT_APPEND ||
-			    proto_get_audit_append(&m, &r) == -1 ||
-			    nrows == 4096)
+			    proto_get_audit_append(&m, &r) == -1)
+				continue;
+			if (h->audit_answer == H_AUDIT_ACK)
+				answered += proto_send_audit_ack(&h->audit,
+				    m.hdr.peerid, ++audit_seq) == 0;
+			else if (h->audit_answer == H_AUDIT_NACK)
+				answered += proto_send_audit_nack(&h->audit,
+				    m.hdr.peerid, AUDIT_NACK_STORE) == 0;
+			if (nrows == 4096)
 				continue;
 			pccx_strlcpy(rows[nrows].action, r.action,
 			    sizeof(rows[nrows].action));
 			pccx_strlcpy(rows[nrows].outcome, r.outcome,
 			    sizeof(rows[nrows].outcome));
+			pccx_strlcpy(rows[nrows].device, r.device,
+			    sizeof(rows[nrows].device));
 			pccx_strlcpy(rows[nrows++].object, r.object,
 			    sizeof(rows[0].object));
 		}
+	if (answered > 0)
+		(void)msg_flush_wait(&h->audit);
+}
+
+int
+h_audit_count(struct host *h, const char *action, const char *outcome,
+    const char *object)
+{
+	int	i, n = 0;
+
+	h_audit_pump(h);
 	for (i = 0; i < nrows; i++)
 		if (strcmp(rows[i].action, action) == 0 &&
 		    strcmp(rows[i].outcome, outcome) == 0 &&
@@ -602,15 +644,27 @@ h_call(struct host *h, uint32_t id, struct reply *r, int ms)
 	return r->failed ? -1 : 0;
 }
 
+static int
+h_open_as(struct host *h, const struct p_session_open *o, char *uuid,
+    struct p_session_error *err)
+{
+	struct p_session_opened	od;
+	struct reply		 r = { .want = MSG_SESSION_OPENED,
+	    .out = &od, .err = err };
+
+	if (h_call(h, h_send(h, proto_send_session_open(&h->front, ++h->next,
+	    o)), &r, H_TIMEOUT_MS) == -1)
+		return -1;
+	pccx_strlcpy(uuid, od.uuid, SESSION_IDSZ);
+	return 0;
+}
+
 int
 h_open(struct host *h, const char *user, const char *project, int mode,
     uint64_t memory, uint32_t cpu, uint32_t pids, char *uuid,
     struct p_session_error *err)
 {
 	struct p_session_open	o;
-	struct p_session_opened	od;
-	struct reply		 r = { .want = MSG_SESSION_OPENED,
-	    .out = &od, .err = err };
 
 	memset(&o, 0, sizeof(o));
 	pccx_strlcpy(o.user, user, sizeof(o.user));
@@ -620,11 +674,51 @@ h_open(struct host *h, const char *user, const char *project, int mode,
 	o.memory = memory;
 	o.cpu = cpu;
 	o.pids = pids;
-	if (h_call(h, h_send(h, proto_send_session_open(&h->front, ++h->next,
-	    &o)), &r, H_TIMEOUT_MS) == -1)
+	return h_open_as(h, &o, uuid, err);
+}
+
+uint32_t
+h_open_begin(struct host *h, const char *user, const char *project)
+{
+	struct p_session_open	o;
+
+	memset(&o, 0, sizeof(o));
+	pccx_strlcpy(o.user, user, sizeof(o.user));
+	pccx_strlcpy(o.project, project, sizeof(o.project));
+	o.uid = o.gid = SESSION_ANYID;
+	o.mode = SESSION_MODE_DISCARD;
+	return h_send(h, proto_send_session_open(&h->front, ++h->next, &o));
+}
+
+int
+h_open_end(struct host *h, uint32_t id, char *uuid,
+    struct p_session_error *err, int ms)
+{
+	struct p_session_opened	od;
+	struct reply		 r = { .want = MSG_SESSION_OPENED,
+	    .out = &od, .err = err };
+
+	if (h_call(h, id, &r, ms) == -1)
 		return -1;
 	pccx_strlcpy(uuid, od.uuid, SESSION_IDSZ);
 	return 0;
+}
+
+int
+h_open_login(struct host *h, const char *user, const char *project,
+    const char *device, const char *sid, char *uuid,
+    struct p_session_error *err)
+{
+	struct p_session_open	o;
+
+	memset(&o, 0, sizeof(o));
+	pccx_strlcpy(o.user, user, sizeof(o.user));
+	pccx_strlcpy(o.project, project, sizeof(o.project));
+	pccx_strlcpy(o.device, device, sizeof(o.device));
+	pccx_strlcpy(o.sid, sid, sizeof(o.sid));
+	o.uid = o.gid = SESSION_ANYID;
+	o.mode = SESSION_MODE_DISCARD;
+	return h_open_as(h, &o, uuid, err);
 }
 
 int
@@ -686,6 +780,14 @@ h_exec_start(struct host *h, const char *uuid, const char *user,
     const char *cwd, char *const *argv, char *const *env,
     struct p_session_error *err)
 {
+	return h_exec_in(h, uuid, user, cwd, argv, env, NULL, 0, err);
+}
+
+int
+h_exec_in(struct host *h, const char *uuid, const char *user,
+    const char *cwd, char *const *argv, char *const *env, const char *in,
+    size_t inlen, struct p_session_error *err)
+{
 	static struct p_session_exec	x;
 	struct p_session_handle		hd;
 	struct reply		 r = { .want = MSG_SESSION_EXEC_OK,
@@ -701,6 +803,8 @@ h_exec_start(struct host *h, const char *uuid, const char *user,
 	for (x.envc = 0; env != NULL && env[x.envc] != NULL; x.envc++)
 		x.env[x.envc] = env[x.envc];
 	x.env[x.envc] = NULL;
+	x.in = (char *)in;
+	x.inlen = inlen;
 	if (h_call(h, h_send(h, proto_send_session_exec(&h->front,
 	    MSG_SESSION_EXEC, ++h->next, -1, &x)), &r, H_TIMEOUT_MS) == -1)
 		return -1;

@@ -26,6 +26,8 @@ struct host {
 	struct chan	 front;
 	/* rows come here; revocations go */
 	struct chan	 audit;
+	/* how the test answers rows while it waits: H_AUDIT_* */
+	int		 audit_answer;
 	uint32_t	 next;		/* request ids */
 	/* <state>; the engine's is /session */
 	char		 state[4096];
@@ -36,12 +38,18 @@ struct host {
 	int		 nunasked;
 };
 
+#define H_AUDIT_ACK	0	/* durable: the default */
+#define H_AUDIT_NACK	1	/* the store failed */
+#define H_AUDIT_SILENT	2	/* no answer at all */
+
 struct host_conf {
 	int		 no_cgroup2;	/* the v1 freezer kill path */
 	/* debugging: no chroot, no filter */
 	int		 unconfined;
 	uint32_t	 per_user;
 	const char	*cgroup;	/* NULL: a name of its own */
+	/* how long a request waits for its audit row; 0: the default */
+	uint32_t	 audit_ms;
 };
 
 /*
@@ -84,12 +92,31 @@ int	h_list(struct host *, const char *, struct p_session_row *, int,
 /* h_exec_start: the output stream's descriptor, or -1. */
 int	h_exec_start(struct host *, const char *, const char *, const char *,
 	    char *const *, char *const *, struct p_session_error *);
+/* h_exec_in: the same with a standard input (NULL: /dev/null). */
+int	h_exec_in(struct host *, const char *, const char *, const char *,
+	    char *const *, char *const *, const char *, size_t,
+	    struct p_session_error *);
 int	h_pty(struct host *, const char *, const char *, int, int,
 	    uint32_t *, struct p_session_error *);
 int	h_resize(struct host *, const char *, const char *, uint32_t, int,
 	    int, struct p_session_error *);
+/*
+ * h_open_begin sends an OPEN and returns its id without waiting;
+ * h_open_end waits ms for its answer, as h_open.
+ */
+uint32_t h_open_begin(struct host *, const char *, const char *);
+int	h_open_end(struct host *, uint32_t, char *, struct p_session_error *,
+	    int);
 /* h_revoke: what the audit daemon sends when a user is revoked. */
 int	h_revoke(struct host *, const char *);
+/* h_revoke_kind: the same for an AUDIT_REVOKE_* kind and its id. */
+int	h_revoke_kind(struct host *, int, const char *);
+/*
+ * h_open_login: h_open under a device and a login (auth session id),
+ * as the front end passes them from the gate's decision.
+ */
+int	h_open_login(struct host *, const char *, const char *,
+	    const char *, const char *, char *, struct p_session_error *);
 /*
  * h_audit_count: the audit rows received so far (read now) with that
  * action and outcome, and object when it is not NULL.

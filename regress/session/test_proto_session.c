@@ -157,7 +157,25 @@ test_exec(void **state)
 	assert_null(g.argv[2]);
 	assert_string_equal(g.env[0], "LANG=C.UTF-8");
 	assert_string_equal(g.cwd, "/project/src");
+	assert_null(g.in);
 	assert_int_equal(proto_get_session_exec(resized(m, 2), &g), -1);
+	/* A standard input, NUL bytes and all; one too long is refused. */
+	x.in = "a\0b";
+	x.inlen = 3;
+	assert_int_equal(proto_send_session_exec(&p->a, MSG_SESSION_EXEC, 3,
+	    -1, &x), 0);
+	assert_int_equal(proto_get_session_exec(xfer(p), &g), 0);
+	assert_int_equal(g.inlen, 3);
+	assert_memory_equal(g.in, "a\0b", 3);
+	assert_string_equal(g.argv[1], "-j2");
+	x.in = calloc(1, SESSION_INMAX + 1);
+	x.inlen = SESSION_INMAX + 1;
+	assert_int_equal(proto_send_session_exec(&p->a, MSG_SESSION_EXEC, 3,
+	    -1, &x), 0);
+	assert_int_equal(proto_get_session_exec(xfer(p), &g), -1);
+	free(x.in);
+	x.in = NULL;
+	x.inlen = 0;
 	/* An environment entry without a name, an empty argv: refused. */
 	x.env[0] = "=x";
 	assert_int_equal(proto_send_session_exec(&p->a, MSG_SESSION_EXEC, 4,

@@ -33,6 +33,7 @@
 #include <event2/event.h>
 
 #include "common/util.h"
+#include "proto/audit.h"
 #include "sessiond/session.h"
 #include "harness.h"
 
@@ -195,6 +196,7 @@ group_setup(void **unused)
 		return -1;
 	memset(&hc, 0, sizeof(hc));
 	hc.per_user = PER_USER;
+	hc.audit_ms = 1000;
 	hc.unconfined = getenv("PCCX_TEST_UNCONFINED") != NULL;
 	host_init(&H, state, &hc);
 	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
@@ -1262,6 +1264,219 @@ test_revoked(void **unused)
 	assert_true(h_audit_count(&H, "session.exec", "deny", NULL) >= 3);
 }
 
+/* The number of sessions the engine holds, opening ones included. */
+static int
+session_total(void)
+{
+	int	n = -1;
+
+	if (h_list(&H, NULL, NULL, 0, &n) == -1)
+		return -1;
+	return n;
+}
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * An open, exec, pty or kill waits for its audit row to be durable:
+ * refused (SESSION_E_AUDIT) and not done when the audit daemon
+ * refuses the row or does not answer.
+ */
+static void
+test_audit_gate(void **unused)
+{
+	struct p_session_error	e;
+	struct run		r;
+	char			uuid[SESSION_IDSZ], other[SESSION_IDSZ];
+	char *const		argv[] = { "/bin/sh", "-c",
+	    "touch /project/.gate-marker", NULL };
+	uint32_t		id;
+	uint64_t		t0;
+	int			n0, rows, fd;
+
+	n0 = session_total();
+	rows = h_audit_count(&H, "session.open", "allow", NULL);
+	H.audit_answer = H_AUDIT_NACK;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(h_open(&H, ALICE, "proj", SESSION_MODE_DISCARD, 0,
+	    0, 0, uuid, &e), -1);
+	assert_int_equal(e.code, SESSION_E_AUDIT);
+	assert_int_equal(h_audit_count(&H, "session.open", "allow", NULL),
+	    rows + 1);
+	assert_int_equal(session_total(), n0);
+
+	/* Silent: refused at the deadline, and other requests go on. */
+	H.audit_answer = H_AUDIT_SILENT;
+	t0 = ms_now();
+	assert_int_not_equal(id = h_open_begin(&H, ALICE, "proj"), 0);
+	assert_int_equal(session_total(), n0);
+	assert_true(ms_now() - t0 < 1000);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(h_open_end(&H, id, uuid, &e, 10000), -1);
+	assert_int_equal(e.code, SESSION_E_AUDIT);
+	print_message("# an unanswered open refused after %llu ms\n",
+	    (unsigned long long)(ms_now() - t0));
+	assert_true(ms_now() - t0 >= 1000);
+	assert_int_equal(session_total(), n0);
+
+	/* Durable: it opens; a late ACK of the old rows does nothing. */
+	H.audit_answer = H_AUDIT_ACK;
+	open_ok(ALICE, "proj", SESSION_MODE_DISCARD, uuid);
+	assert_int_equal(session_total(), n0 + 1);
+
+	H.audit_answer = H_AUDIT_NACK;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(h_exec_start(&H, uuid, ALICE, "/project", argv,
+	    NULL, &e), -1);
+	assert_int_equal(e.code, SESSION_E_AUDIT);
+	assert_int_equal(h_pty(&H, uuid, ALICE, 24, 80, &id, &e), -1);
+	assert_int_equal(e.code, SESSION_E_AUDIT);
+	assert_int_equal(h_kill(&H, uuid, "", SESSION_MODE_DISCARD, &K, &e),
+	    -1);
+	assert_int_equal(e.code, SESSION_E_AUDIT);
+	H.audit_answer = H_AUDIT_SILENT;
+	assert_int_equal(h_exec_start(&H, uuid, ALICE, "/project", argv,
+	    NULL, &e), -1);
+	assert_int_equal(e.code, SESSION_E_AUDIT);
+
+	/* Nothing ran, and the session still lives. */
+	H.audit_answer = H_AUDIT_ACK;
+	run_ok(uuid, ALICE, "test ! -e /project/.gate-marker && echo none",
+	    &r);
+	has(r.out, "none");
+	run_free(&r);
+	assert_int_not_equal(fd = h_exec_start(&H, uuid, ALICE, "/project",
+	    argv, NULL, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	run_free(&r);
+	run_ok(uuid, ALICE, "test -e /project/.gate-marker && echo there",
+	    &r);
+	has(r.out, "there");
+	run_free(&r);
+	assert_int_equal(h_audit_count(&H, "session.exec", "allow", uuid),
+	    5);
+	assert_int_equal(h_audit_count(&H, "session.kill", "allow", uuid),
+	    1);
+	open_ok(ALICE, "proj", SESSION_MODE_DISCARD, other);
+	kill_ok(other, SESSION_MODE_DISCARD, &K);
+	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
+	assert_int_equal(session_total(), n0);
+}
+
+/* An exec's standard input: the request's bytes, or /dev/null. */
+static void
+test_exec_stdin(void **unused)
+{
+	struct p_session_error	e;
+	struct run		r;
+	char			uuid[SESSION_IDSZ], *big;
+	char *const		cat[] = { "/bin/cat", NULL };
+	char *const		wc[] = { "/usr/bin/wc", "-c", NULL };
+	char *const		tru[] = { "/bin/true", NULL };
+	int			fd;
+
+	open_ok(ALICE, "proj", SESSION_MODE_DISCARD, uuid);
+	assert_non_null(big = malloc(SESSION_INMAX));
+	memset(big, 'x', SESSION_INMAX);
+	assert_int_not_equal(fd = h_exec_in(&H, uuid, ALICE, "/project", cat,
+	    NULL, "hello\nworld\n", 12, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	assert_int_equal(r.outlen, 12);
+	assert_memory_equal(r.out, "hello\nworld\n", 12);
+	run_free(&r);
+	/* The most one may give: more than a small pipe holds at once. */
+	assert_int_not_equal(fd = h_exec_in(&H, uuid, ALICE, "/project", wc,
+	    NULL, big, SESSION_INMAX, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	assert_int_equal(atoi(r.out), SESSION_INMAX);
+	run_free(&r);
+	/* A command that reads none of it still ends. */
+	assert_int_not_equal(fd = h_exec_in(&H, uuid, ALICE, "/project", tru,
+	    NULL, big, SESSION_INMAX, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0);
+	run_free(&r);
+	/* None: cat sees the end at once. */
+	assert_int_not_equal(fd = h_exec_start(&H, uuid, ALICE, "/project",
+	    cat, NULL, &e), -1);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(run_read(fd, &r, 10000), 0);
+	assert_true(r.exited && r.code == 0 && r.outlen == 0);
+	run_free(&r);
+	assert_int_equal(h_audit_count(&H, "session.exec", "allow", uuid), 4);
+	free(big);
+	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
+}
+
+/*
+ * A device or login revocation ends exactly the sessions opened under
+ * it, as fast as the kill switch.
+ */
+static void
+test_revoke_login(void **unused)
+{
+	struct p_session_error	e;
+	char			a1[SESSION_IDSZ], a2[SESSION_IDSZ];
+	char			b[SESSION_IDSZ];
+	uint64_t		t0;
+	uint8_t			why;
+
+	H.audit_answer = H_AUDIT_ACK;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(h_open_login(&H, ALICE, "proj", "devA", "loginA1",
+	    a1, &e), 0);
+	opened_add(a1);
+	assert_int_equal(h_open_login(&H, ALICE, "proj", "devB", "loginB1",
+	    b, &e), 0);
+	opened_add(b);
+	assert_int_equal(h_open_login(&H, ALICE, "proj", "devA", "loginA2",
+	    a2, &e), 0);
+	opened_add(a2);
+	/* Names of other kinds match nothing. */
+	assert_int_equal(h_revoke_kind(&H, AUDIT_REVOKE_SESSION, "devA"), 0);
+	assert_int_equal(h_revoke_kind(&H, AUDIT_REVOKE_DEVICE, "loginB1"),
+	    0);
+	assert_int_equal(h_wait_unasked(&H, a1, 300, &why), -1);
+
+	t0 = ms_now();
+	assert_int_equal(h_revoke_kind(&H, AUDIT_REVOKE_DEVICE, "devA"), 0);
+	assert_int_equal(h_wait_unasked(&H, a1, 5000, &why), 0);
+	assert_int_equal(why, SESSION_WHY_REVOKED);
+	assert_int_equal(h_wait_unasked(&H, a2, 5000, &why), 0);
+	assert_int_equal(why, SESSION_WHY_REVOKED);
+	print_message("# device revoked: 2 sessions gone in %llu ms\n",
+	    (unsigned long long)(ms_now() - t0));
+	assert_true(ms_now() - t0 < 1000);
+	opened_del(a1);
+	opened_del(a2);
+	assert_int_equal(h_info(&H, b, "", NULL, NULL) == 0 &&
+	    session_procs(b) >= 1, 1);
+
+	t0 = ms_now();
+	assert_int_equal(h_revoke_kind(&H, AUDIT_REVOKE_SESSION, "loginB1"),
+	    0);
+	assert_int_equal(h_wait_unasked(&H, b, 5000, &why), 0);
+	assert_int_equal(why, SESSION_WHY_REVOKED);
+	print_message("# login revoked: its session gone in %llu ms\n",
+	    (unsigned long long)(ms_now() - t0));
+	opened_del(b);
+	assert_int_equal(h_audit_count(&H, "session.end", "ok", b), 1);
+}
+
 /* Revocation through the C API: a user's sessions end at once. */
 static struct {
 	int		 opened, killed, revoked;
@@ -1396,6 +1611,9 @@ main(void)
 		cmocka_unit_test_teardown(test_list, test_teardown),
 		cmocka_unit_test_teardown(test_reload, test_teardown),
 		cmocka_unit_test_teardown(test_restart, test_teardown),
+		cmocka_unit_test_teardown(test_audit_gate, test_teardown),
+		cmocka_unit_test_teardown(test_revoke_login, test_teardown),
+		cmocka_unit_test_teardown(test_exec_stdin, test_teardown),
 		cmocka_unit_test_teardown(test_revoked, test_teardown),
 		cmocka_unit_test_teardown(test_revoke, test_teardown),
 	};

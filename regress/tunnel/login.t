@@ -28,11 +28,12 @@ sed -e 's|^\. "$(dirname "$0")/../lib.sh"$|. "$PCCX_TOP/regress/lib.sh"|' \
 }\
 webauthn {|' \
     -e 's|^suite_conf$|suite_conf; (umask 077; wg genkey >"$T/wg.key")|' \
-    -e 's|^exit \$rc$|sed -n "s/^tunnel: /# tunnel: /p" "$T/log"; exit $rc|' \
+    -e 's|^exit \$rc$|sed -n "s/^tunnel: /# tunnel: /p" "$T/log"; \
+. "$PCCX_TOP/regress/tunnel/audit_rows.sh"; exit $rc|' \
     "$top/regress/auth/login.t" >"$tmp/login.t"
 chmod +x "$tmp/login.t"
 
-echo "1..7"
+echo "1..10"
 n=$(grep -c -e '^tunnel {$' -e 'wg genkey' -e '# tunnel: ' "$tmp/login.t")
 if [ "$n" -eq 3 ]; then
 	echo "ok 1 - the login regress runs with a tunnel block"
@@ -64,6 +65,16 @@ check 'removed: session ended$' 5 "logout removes it (PEER_DEL by session)"
 check 'removed: (device|user) revoked$' 6 \
     "revoking the device or user removes it"
 
+# Each change of the peer table is an audit row the tunnel daemon made.
+row='^# audit: tunnel tunnel\.peer\.'
+who='ok alice@example\.com [^ ]+ '
+check "${row}add ${who}.*\"addr4\":\"10\\.81\\.0\\.2/32\"" 7 \
+    "a peer added leaves an audit row from the tunnel daemon"
+check "${row}del ${who}.*\"reason\":\"session ended\"" 8 \
+    "a peer removed at logout leaves an audit row"
+check "${row}del ${who}.*\"reason\":\"(device|user) revoked\"" 9 \
+    "a peer removed by a revocation leaves an audit row"
+
 # The suite has stopped: the interface and its wireguard-go are gone.
 if=$(sed -n 's/^# tunnel: tunnel \(pxl[0-9]*\) up .*/\1/p' "$tmp/out" | head -1)
 i=0
@@ -74,9 +85,9 @@ while [ -n "$if" ] && pgrep -f "wireguard-go -f $if\$" >/dev/null &&
 done
 if [ -n "$if" ] && ! pgrep -f "wireguard-go -f $if\$" >/dev/null &&
     ! ip link show "$if" >/dev/null 2>&1; then
-	echo "ok 7 - no interface or wireguard-go outlives the suite"
+	echo "ok 10 - no interface or wireguard-go outlives the suite"
 else
-	echo "not ok 7 - no interface or wireguard-go outlives the suite ($if)"
+	echo "not ok 10 - no interface or wireguard-go outlives the suite ($if)"
 	pkill_if=$(pgrep -f "wireguard-go -f $if\$")
 	[ -n "$pkill_if" ] && kill $pkill_if
 fi

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -20,10 +21,55 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "common/msg.h"
 #include "common/wire.h"
+#include "proto/audit.h"
 #include "proto/tunnel.h"
 #include "tunneld/tunneld.h"
+
+/* The peer table's audit rows go here (peer.c asks for the channel). */
+static struct chan	 audit_out, audit_in;
+static int		 audit_on;
+
+struct chan *
+child_chan(int p)
+{
+	return p == PROC_AUDIT && audit_on ? &audit_out : NULL;
+}
+
+void
+child_commit(struct chan *c)
+{
+	if (chan_flush(c) == -1 || msg_flush_wait(c) == -1)
+		abort();
+}
+
+/* How many rows with that action and actor arrived (read now). */
+static int
+audit_rows(const char *action, const char *actor)
+{
+	static struct p_audit_row	r;
+	static char			seen[64][2][AUDIT_ACTOR_MAX];
+	static int			nseen;
+	struct msg			m;
+	int				i, n = 0;
+
+	while (chan_read(&audit_in) > 0)
+		while (chan_get(&audit_in, &m) == MSG_OK) {
+			assert_int_equal(m.hdr.type, MSG_AUDIT_APPEND);
+			assert_int_equal(proto_get_audit_append(&m, &r), 0);
+			assert_string_equal(r.source, "tunnel");
+			assert_true(nseen < 64);
+			strcpy(seen[nseen][0], r.action);
+			strcpy(seen[nseen++][1], r.actor);
+		}
+	for (i = 0; i < nseen; i++)
+		if (strcmp(seen[i][0], action) == 0 &&
+		    strcmp(seen[i][1], actor) == 0)
+			n++;
+	return n;
+}
 
 /* A valid key: 32 bytes 0x01..0x20 in base64. */
 static const char	key_ok[] =
@@ -419,7 +465,13 @@ test_peer_idle(void **state)
 	struct p_tunnel_peer_add	a;
 	struct p_tunnel_peer_addr	r;
 	const struct tpeer		*p;
+	int				 sp[2];
 
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	assert_int_equal(chan_init(&audit_out, sp[0], PROC_AUDIT), 0);
+	assert_int_equal(chan_init(&audit_in, sp[1], PROC_TUNNEL), 0);
+	assert_int_equal(fd_nonblock(sp[1]), 0);
+	audit_on = 1;
 	peer_init(&c, &fake);
 	peer_req(&a, "idle", "s1", 1);
 	assert_int_equal(peer_add(&a, &r), 0);
@@ -436,6 +488,15 @@ test_peer_idle(void **state)
 	assert_string_equal(p->user, "busy");
 	assert_null(TAILQ_NEXT(p, entry));
 	assert_int_equal(peer_del(TUNNEL_DEL_DEVICE, "dev-busy"), 1);
+	/* Each change left its audit row. */
+	assert_int_equal(audit_rows("tunnel.peer.add", "idle"), 1);
+	assert_int_equal(audit_rows("tunnel.peer.add", "busy"), 1);
+	assert_int_equal(audit_rows("tunnel.peer.idle", "idle"), 1);
+	assert_int_equal(audit_rows("tunnel.peer.idle", "busy"), 0);
+	assert_int_equal(audit_rows("tunnel.peer.del", "busy"), 1);
+	audit_on = 0;
+	close(sp[0]);
+	close(sp[1]);
 }
 
 int

@@ -1,0 +1,318 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The pccx-remote authors
+# The TLS fallback carries WireGuard when UDP is blocked; bad certs are refused.
+
+. "$(dirname "$0")/../lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null ||
+    ! command -v wg >/dev/null || ! command -v ip >/dev/null ||
+    ! command -v openssl >/dev/null; then
+	echo "1..0 # SKIP needs root, wireguard-go, wg, ip and openssl"
+	exit 0
+fi
+if command -v nft >/dev/null; then
+	FW=nft
+elif command -v iptables >/dev/null; then
+	FW=iptables
+else
+	echo "1..0 # SKIP needs nft or iptables"
+	exit 0
+fi
+
+# Names are unique per run: UAPI sockets are shared by namespaces.
+S=$(( $$ % 100000 ))
+NS=pccxfb$S
+VH=pfh$S
+VL=pfl$S
+WGS=pfs$S
+WGL=pfw$S
+NET=172.31.$(( 100 + S % 100 ))
+T=$(mktemp -d /tmp/pccx-fb.XXXXXX)
+chmod 755 "$T"
+HPID=
+LPID=
+SRVPID=
+RPID=
+SUITE_PID=
+
+cleanup() {
+	exec 3>&- 2>/dev/null
+	for p in $RPID $HPID $LPID $SRVPID; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	suite_stop
+	ip link del "pft$S" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	ip link del "$VH" 2>/dev/null
+	ip link del "$WGS" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+plan 27
+
+ip netns add "$NS" &&
+ip link add "$VH" type veth peer name "$VL" netns "$NS" &&
+ip addr add "$NET.1/30" dev "$VH" && ip link set "$VH" up &&
+ip -n "$NS" addr add "$NET.2/30" dev "$VL" &&
+ip -n "$NS" link set "$VL" up && ip -n "$NS" link set lo up
+ok $? "laptop namespace joined to the host by a veth pair"
+
+# The PKI: the suite's server CA, the device CA, a stranger's CA.
+umask 077
+P=$T/pki
+mkdir -p "$P"
+ca() {
+	openssl req -x509 -newkey ed25519 -nodes -keyout "$P/$1.key" \
+	    -out "$P/$1.crt" -days 2 -subj "/CN=$1" 2>/dev/null
+}
+# leaf NAME CA EXT SUBJECT
+leaf() {
+	openssl genpkey -algorithm ed25519 -out "$P/$1.key" 2>/dev/null &&
+	openssl req -new -key "$P/$1.key" -subj "$4" -out "$P/$1.csr" \
+	    2>/dev/null &&
+	printf '%s\n' "$3" >"$P/$1.ext" &&
+	openssl x509 -req -in "$P/$1.csr" -CA "$P/$2.crt" -CAkey "$P/$2.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 2 \
+	    -extfile "$P/$1.ext" -out "$P/$1.crt" 2>/dev/null
+}
+CLI='extendedKeyUsage=clientAuth'
+ca server-ca && ca device-ca && ca other-ca &&
+leaf server server-ca "subjectAltName=IP:$NET.1" "/CN=$NET.1" &&
+leaf dev1 device-ca "$CLI" "/CN=dev1-$S" &&
+leaf dev2 device-ca "$CLI" "/CN=dev2-$S" &&
+leaf stranger other-ca "$CLI" "/CN=dev1-$S"
+ok $? "certificates for the server, two devices and a stranger"
+
+wg genkey >"$T/server.key"
+wg genkey >"$T/laptop.key"
+SPUB=$(wg pubkey <"$T/server.key")
+LPUB=$(wg pubkey <"$T/laptop.key")
+WGPORT=$(( 40000 + S % 20000 ))
+FBPORT=$(( 20000 + S % 20000 ))
+RPORT=$(( 30000 + S % 10000 ))
+
+mkfifo "$T/in"
+FB_IDLE=3 FB_STALL=2 "$PCCX_BIN/regress/tunnel/fbharness" "$WGS" \
+    10.78.0.1/24 10.78.0.0/24 \
+    "$WGPORT" "$T/server.key" "$NET.1" "$FBPORT" "$P/server.crt" \
+    "$P/server.key" "$P/device-ca.crt" <"$T/in" >"$T/out" \
+    2>"$T/harness.log" &
+HPID=$!
+exec 3>"$T/in"
+
+# reply N: wait (30 s at most) for the output's line N and print it.
+reply() {
+	i=0
+	while [ "$(wc -l <"$T/out")" -lt "$1" ] && [ $i -lt 600 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sed -n "$1p" "$T/out"
+}
+cmd() {
+	n=$(( $(wc -l <"$T/out") + 1 ))
+	echo "$1" >&3
+	reply $n
+}
+# stat NAME: one counter of the relay.
+stat() {
+	cmd stats | awk -v k="$1" '{ for (i = 1; i < NF; i++)
+	    if ($i == k) print $(i + 1) }'
+}
+is "$(reply 1)" "ready" "wireguard-go and the fallback listener started"
+is "$(cmd "add alice@example.org dev1-$S s1 $LPUB")" "ok 10.78.0.2/32" \
+    "a peer for the device"
+
+# The laptop's wireguard-go, first aimed straight at the WireGuard port.
+ip netns exec "$NS" wireguard-go -f "$WGL" >"$T/laptop.log" 2>&1 3>&- &
+LPID=$!
+i=0
+while [ ! -S "/var/run/wireguard/$WGL.sock" ] && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+ip netns exec "$NS" wg set "$WGL" private-key "$T/laptop.key" \
+    peer "$SPUB" endpoint "$NET.1:$WGPORT" \
+    allowed-ips 10.78.0.1/32 persistent-keepalive 1 &&
+ip -n "$NS" addr add 10.78.0.2/32 dev "$WGL" &&
+ip -n "$NS" link set "$WGL" up &&
+ip -n "$NS" route add 10.78.0.1/32 dev "$WGL"
+ok $? "laptop wireguard-go configured"
+
+# UDP to the WireGuard port is dropped on the laptop's way out.
+if [ "$FW" = nft ]; then
+	ip netns exec "$NS" nft -f - <<NFT
+table inet pccxfb {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp dport $WGPORT counter drop
+	}
+}
+NFT
+else
+	ip netns exec "$NS" iptables -A OUTPUT -p udp --dport "$WGPORT" \
+	    -j DROP
+fi
+ok $? "UDP to port $WGPORT dropped in the laptop namespace ($FW)"
+
+LPORT=$(( 20000 + (S + 7) % 20000 ))
+perl -MIO::Socket::INET -e '
+	my $s = IO::Socket::INET->new(LocalAddr => "10.78.0.1",
+	    LocalPort => $ARGV[0], Listen => 5, ReuseAddr => 1) or die;
+	while (my $c = $s->accept) { print $c "pccx-fallback-ok\n"; close $c }
+' "$LPORT" 3>&- &
+SRVPID=$!
+fetch() {
+	ip netns exec "$NS" perl -MIO::Socket::INET -e '
+		my $c = IO::Socket::INET->new(PeerAddr => "10.78.0.1",
+		    PeerPort => $ARGV[0], Timeout => $ARGV[1]) or exit 1;
+		$c->timeout($ARGV[1]);
+		print scalar <$c>;
+	' "$LPORT" "$1" 3>&-
+}
+is "$(fetch 3)" "" "the direct path is blocked"
+
+# The laptop's relay, with the device's certificate.
+L=$T/laptop
+mkdir -p "$L"
+cp "$P/dev1.key" "$L/tls.key"
+cp "$P/dev1.crt" "$L/tls.crt"
+echo "ca-file $P/server-ca.crt" >"$L/config"
+ip netns exec "$NS" "$PCCX_BIN/pccx" -c "$L" relay \
+    --listen "127.0.0.1:$RPORT" "$NET.1:$FBPORT" 2>"$T/relay.log" 3>&- &
+RPID=$!
+ip netns exec "$NS" wg set "$WGL" peer "$SPUB" endpoint "127.0.0.1:$RPORT"
+got=$(fetch 8)
+is "$got" "pccx-fallback-ok" "traffic through the tunnel works over TLS"
+n=$(stat to_udp)
+[ "${n:-0}" -gt 0 ]
+ok $? "the relay carried $n datagrams to WireGuard"
+if [ "$FW" = nft ]; then
+	ip netns exec "$NS" nft list table inet pccxfb |
+	    grep -q 'counter packets [1-9]'
+	ok $? "the firewall dropped the direct attempts"
+else
+	ok 0 "the firewall dropped the direct attempts # SKIP nft only"
+fi
+
+# try CERT-ARGS...: a TLS client that sends one datagram's frame.
+try() {
+	printf '\000\004abcd' | ip netns exec "$NS" timeout 5 \
+	    openssl s_client -connect "$NET.1:$FBPORT" -tls1_3 -quiet \
+	    -CAfile "$P/server-ca.crt" "$@" >/dev/null 2>&1 3>&-
+}
+# waitstat NAME VALUE: until the counter reaches VALUE (5 s at most).
+waitstat() {
+	i=0
+	while [ "$(stat "$1")" != "$2" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	stat "$1"
+}
+n0=$(stat to_udp)
+try
+is "$(waitstat refused_cert 1)" "1" "a client without a certificate is refused"
+try -cert "$P/stranger.crt" -key "$P/stranger.key"
+is "$(waitstat refused_cert 2)" "2" "a certificate from another CA is refused"
+try -cert "$P/dev2.crt" -key "$P/dev2.key"
+is "$(waitstat refused_device 1)" "1" \
+    "a device without a live peer (revoked) is refused"
+n1=$(stat to_udp)
+# The laptop's own keepalives still flow; compare with its counters.
+is "$(stat authed)" "1" "only the real device got through ($n0, $n1 datagrams)"
+grep -q "refused: the device has no live peer" "$T/harness.log"
+ok $? "the log says why"
+
+# Timeouts: a client that never shakes hands, one that never sends.
+ip netns exec "$NS" perl -MIO::Socket::INET -MTime::HiRes=time -e '
+	my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0],
+	    PeerPort => $ARGV[1], Timeout => 3) or exit 1;
+	my ($t, $b) = (time);
+	$c->timeout(8);
+	1 while sysread($c, $b, 512);
+	exit(time - $t < 5 ? 0 : 1);
+' "$NET.1" "$FBPORT" 3>&-
+ok $? "a client that never shakes hands is closed"
+sleep 7 | ip netns exec "$NS" timeout 9 openssl s_client -connect \
+    "$NET.1:$FBPORT" -tls1_3 -quiet -CAfile "$P/server-ca.crt" \
+    -cert "$P/dev1.crt" -key "$P/dev1.key" >/dev/null 2>&1 3>&- &
+SPID=$!
+i=0
+while ! grep -q "closed: silent" "$T/harness.log" && [ $i -lt 80 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q "(device dev1-$S) closed: silent" "$T/harness.log"
+ok $? "a device that sends nothing is dropped"
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+grep -q "refused: handshake timed out" "$T/harness.log"
+ok $? "the log names the handshake timeout"
+
+# Revocation: the peer goes, and its live connection with it.
+is "$(cmd "del dev1-$S")" "deleted 1" "the device is revoked"
+is "$(stat cut)" "1" "its TLS connection was closed at once"
+wait_gone "$RPID" 5000
+ok $? "the laptop's relay saw the connection end"
+wait "$RPID" 2>/dev/null
+RPID=
+[ $tap_failed -eq 0 ] || sed 's/^/# /' "$T/harness.log" "$T/relay.log" |
+    tail -30
+
+# The real suite: pccx-tunneld serves the fallback under its sandbox.
+"$PCCX_TOP/etc/pccx-users" add
+PORT=$(free_port)
+FB2=$(free_port)
+while [ "$FB2" = "$PORT" ]; do
+	FB2=$(free_port)
+done
+suite_conf
+cat >>"$T/pccx.conf" <<CONF
+tunnel {
+	interface "pft$S"
+	address 10.79.$((S % 200)).1/24
+	pool 10.79.$((S % 200)).0/24
+	port $((WGPORT + 1))
+	private-key-file "$T/server.key"
+	fallback listen on 127.0.0.1 port $FB2
+	fallback certificate "$P/server.crt" key "$P/server.key"
+	device-ca certificate "$P/device-ca.crt" key "$P/device-ca.key"
+}
+CONF
+suite_start
+ok $? "the suite starts with a fallback listener"
+grep -q "no fallback listener" "$T/log" && diag "$(grep tunnel: "$T/log")"
+TPID=$(child_pid tunnel)
+grep -q "fallback listening" "$T/log"
+ok $? "pccx-tunneld serves the fallback"
+# hostry CERT-ARGS...: the same client as try, from the host.
+hostry() {
+	printf '\000\004abcd' | timeout 5 openssl s_client -connect \
+	    "127.0.0.1:$FB2" -tls1_3 -quiet -CAfile "$P/server-ca.crt" "$@" \
+	    >/dev/null 2>&1 3>&-
+}
+# waitlog RE: until the suite's log has a line matching RE (5 s).
+waitlog() {
+	i=0
+	while ! grep -qE "$1" "$T/log" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -qE "$1" "$T/log"
+}
+hostry
+waitlog 'fallback: 127.0.0.1:[0-9]+ refused: handshake failed'
+ok $? "the daemon refuses a client without a certificate"
+hostry -cert "$P/dev1.crt" -key "$P/dev1.key"
+waitlog 'fallback: 127.0.0.1:[0-9]+ refused: the device has no live peer'
+ok $? "a device certificate without a login's peer is refused"
+is "$(awk '/^Seccomp:/ { print $2 }' "/proc/$TPID/status")" "2" \
+    "the tunnel daemon still runs under its seccomp filter"
+is "$(child_pid tunnel)" "$TPID" "and survived the handshakes"
+[ $tap_failed -eq 0 ] || sed 's/^/# /' "$T/log" | tail -30
+
+finish

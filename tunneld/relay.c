@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* The TLS 1.3 fallback: WireGuard datagrams from devices over TCP. */
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "common/dgram.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "tunneld.h"
+
+/* One client of the fallback listener. */
+struct relay_conn {
+	TAILQ_ENTRY(relay_conn)	 entry;
+	struct dgram_pipe	 pipe;
+	struct event		*ev_udp;
+	char			 addr[INET6_ADDRSTRLEN + 8];
+	char			 device[TUNNEL_IDMAX];
+	int			 authed;
+};
+TAILQ_HEAD(relay_conns, relay_conn);
+
+static struct {
+	SSL_CTX			*ctx;
+	struct event_base	*base;
+	struct event		*ev_accept;
+	struct relay_conns	 conns;
+	struct relay_conf	 conf;
+	unsigned		 nconns;
+	struct relay_stats	 st;
+} relay = { .conns = TAILQ_HEAD_INITIALIZER(relay.conns) };
+
+static void	relay_on_accept(evutil_socket_t, short, void *);
+static void	relay_on_event(struct bufferevent *, short, void *);
+static void	relay_on_read(struct bufferevent *, void *);
+static void	relay_on_udp(evutil_socket_t, short, void *);
+
+static void
+relay_ssl_warn(const char *what)
+{
+	unsigned long	e = ERR_get_error();
+	char		buf[256];
+
+	ERR_error_string_n(e, buf, sizeof(buf));
+	log_warnx("fallback: %s: %s", what, e != 0 ? buf : "failed");
+	ERR_clear_error();
+}
+
+/* The server certificate, its chain and key from PEM text. */
+static int
+relay_ctx_identity(SSL_CTX *ctx, const struct relay_conf *c)
+{
+	BIO		*b;
+	X509		*x;
+	EVP_PKEY	*k;
+	int		 rv = -1;
+
+	if ((b = BIO_new_mem_buf(c->cert, c->certlen)) == NULL)
+		return -1;
+	if ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(ctx, x) != 1)
+		goto done;
+	X509_free(x);
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
+			goto done;
+	ERR_clear_error();
+	BIO_free(b);
+	if ((b = BIO_new_mem_buf(c->key, c->keylen)) == NULL)
+		return -1;
+	if ((k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
+		goto done;
+	if (SSL_CTX_use_PrivateKey(ctx, k) == 1 &&
+	    SSL_CTX_check_private_key(ctx) == 1)
+		rv = 0;
+	EVP_PKEY_free(k);
+ done:
+	BIO_free(b);
+	return rv;
+}
+
+/* The device CA: the only issuer whose certificates are taken. */
+static int
+relay_ctx_ca(SSL_CTX *ctx, const struct relay_conf *c)
+{
+	X509_STORE	*st = SSL_CTX_get_cert_store(ctx);
+	BIO		*b;
+	X509		*x;
+	int		 n = 0;
+
+	if ((b = BIO_new_mem_buf(c->ca, c->calen)) == NULL)
+		return -1;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(st, x) == 1)
+			n++;
+		X509_free(x);
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	return n > 0 ? 0 : -1;
+}
+
+/*
+ * relay_init: build the TLS 1.3 context (server identity, device CA,
+ * client certificates required) while the files can still be read.
+ * Called from setup(); 0, or -1 with a warning.
+ */
+int
+relay_init(const struct relay_conf *c)
+{
+	SSL_CTX	*ctx;
+
+	relay.conf = *c;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
+		relay_ssl_warn("context");
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, 2);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	if (relay_ctx_identity(ctx, c) == -1) {
+		relay_ssl_warn("server certificate or key");
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	if (relay_ctx_ca(ctx, c) == -1) {
+		relay_ssl_warn("device CA certificate");
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	relay.ctx = ctx;
+	return 0;
+}
+
+/* relay_start: accept clients from now on; 0 or -1. */
+int
+relay_start(struct event_base *base)
+{
+	if (relay.ctx == NULL)
+		return 0;
+	relay.base = base;
+	if (fd_nonblock(relay.conf.lfd) == -1)
+		return -1;
+	relay.ev_accept = event_new(base, relay.conf.lfd, EV_READ |
+	    EV_PERSIST, relay_on_accept, NULL);
+	if (relay.ev_accept == NULL || event_add(relay.ev_accept, NULL) == -1)
+		return -1;
+	log_info("fallback listening, wireguard port %u", relay.conf.wgport);
+	return 0;
+}
+
+/* relay_stats: the counters, closed and live connections together. */
+void
+relay_stats(struct relay_stats *out)
+{
+	const struct relay_conn	*rc;
+
+	*out = relay.st;
+	out->open = relay.nconns;
+	TAILQ_FOREACH(rc, &relay.conns, entry) {
+		out->to_udp += rc->pipe.to_udp;
+		out->to_stream += rc->pipe.to_stream;
+		out->dropped += rc->pipe.dropped;
+	}
+}
+
+/* XXX: refusals and closes are logged, not yet audited. */
+static void
+relay_free(struct relay_conn *rc, const char *why)
+{
+	if (rc->authed)
+		log_info("fallback: %s (device %s) closed: %s; %llu in, "
+		    "%llu out, %llu dropped", rc->addr, rc->device, why,
+		    (unsigned long long)rc->pipe.to_udp,
+		    (unsigned long long)rc->pipe.to_stream,
+		    (unsigned long long)rc->pipe.dropped);
+	else
+		log_info("fallback: %s refused: %s", rc->addr, why);
+	relay.st.to_udp += rc->pipe.to_udp;
+	relay.st.to_stream += rc->pipe.to_stream;
+	relay.st.dropped += rc->pipe.dropped;
+	if (rc->ev_udp != NULL)
+		event_free(rc->ev_udp);
+	if (rc->pipe.udp != -1)
+		close(rc->pipe.udp);
+	if (rc->pipe.bev != NULL)
+		bufferevent_free(rc->pipe.bev);
+	TAILQ_REMOVE(&relay.conns, rc, entry);
+	relay.nconns--;
+	free(rc);
+}
+
+/* Whether the device has a live WireGuard peer. */
+static int
+relay_device_live(const char *device)
+{
+	const struct tpeer	*p;
+
+	TAILQ_FOREACH(p, peer_list(), entry)
+		if (strcmp(p->device, device) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * relay_check: close at once the connections of devices that no
+ * longer have a peer (logout, revocation, idle).  Called after every
+ * change to the peer table.
+ */
+void
+relay_check(void)
+{
+	struct relay_conn	*rc, *next;
+
+	for (rc = TAILQ_FIRST(&relay.conns); rc != NULL; rc = next) {
+		next = TAILQ_NEXT(rc, entry);
+		if (rc->authed && !relay_device_live(rc->device)) {
+			relay.st.cut++;
+			relay_free(rc, "the device has no peer now");
+		}
+	}
+}
+
+static void
+relay_on_accept(evutil_socket_t lfd, short ev, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	struct relay_conn	*rc;
+	SSL			*ssl;
+	int			 fd, one = 1;
+
+	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("fallback: accept");
+		return;
+	}
+	if (relay.nconns >= relay.conf.maxconn) {
+		relay.st.refused_full++;
+		close(fd);
+		return;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((rc = calloc(1, sizeof(*rc))) == NULL ||
+	    (ssl = SSL_new(relay.ctx)) == NULL) {
+		free(rc);
+		close(fd);
+		return;
+	}
+	rc->pipe.udp = -1;
+	relay_addr_text(&ss, rc->addr, sizeof(rc->addr));
+	TAILQ_INSERT_TAIL(&relay.conns, rc, entry);
+	relay.nconns++;
+	relay.st.accepted++;
+	rc->pipe.bev = bufferevent_openssl_socket_new(relay.base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (rc->pipe.bev == NULL) {
+		SSL_free(ssl);
+		close(fd);
+		relay_free(rc, "out of memory");
+		return;
+	}
+	bufferevent_setcb(rc->pipe.bev, NULL, NULL, relay_on_event, rc);
+	bufferevent_set_timeouts(rc->pipe.bev, &(struct timeval){
+	    relay.conf.hs_timeout, 0 }, &(struct timeval){
+	    relay.conf.hs_timeout, 0 });
+	bufferevent_enable(rc->pipe.bev, EV_READ | EV_WRITE);
+}
+
+/* relay_addr_text: "ADDR:PORT" of a client, for log lines. */
+void
+relay_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char		 a[INET6_ADDRSTRLEN] = "?";
+	const void	*p;
+	unsigned	 port;
+
+	if (ss->ss_family == AF_INET6) {
+		p = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	} else {
+		p = &((const struct sockaddr_in *)ss)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	}
+	inet_ntop(ss->ss_family, p, a, sizeof(a));
+	snprintf(buf, len, "%s:%u", a, port);
+}
+
+/*
+ * relay_cert_device: the device id a verified client certificate
+ * names in its one subject CN: printable ASCII, whole (never cut to
+ * fit), no NUL inside.  0, or -1.
+ */
+int
+relay_cert_device(X509 *x, char *out, size_t len)
+{
+	X509_NAME		*n = X509_get_subject_name(x);
+	const ASN1_STRING	*s;
+	const unsigned char	*d;
+	int			 i, k;
+
+	if (n == NULL || (i = X509_NAME_get_index_by_NID(n, NID_commonName,
+	    -1)) < 0 || X509_NAME_get_index_by_NID(n, NID_commonName, i) >= 0)
+		return -1;
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+	if (s == NULL || (k = ASN1_STRING_length(s)) <= 0 ||
+	    (size_t)k >= len)
+		return -1;
+	d = ASN1_STRING_get0_data(s);
+	for (i = 0; i < k; i++)
+		if (d[i] <= 0x20 || d[i] >= 0x7f)
+			return -1;
+	memcpy(out, d, k);
+	out[k] = '\0';
+	return 0;
+}
+
+/* A UDP socket connected to the local WireGuard port. */
+static int
+relay_udp_open(void)
+{
+	struct sockaddr_in	sin;
+	int			fd, sz = 1024 * 1024;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(relay.conf.wgport);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The handshake is done and the certificate chains to the device CA:
+ * the device must also have a live peer.  Only then does a datagram
+ * move.  Returns NULL when the client was refused, or why it was.
+ */
+static const char *
+relay_authorize(struct relay_conn *rc)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(rc->pipe.bev);
+	X509	*x;
+	int	 bad;
+
+	if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK ||
+	    (x = SSL_get0_peer_certificate(ssl)) == NULL) {
+		relay.st.refused_cert++;
+		return "no valid certificate";
+	}
+	bad = relay_cert_device(x, rc->device, sizeof(rc->device));
+	if (bad || !relay_device_live(rc->device)) {
+		relay.st.refused_device++;
+		return bad ? "no device in the certificate" :
+		    "the device has no live peer";
+	}
+	if ((rc->pipe.udp = relay_udp_open()) == -1) {
+		log_warn("fallback: udp socket");
+		return "no socket";
+	}
+	rc->ev_udp = event_new(relay.base, rc->pipe.udp, EV_READ | EV_PERSIST,
+	    relay_on_udp, rc);
+	if (rc->ev_udp == NULL || event_add(rc->ev_udp, NULL) == -1)
+		return "out of memory";
+	return NULL;
+}
+
+static void
+relay_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct relay_conn	*rc = arg;
+	const char		*why;
+	unsigned long		 e;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if ((why = relay_authorize(rc)) != NULL) {
+			relay_free(rc, why);
+			return;
+		}
+		rc->authed = 1;
+		relay.st.authed++;
+		log_info("fallback: %s is device %s", rc->addr, rc->device);
+		bufferevent_setcb(bev, relay_on_read, NULL, relay_on_event,
+		    rc);
+		bufferevent_setwatermark(bev, EV_READ, 0, 2 + DGRAM_MAX);
+		bufferevent_set_timeouts(bev, &(struct timeval){
+		    relay.conf.idle, 0 }, &(struct timeval){
+		    relay.conf.hs_timeout, 0 });
+		/* Frames that came with the handshake's last flight. */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			relay_on_read(bev, rc);
+		return;
+	}
+	if (!rc->authed && (what & BEV_EVENT_ERROR))
+		relay.st.refused_cert++;
+	while ((e = bufferevent_get_openssl_error(bev)) != 0)
+		if (ERR_reason_error_string(e) != NULL)
+			log_info("fallback: %s: %s", rc->addr,
+			    ERR_reason_error_string(e));
+	if (!rc->authed)
+		why = what & BEV_EVENT_TIMEOUT ? "handshake timed out" :
+		    "handshake failed";
+	else
+		why = what & BEV_EVENT_TIMEOUT ? (what & BEV_EVENT_WRITING ?
+		    "too slow" : "silent") : what & BEV_EVENT_EOF ? "closed" :
+		    "error";
+	relay_free(rc, why);
+}
+
+/* Frames from the client go to WireGuard. */
+static void
+relay_on_read(struct bufferevent *bev, void *arg)
+{
+	struct relay_conn	*rc = arg;
+
+	if (dgram_pipe_stream(&rc->pipe) == -1)
+		relay_free(rc, "bad frame");
+}
+
+/* Datagrams from WireGuard go to the client, within the bound. */
+static void
+relay_on_udp(evutil_socket_t fd, short ev, void *arg)
+{
+	struct relay_conn	*rc = arg;
+
+	dgram_pipe_udp(&rc->pipe);
+}
+
+/* relay_pem_fd: read a certificate or key file, 64 KiB at most. */
+char *
+relay_pem_fd(int fd, size_t *len)
+{
+	size_t	 max = 65536, n = 0;
+	ssize_t	 r;
+	char	*buf;
+
+	if (fd == -1 || (buf = malloc(max + 1)) == NULL)
+		return NULL;
+	while (n < max && (r = pread(fd, buf + n, max - n, n)) > 0)
+		n += r;
+	if (n == 0 || n == max) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
