@@ -28,6 +28,8 @@ static const struct cmd {
 	{ "refresh", NULL, cmd_refresh, 1 },
 	{ "logout", NULL, cmd_logout, 1 },
 	{ "devices", NULL, cmd_devices, 1 },
+	{ "up", NULL, cmd_up, 1 },
+	{ "down", NULL, cmd_down, 0 },
 	{ "relay", NULL, cmd_relay, 0 },
 };
 
@@ -41,7 +43,8 @@ usage(void)
 	    "[--device path] code\n"
 	    "       pccx status | refresh | logout\n"
 	    "       pccx devices [list | delete id]\n"
-	    "       pccx relay [--listen addr:port] server:port\n");
+	    "       pccx relay [--listen addr:port] server:port\n"
+	    "       pccx up [-i interface] | down\n");
 	exit(EXIT_USAGE);
 }
 
@@ -139,6 +142,14 @@ main(int argc, char *argv[])
 		main_server(&c, server);
 	if (state_load_config(&c) == -1)
 		log_warn("%s/config", c.dir);
+	/*
+	 * Logins go to the public door, and so does logout, which ends
+	 * the tunnel; the rest through a live tunnel.
+	 */
+	if (server == NULL && cmd->run != cmd_login &&
+	    cmd->run != cmd_register && cmd->run != cmd_up &&
+	    cmd->run != cmd_logout)
+		tunnel_route(&c);
 	if (cmd->server && c.server[0] == '\0') {
 		log_warnx("no server: use -s url once, with login");
 		return EXIT_USAGE;
