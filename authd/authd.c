@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/child.h"
 #include "common/log.h"
@@ -19,6 +20,7 @@
 #include "rbac.h"
 #include "store.h"
 #include "token.h"
+#include "vpool.h"
 
 #define AUTH_ISSUER	"pccx-remote"
 /* in the chroot, <state>/auth */
@@ -44,7 +46,7 @@ static int	auth_msg_audit(struct chan *, struct msg *);
 #define PARENT		PROC_BIT(PROC_PARENT)
 #define FRONT		PROC_BIT(PROC_FRONT)
 #define AUDIT		PROC_BIT(PROC_AUDIT)
-#define REQ_MIN		(1 + 12 * 2 + 32)	/* empty strings */
+#define REQ_MIN		(2 + 12 * 2 + 32)	/* empty strings */
 #define REQ_ROW(t)	{ t, FRONT, ST_RUN, MSG_FD_NEVER, REQ_MIN,	\
 			    MSG_MAXPAYLOAD, auth_msg_req }
 
@@ -62,6 +64,8 @@ static const struct msg_rule auth_rules[] = {
 	    sizeof(struct p_auth_webauthn) + 32, auth_msg_webauthn },
 	{ MSG_AUTH_CONF_TOKENS, PARENT, ST_ANY, MSG_FD_NEVER, 28, 28,
 	    auth_msg_tokens },
+	{ MSG_AUTH_CONF_TUNNEL, PARENT, ST_ANY, MSG_FD_NEVER,
+	    P_AUTH_TUNNEL_MIN, P_AUTH_TUNNEL_MAX, lease_conf },
 	REQ_ROW(MSG_AUTH_LOGIN),
 	REQ_ROW(MSG_AUTH_CALLBACK),
 	REQ_ROW(MSG_AUTH_WEBAUTHN),
@@ -203,7 +207,9 @@ auth_msg_req(struct chan *c, struct msg *m)
 		login_reg_finish(c, id, r);
 		break;
 	default:
+		/* It keeps r until its signatures are verified. */
 		check_request(c, m->hdr.type, id, r);
+		r = NULL;
 	}
 	reply_hold_end();
 	free(r);
@@ -249,6 +255,20 @@ auth_msg_audit(struct chan *c, struct msg *m)
 }
 
 /*
+ * One verification thread per core (sysconf reads /sys: before the
+ * chroot); one core alone verifies on the event loop's thread.
+ */
+static int
+auth_nthreads(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n <= 1)
+		return 0;
+	return n > VPOOL_MAXTHREADS ? VPOOL_MAXTHREADS : (int)n;
+}
+
+/*
  * Before chroot: derive the signing key from the seed the parent
  * handed over, and build the relying party (it reads the client
  * secret and the CA file now).
@@ -288,16 +308,19 @@ auth_setup(void)
 	if (auth->tokens == NULL || auth->limits == NULL ||
 	    auth->sigs == NULL || ca_init() == -1)
 		return -1;
-	return 0;
+	return vpool_init(child_base(), auth_nthreads());
 }
 
 /* Confined now: the database lives in the chroot. */
 static int
 auth_serve(void)
 {
-	if ((auth->store = store_open(AUTH_DB)) == NULL)
+	if ((auth->store = store_open(AUTH_DB)) == NULL ||
+	    vpool_start() == -1)
 		return -1;
-	log_info("ready, token key %s", token_kid(auth->tokens));
+	log_info("ready, token key %s, %d verification thread%s",
+	    token_kid(auth->tokens), vpool_threads(),
+	    vpool_threads() == 1 ? "" : "s");
 	return 0;
 }
 

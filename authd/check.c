@@ -16,6 +16,7 @@
 #include "rbac.h"
 #include "store.h"
 #include "token.h"
+#include "vpool.h"
 
 /* The outcome of the checks every authenticated request passes. */
 struct check {
@@ -27,6 +28,34 @@ struct check {
 	unsigned		 retry;
 };
 
+/*
+ * A request between its two halves.  check_begin (event loop): the
+ * address limit, the token's form and claims, the request signature's
+ * fields and base.  The Ed25519 checks run on a verification thread.
+ * check_end (event loop again): everything that keeps state or reads
+ * it (the verified-token cache, the session table, the nonce cache,
+ * devices, rate limits, RBAC, the audit row) in the order of the
+ * chain, so that a revocation or a replayed nonce is judged at that
+ * moment, exactly, whichever thread verified.
+ */
+struct check_run {
+	struct vpool_job	 vj;		/* first: done() casts */
+	struct chan		*c;
+	uint16_t		 type;
+	uint32_t		 id;
+	struct p_auth_req	*r;
+	struct check		 k;
+	struct token_pending	 tp;
+	struct httpsig_pending	 hp;
+	unsigned char		 login_pk[32];
+	int			 tsig;		/* index of the token's check */
+	int			 hsig;		/* of the request's, or -1 */
+	enum httpsig_error	 he;
+	time_t			 now;
+};
+
+static void	check_end(struct vpool_job *);
+
 static int
 check_deny(struct check *k, int status, const char *code, const char *msg)
 {
@@ -36,39 +65,38 @@ check_deny(struct check *k, int status, const char *code, const char *msg)
 	return -1;
 }
 
+/* The token, its signature now known, and the session's use. */
 static int
-check_token(const struct p_auth_req *r, struct check *k, time_t now)
+check_token(struct check_run *cr)
 {
-	enum token_error	e;
+	struct check		*k = &cr->k;
+	enum token_error	 e;
+	int			 ok;
 
-	if (strncmp(r->authorization, "Bearer ", 7) != 0)
-		return check_deny(k, 401, "no_token",
-		    "Authorization: Bearer is required");
-	k->jwt = r->authorization + 7;
-	if ((e = token_verify(auth->tokens, k->jwt, now, &k->ti)) !=
-	    TOKEN_OK)
+	ok = cr->tsig >= 0 && cr->vj.sig[cr->tsig].ok;
+	if ((e = token_verify_end(auth->tokens, &cr->tp, ok, cr->now,
+	    &k->ti)) != TOKEN_OK)
 		return check_deny(k, 401, token_errname(e), token_errmsg(e));
-	if (token_touch(auth->tokens, k->ti.sid, now) == -1)
+	if (token_touch(auth->tokens, k->ti.sid, cr->now) == -1)
 		return check_deny(k, 401, token_errname(TOKEN_REVOKED),
 		    token_errmsg(TOKEN_REVOKED));
 	return 0;
 }
 
+/* The request signature: its verification, the digest, the nonce. */
 static int
-check_sig(const struct p_auth_req *r, struct check *k, time_t now)
+check_sig(struct check_run *cr)
 {
-	struct httpsig_request	hr;
-	enum httpsig_error	e;
+	struct check		*k = &cr->k;
+	enum httpsig_error	 e = cr->he;
 
-	memset(&hr, 0, sizeof(hr));
-	hr.method = r->method;
-	hr.target_uri = r->target;
-	hr.signature_input = *r->sig_input ? r->sig_input : NULL;
-	hr.signature = *r->signature ? r->signature : NULL;
-	hr.content_digest = *r->content_digest ? r->content_digest : NULL;
-	hr.body_sha256 = r->body_sha256;
-	if ((e = httpsig_verify(auth->sigs, &hr, k->ti.jkt, k->ti.login_pk,
-	    now)) != HTTPSIG_OK)
+	/* A live session with the token's key was there at the start. */
+	if (e == HTTPSIG_OK && cr->hsig < 0)
+		e = HTTPSIG_KEYID;
+	if (e == HTTPSIG_OK)
+		e = httpsig_verify_end(auth->sigs, &cr->hp,
+		    cr->vj.sig[cr->hsig].ok, cr->now);
+	if (e != HTTPSIG_OK)
 		return check_deny(k, 401, httpsig_errname(e),
 		    httpsig_errmsg(e));
 	return 0;
@@ -92,6 +120,16 @@ check_device(const struct p_auth_req *r, struct check *k)
 	    sodium_memcmp(d.wg_key, r->device_key, n) != 0)
 		return check_deny(k, 401, "device_key_mismatch",
 		    "X-Device-Key is not the token's device");
+	return 0;
+}
+
+/* On the tunnel door a token works only from its own session's peer. */
+static int
+check_door(const struct p_auth_req *r, struct check *k)
+{
+	if (r->door == LISTEN_TUNNEL && !lease_addr_ok(k->ti.sid, r->addr))
+		return check_deny(k, 403, "wrong_peer",
+		    "this token belongs to another tunnel peer");
 	return 0;
 }
 
@@ -219,21 +257,66 @@ check_rbac(const struct p_auth_req *r, uint16_t type, struct check *k)
 }
 
 /*
- * The whole chain, in order; 0 when the request may go ahead.  The
- * per-address limit comes first, so that a flood is refused before
- * any signature is checked; the per-user limit needs the token.
+ * The first half of the chain: the per-address limit comes first, so
+ * that a flood is refused before any signature is checked; then what
+ * can be read of the token and the request signature without their
+ * Ed25519 checks, which it queues.  0, or -1 when refused already.
  */
 static int
-check_all(const struct p_auth_req *r, uint16_t type, struct check *k)
+check_begin(struct check_run *cr)
 {
-	time_t	now = time(NULL);
+	const struct p_auth_req	*r = cr->r;
+	struct check		*k = &cr->k;
+	struct httpsig_request	 hr;
+	enum token_error	 e;
 
-	memset(k, 0, sizeof(*k));
-	if (check_limits(r, k, RATELIMIT_ADDR, r->addr) == -1 ||
-	    check_token(r, k, now) == -1 || check_sig(r, k, now) == -1 ||
-	    check_device(r, k) == -1 ||
+	cr->tsig = cr->hsig = -1;
+	if (check_limits(r, k, RATELIMIT_ADDR, r->addr) == -1)
+		return -1;
+	if (strncmp(r->authorization, "Bearer ", 7) != 0)
+		return check_deny(k, 401, "no_token",
+		    "Authorization: Bearer is required");
+	k->jwt = r->authorization + 7;
+	if ((e = token_verify_begin(auth->tokens, k->jwt, cr->now,
+	    &cr->tp)) != TOKEN_OK)
+		return check_deny(k, 401, token_errname(e), token_errmsg(e));
+	if (cr->tp.need) {
+		cr->tsig = cr->vj.nsig;
+		vpool_add(&cr->vj, cr->tp.pk, cr->tp.sig, cr->tp.msg,
+		    cr->tp.len);
+	}
+	/* No live session for the token: check_token will refuse it. */
+	if (token_session_key(auth->tokens, &cr->tp, cr->login_pk) == -1)
+		return 0;
+
+	memset(&hr, 0, sizeof(hr));
+	hr.method = r->method;
+	hr.target_uri = r->target;
+	hr.signature_input = *r->sig_input ? r->sig_input : NULL;
+	hr.signature = *r->signature ? r->signature : NULL;
+	hr.content_digest = *r->content_digest ? r->content_digest : NULL;
+	hr.body_sha256 = r->body_sha256;
+	cr->he = httpsig_verify_begin(auth->sigs, &hr, cr->tp.ti.jkt,
+	    cr->login_pk, cr->now, &cr->hp);
+	if (cr->he == HTTPSIG_OK) {
+		cr->hsig = cr->vj.nsig;
+		vpool_add(&cr->vj, cr->login_pk, cr->hp.sig.sig,
+		    (const unsigned char *)cr->hp.base, cr->hp.len);
+	}
+	return 0;
+}
+
+/* The second half, once the signatures are checked: 0 when allowed. */
+static int
+check_rest(struct check_run *cr)
+{
+	const struct p_auth_req	*r = cr->r;
+	struct check		*k = &cr->k;
+
+	if (check_token(cr) == -1 || check_sig(cr) == -1 ||
+	    check_device(r, k) == -1 || check_door(r, k) == -1 ||
 	    check_limits(r, k, RATELIMIT_USER, k->ti.user) == -1 ||
-	    check_rbac(r, type, k) == -1)
+	    check_rbac(r, cr->type, k) == -1)
 		return -1;
 	return 0;
 }
@@ -311,51 +394,99 @@ check_refresh(struct chan *c, uint32_t id, const struct check *k)
 	free(jwt);
 }
 
-/*
- * check_request: one authenticated request; MSG_AUTH_CHECK is answered
- * with MSG_AUTH_ALLOW, the others act here and answer with the reply.
- */
-void
-check_request(struct chan *c, uint16_t type, uint32_t id,
-    const struct p_auth_req *r)
+/* Record the decision and answer; the request is done with. */
+static void
+check_answer(struct check_run *cr, int rv)
 {
-	struct p_auth_allow	a;
-	struct check		k;
-	int			rv;
+	const struct p_auth_req	*r = cr->r;
+	struct check		*k = &cr->k;
+	struct chan		*c = cr->c;
+	struct p_auth_allow	 a;
 
-	rv = check_all(r, type, &k);
-	auth_audit(*k.ti.user ? k.ti.user : "-", k.ti.device, r->addr,
-	    check_action_name(r, type), r->project, rv == 0 ? "allow" :
-	    "deny", k.code);
+	auth_audit(*k->ti.user ? k->ti.user : "-", k->ti.device, r->addr,
+	    check_action_name(r, cr->type), r->project, rv == 0 ? "allow" :
+	    "deny", k->code);
 	if (rv == -1) {
-		reply_error(c, id, k.status, k.code, k.message, k.retry);
+		reply_error(c, cr->id, k->status, k->code, k->message,
+		    k->retry);
 		return;
 	}
-	switch (type) {
+	switch (cr->type) {
 	case MSG_AUTH_CHECK:
 		memset(&a, 0, sizeof(a));
-		pccx_strlcpy(a.user, k.ti.user, sizeof(a.user));
-		pccx_strlcpy(a.device, k.ti.device, sizeof(a.device));
-		pccx_strlcpy(a.sid, k.ti.sid, sizeof(a.sid));
-		check_events_allow(r, &k, &a);
-		reply_allow(c, id, &a);
+		pccx_strlcpy(a.user, k->ti.user, sizeof(a.user));
+		pccx_strlcpy(a.device, k->ti.device, sizeof(a.device));
+		pccx_strlcpy(a.sid, k->ti.sid, sizeof(a.sid));
+		check_events_allow(r, k, &a);
+		reply_allow(c, cr->id, &a);
 		break;
 	case MSG_AUTH_REFRESH:
-		check_refresh(c, id, &k);
+		check_refresh(c, cr->id, k);
 		break;
 	case MSG_AUTH_LOGOUT:
-		token_revoke_sid(auth->tokens, k.ti.sid);
-		auth_audit_revoke(k.ti.user, r->addr, "session", k.ti.sid,
+		token_revoke_sid(auth->tokens, k->ti.sid);
+		auth_audit_revoke(k->ti.user, r->addr, "session", k->ti.sid,
 		    "ok");
-		reply_json(c, id, 200, json_pack("{s:s}", "status",
+		reply_json(c, cr->id, 200, json_pack("{s:s}", "status",
 		    "logged_out"));
 		break;
 	case MSG_AUTH_DEV_LIST:
-		check_devices(c, id, &k);
+		check_devices(c, cr->id, k);
 		break;
 	default:
-		check_delete(c, id, r, &k);
+		check_delete(c, cr->id, r, k);
 	}
+}
+
+static void
+check_free(struct check_run *cr)
+{
+	httpsig_pending_clear(&cr->hp);
+	free(cr->r);
+	free(cr);
+}
+
+/* A job back from the verification threads: decide and answer. */
+static void
+check_end(struct vpool_job *vj)
+{
+	struct check_run	*cr = (struct check_run *)vj;
+	struct chan		*c = cr->c;
+
+	cr->now = time(NULL);
+	check_answer(cr, check_rest(cr));
+	reply_hold_end();
+	check_free(cr);
+	reply_defer(c);
+}
+
+/*
+ * check_request: one authenticated request, r taken over (freed
+ * here).  MSG_AUTH_CHECK is answered with MSG_AUTH_ALLOW, the others
+ * act and answer with the reply, once the signatures are verified:
+ * maybe later, from the event loop, after other requests.
+ */
+void
+check_request(struct chan *c, uint16_t type, uint32_t id,
+    struct p_auth_req *r)
+{
+	struct check_run	*cr;
+
+	if ((cr = calloc(1, sizeof(*cr))) == NULL)
+		fatal("check");
+	cr->c = c;
+	cr->type = type;
+	cr->id = id;
+	cr->r = r;
+	cr->now = time(NULL);
+	cr->vj.done = check_end;
+	if (check_begin(cr) == -1) {
+		check_answer(cr, -1);
+		reply_hold_end();
+		check_free(cr);
+		return;
+	}
+	vpool_submit(&cr->vj);
 }
 
 static int

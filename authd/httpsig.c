@@ -512,48 +512,79 @@ body_sha256(const struct httpsig_request *req, unsigned char *out)
 
 /* Cheap checks first; the signature before the body's hash. */
 enum httpsig_error
-httpsig_verify(struct httpsig *hs, const struct httpsig_request *req,
-    const char *keyid, const unsigned char *pk, time_t now)
+httpsig_verify_begin(struct httpsig *hs, const struct httpsig_request *req,
+    const char *keyid, const unsigned char *pk, time_t now,
+    struct httpsig_pending *hp)
 {
-	struct httpsig_sig	 sig;
+	struct httpsig_sig	*sig = &hp->sig;
 	unsigned char		 dig[SHA256_LEN], body[SHA256_LEN];
-	unsigned char		 id[RP_IDLEN];
 	crypto_generichash_state st;
-	char			*base;
-	size_t			 len;
 	enum httpsig_error	 e;
-	int			 bad;
 
-	if ((e = httpsig_parse(req->signature_input, req->signature, &sig)) !=
+	hp->base = NULL;
+	if ((e = httpsig_parse(req->signature_input, req->signature, sig)) !=
 	    HTTPSIG_OK)
 		return e;
-	if (keyid == NULL || strlen(keyid) != strlen(sig.keyid) ||
-	    sodium_memcmp(keyid, sig.keyid, strlen(keyid)) != 0)
+	if (keyid == NULL || strlen(keyid) != strlen(sig->keyid) ||
+	    sodium_memcmp(keyid, sig->keyid, strlen(keyid)) != 0)
 		return HTTPSIG_KEYID;
-	if (sig.created < (int64_t)now - hs->window ||
-	    (sig.expires != 0 && (int64_t)now > sig.expires))
+	if (sig->created < (int64_t)now - hs->window ||
+	    (sig->expires != 0 && (int64_t)now > sig->expires))
 		return HTTPSIG_STALE;
-	if (sig.created > (int64_t)now + hs->window)
+	if (sig->created > (int64_t)now + hs->window)
 		return HTTPSIG_FUTURE;
 	if ((e = digest_get(req->content_digest, dig)) != HTTPSIG_OK)
 		return e;
-
-	if (httpsig_base(&sig, req, &base, &len) == -1)
+	if (httpsig_base(sig, req, &hp->base, &hp->len) == -1)
 		return HTTPSIG_COMPONENTS;
-	bad = crypto_sign_verify_detached(sig.sig, (unsigned char *)base, len,
-	    pk);
-	free(base);
-	if (bad)
-		return HTTPSIG_BAD_SIGNATURE;
-	if (body_sha256(req, body) == -1 ||
-	    sodium_memcmp(dig, body, SHA256_LEN) != 0)
-		return HTTPSIG_DIGEST_MISMATCH;
+	hp->pk = pk;
+	/* Judged after the signature, as the order above promises. */
+	hp->digest_ok = body_sha256(req, body) == 0 &&
+	    sodium_memcmp(dig, body, SHA256_LEN) == 0;
 
-	crypto_generichash_init(&st, hs->hkey, sizeof(hs->hkey), sizeof(id));
-	crypto_generichash_update(&st, (unsigned char *)sig.keyid,
-	    strlen(sig.keyid) + 1);
-	crypto_generichash_update(&st, (unsigned char *)sig.nonce,
-	    strlen(sig.nonce));
-	crypto_generichash_final(&st, id, sizeof(id));
-	return rp_check(hs, id, sig.created + hs->window, now);
+	crypto_generichash_init(&st, hs->hkey, sizeof(hs->hkey),
+	    sizeof(hp->id));
+	crypto_generichash_update(&st, (unsigned char *)sig->keyid,
+	    strlen(sig->keyid) + 1);
+	crypto_generichash_update(&st, (unsigned char *)sig->nonce,
+	    strlen(sig->nonce));
+	crypto_generichash_final(&st, hp->id, sizeof(hp->id));
+	return HTTPSIG_OK;
+}
+
+enum httpsig_error
+httpsig_verify_end(struct httpsig *hs, struct httpsig_pending *hp,
+    int sig_ok, time_t now)
+{
+	httpsig_pending_clear(hp);
+	if (!sig_ok)
+		return HTTPSIG_BAD_SIGNATURE;
+	if (!hp->digest_ok)
+		return HTTPSIG_DIGEST_MISMATCH;
+	return rp_check(hs, hp->id, hp->sig.created + hs->window, now);
+}
+
+void
+httpsig_pending_clear(struct httpsig_pending *hp)
+{
+	free(hp->base);
+	hp->base = NULL;
+}
+
+enum httpsig_error
+httpsig_verify(struct httpsig *hs, const struct httpsig_request *req,
+    const char *keyid, const unsigned char *pk, time_t now)
+{
+	struct httpsig_pending	 hp;
+	enum httpsig_error	 e;
+	int			 ok;
+
+	if ((e = httpsig_verify_begin(hs, req, keyid, pk, now, &hp)) !=
+	    HTTPSIG_OK) {
+		httpsig_pending_clear(&hp);
+		return e;
+	}
+	ok = crypto_sign_verify_detached(hp.sig.sig,
+	    (unsigned char *)hp.base, hp.len, pk) == 0;
+	return httpsig_verify_end(hs, &hp, ok, now);
 }

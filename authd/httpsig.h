@@ -110,6 +110,30 @@ enum httpsig_error httpsig_verify(struct httpsig *,
 		    const unsigned char *, time_t);
 
 /*
+ * The same check in two halves, for a caller that verifies the
+ * signature elsewhere (a thread).  httpsig_verify_begin: every check
+ * before the signature; HTTPSIG_OK means hp holds the signature
+ * (hp->sig.sig) over hp->base, hp->len bytes, to verify with pk.
+ * httpsig_verify_end: sig_ok is that verification's answer; then the
+ * digest and the nonce, as httpsig_verify.  hp->base is freed by end,
+ * or by httpsig_pending_clear when end is not reached.
+ */
+struct httpsig_pending {
+	struct httpsig_sig	 sig;
+	char			*base;
+	size_t			 len;
+	const unsigned char	*pk;
+	int			 digest_ok;
+	unsigned char		 id[16];
+};
+enum httpsig_error httpsig_verify_begin(struct httpsig *,
+		    const struct httpsig_request *, const char *,
+		    const unsigned char *, time_t, struct httpsig_pending *);
+enum httpsig_error httpsig_verify_end(struct httpsig *,
+		    struct httpsig_pending *, int, time_t);
+void		 httpsig_pending_clear(struct httpsig_pending *);
+
+/*
  * httpsig_digest_check: does a Content-Digest field value carry a
  * sha-256 digest equal to sha256 (32 bytes)?  Compared in constant
  * time.  HTTPSIG_OK, HTTPSIG_DIGEST_MISSING or HTTPSIG_DIGEST_MISMATCH.

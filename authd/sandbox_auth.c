@@ -15,7 +15,11 @@
  * through libcurl (discovery, JWKS, token exchange), which resolves
  * the issuer's name in a thread with glibc's resolver, and keeps its
  * devices and enrolment codes in auth.db (SQLite, rollback journal)
- * in its root.
+ * in its root.  Its Ed25519 verification threads (vpool.c) start once
+ * it is confined and need nothing more than that resolver thread
+ * does: clone with CLONE_THREAD, set_robust_list, rseq, mmap and
+ * mprotect of their stacks, futex for the job queue, and write on a
+ * pipe opened before confinement to wake the event loop.
  */
 static const struct sandbox_rule auth_rules[] = {
 	SANDBOX_RULES_HTTPS_CLIENT,

@@ -11,8 +11,22 @@
 #include "common/util.h"
 #include "store.h"
 
+#define STORE_DEVCACHE	64
+
+/*
+ * Every authenticated request reads its device.  Rows read are kept
+ * in a small cache that any write through this store empties (a
+ * generation count), and nothing else writes auth.db: a revoked
+ * device is refused from the next request on, as without the cache.
+ */
 struct store {
 	sqlite3		*db;
+	sqlite3_stmt	*dev_get;	/* every request: prepared once */
+	uint64_t	 gen;		/* writes so far */
+	struct {
+		uint64_t		gen;	/* 0: empty */
+		struct store_device	d;
+	}		 dcache[STORE_DEVCACHE];
 };
 
 static const char store_schema[] =
@@ -61,6 +75,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	sqlite3_finalize(s->dev_get);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -83,6 +98,7 @@ store_run(struct store *s, sqlite3_stmt *st)
 {
 	int	rv;
 
+	s->gen++;
 	rv = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rv != SQLITE_DONE) {
@@ -204,16 +220,32 @@ int
 store_device_get(struct store *s, const char *id, struct store_device *d)
 {
 	sqlite3_stmt	*st;
+	const char	*p;
+	uint32_t	 h = 2166136261u;
+	size_t		 slot;
 	int		 rv;
 
-	if ((st = store_prep(s, "SELECT " DEVICE_COLS " FROM devices "
-	    "WHERE id = ?")) == NULL)
+	for (p = id; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	slot = h % STORE_DEVCACHE;
+	if (s->dcache[slot].gen == s->gen + 1 &&
+	    strcmp(s->dcache[slot].d.id, id) == 0) {
+		*d = s->dcache[slot].d;
+		return 0;
+	}
+	if (s->dev_get == NULL && (s->dev_get = store_prep(s, "SELECT "
+	    DEVICE_COLS " FROM devices WHERE id = ?")) == NULL)
 		return -1;
+	st = s->dev_get;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rv = sqlite3_step(st);
-	if (rv == SQLITE_ROW)
+	if (rv == SQLITE_ROW) {
 		store_row_device(st, d);
-	sqlite3_finalize(st);
+		s->dcache[slot].d = *d;
+		s->dcache[slot].gen = s->gen + 1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rv == SQLITE_ROW)
 		return 0;
 	return rv == SQLITE_DONE ? 1 : -1;

@@ -66,14 +66,19 @@ struct token_store {
 	uint32_t	 freelist;
 	/* Keyed hashes of token strings whose signature checked out. */
 	unsigned char	 vkey[crypto_generichash_KEYBYTES];
-	unsigned char	 vseen[TOKEN_VCACHE][TOKEN_VHASH];
+	struct vcache_ent {
+		unsigned char	 h[TOKEN_VHASH];
+		struct token_info ti;		/* what its claims say */
+	}		 vseen[TOKEN_VCACHE];
 };
 
 /*
  * A token's signature is checked once: the exact bytes of a token that
- * verified are remembered by a keyed hash, so a client that sends the
- * same token again costs no second Ed25519 verification.  Everything
- * else (claims, expiry, the session table) is checked every time.
+ * verified are remembered by a keyed hash, with what its claims say,
+ * so a client that sends the same token again costs no second Ed25519
+ * verification and no second parse of its header and claims (those
+ * bytes cannot change, and neither can our key or issuer).  The times
+ * of the claims and the session table are checked every time.
  */
 static void
 vcache_hash(const struct token_store *ts, const char *jwt, size_t len,
@@ -83,23 +88,34 @@ vcache_hash(const struct token_store *ts, const char *jwt, size_t len,
 	    ts->vkey, sizeof(ts->vkey));
 }
 
-static int
-vcache_has(const struct token_store *ts, const unsigned char *h)
+static struct vcache_ent *
+vcache_slot(const struct token_store *ts, const unsigned char *h)
 {
 	uint32_t	slot;
 
 	memcpy(&slot, h, sizeof(slot));
-	return sodium_memcmp(ts->vseen[slot % TOKEN_VCACHE], h,
-	    TOKEN_VHASH) == 0;
+	return (struct vcache_ent *)&ts->vseen[slot % TOKEN_VCACHE];
+}
+
+/* The claims of a token that verified, or NULL. */
+static const struct token_info *
+vcache_get(const struct token_store *ts, const unsigned char *h)
+{
+	struct vcache_ent	*v = vcache_slot(ts, h);
+
+	if (sodium_memcmp(v->h, h, TOKEN_VHASH) != 0)
+		return NULL;
+	return &v->ti;
 }
 
 static void
-vcache_add(struct token_store *ts, const unsigned char *h)
+vcache_add(struct token_store *ts, const unsigned char *h,
+    const struct token_info *ti)
 {
-	uint32_t	slot;
+	struct vcache_ent	*v = vcache_slot(ts, h);
 
-	memcpy(&slot, h, sizeof(slot));
-	memcpy(ts->vseen[slot % TOKEN_VCACHE], h, TOKEN_VHASH);
+	memcpy(v->h, h, TOKEN_VHASH);
+	v->ti = *ti;
 }
 
 static const char *const token_names[TOKEN_NERRORS] = {
@@ -145,6 +161,8 @@ static char	*token_sign(struct token_store *, const struct token_sess *,
 		    json_t *, int64_t);
 static enum token_error token_check_header(const struct token_store *,
 		    const char *, size_t);
+static enum token_error token_check_time(const struct token_store *,
+		    const struct token_info *, time_t);
 static enum token_error token_check_claims(const struct token_store *,
 		    json_t *, time_t, struct token_info *);
 static enum token_error token_check_session(struct token_store *,
@@ -546,6 +564,18 @@ claim_int(json_t *c, const char *name, int64_t min, int64_t max,
 	return 0;
 }
 
+/* iat and exp of claims already read, against now with the skew. */
+static enum token_error
+token_check_time(const struct token_store *ts, const struct token_info *ti,
+    time_t now)
+{
+	if (ti->iat > (int64_t)now + ts->skew)
+		return TOKEN_FUTURE;
+	if ((int64_t)now >= ti->exp + ts->skew)
+		return TOKEN_EXPIRED;
+	return TOKEN_OK;
+}
+
 /* Types, presence and issuer of the claims, then the clock. */
 static enum token_error
 token_check_claims(const struct token_store *ts, json_t *c, time_t now,
@@ -571,12 +601,7 @@ token_check_claims(const struct token_store *ts, json_t *c, time_t now,
 	    strlen(ti->jkt) != TOKEN_B64KEYLEN)
 		return TOKEN_CLAIMS;
 	ti->gen = gen;
-
-	if (ti->iat > (int64_t)now + ts->skew)
-		return TOKEN_FUTURE;
-	if ((int64_t)now >= ti->exp + ts->skew)
-		return TOKEN_EXPIRED;
-	return TOKEN_OK;
+	return token_check_time(ts, ti, now);
 }
 
 /*
@@ -622,48 +647,102 @@ info_fill(struct token_info *ti, const struct token_sess *s)
 }
 
 enum token_error
-token_verify(struct token_store *ts, const char *jwt, time_t now,
-    struct token_info *info)
+token_verify_begin(struct token_store *ts, const char *jwt, time_t now,
+    struct token_pending *tp)
 {
-	struct token_info	 ti;
-	unsigned char		 sig[TOKEN_SIGLEN], h[TOKEN_VHASH];
+	const struct token_info	*known;
 	const char		*d1, *d2;
 	size_t			 len, n;
 	json_t			*c;
 	enum token_error	 e;
 
-	memset(&ti, 0, sizeof(ti));
-	if (info != NULL)
-		memset(info, 0, sizeof(*info));
+	memset(tp, 0, sizeof(*tp));
 	if (jwt == NULL || (len = strnlen(jwt, TOKEN_MAXLEN + 1)) >
 	    TOKEN_MAXLEN || (d1 = strchr(jwt, '.')) == NULL ||
 	    (d2 = strchr(d1 + 1, '.')) == NULL || strchr(d2 + 1, '.') != NULL)
 		return TOKEN_MALFORMED;
+	vcache_hash(ts, jwt, len, tp->h);
+	if ((known = vcache_get(ts, tp->h)) != NULL) {
+		tp->ti = *known;
+		tp->claims = token_check_time(ts, &tp->ti, now);
+		return TOKEN_OK;
+	}
 	if ((e = token_check_header(ts, jwt, d1 - jwt)) != TOKEN_OK)
 		return e;
-	if (b64url_decode(d2 + 1, jwt + len - (d2 + 1), sig, sizeof(sig),
-	    &n) != 0 || n != sizeof(sig))
+	if (b64url_decode(d2 + 1, jwt + len - (d2 + 1), tp->sig,
+	    sizeof(tp->sig), &n) != 0 || n != sizeof(tp->sig))
 		return TOKEN_MALFORMED;
-	vcache_hash(ts, jwt, len, h);
-	if (!vcache_has(ts, h)) {
-		if (crypto_sign_verify_detached(sig,
-		    (const unsigned char *)jwt, d2 - jwt, ts->pk) != 0)
-			return TOKEN_BAD_SIGNATURE;
-		vcache_add(ts, h);
-	}
+	tp->pk = ts->pk;
+	tp->msg = (const unsigned char *)jwt;
+	tp->len = d2 - jwt;
+	tp->need = 1;
 
+	/* Claims are read now and judged once the signature is known. */
 	if ((c = json_decode_part(d1 + 1, d2 - (d1 + 1), TOKEN_MAXLEN)) ==
 	    NULL)
-		return TOKEN_MALFORMED;
-	e = token_check_claims(ts, c, now, &ti);
-	json_decref(c);
-	if (e == TOKEN_OK)
-		e = token_check_session(ts, &ti, now);
+		tp->claims = TOKEN_MALFORMED;
+	else {
+		tp->claims = token_check_claims(ts, c, now, &tp->ti);
+		tp->cacheable = tp->claims == TOKEN_OK ||
+		    tp->claims == TOKEN_FUTURE || tp->claims == TOKEN_EXPIRED;
+		json_decref(c);
+	}
+	return TOKEN_OK;
+}
+
+int
+token_session_key(struct token_store *ts, const struct token_pending *tp,
+    unsigned char *pk)
+{
+	struct token_sess	*s;
+
+	if (tp->claims != TOKEN_OK ||
+	    (s = sess_find(ts, tp->ti.sid)) == NULL ||
+	    strcmp(s->jkt, tp->ti.jkt) != 0)
+		return -1;
+	memcpy(pk, s->login_pk, sizeof(s->login_pk));
+	return 0;
+}
+
+enum token_error
+token_verify_end(struct token_store *ts, struct token_pending *tp,
+    int sig_ok, time_t now, struct token_info *info)
+{
+	enum token_error	 e;
+
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
+	if (tp->need) {
+		if (!sig_ok)
+			return TOKEN_BAD_SIGNATURE;
+		if (tp->cacheable)
+			vcache_add(ts, tp->h, &tp->ti);
+	}
+	if ((e = tp->claims) == TOKEN_OK)
+		e = token_check_session(ts, &tp->ti, now);
 	if (e == TOKEN_OK && info != NULL) {
-		info_fill(info, sess_find(ts, ti.sid));
-		info->iat = ti.iat;
+		info_fill(info, sess_find(ts, tp->ti.sid));
+		info->iat = tp->ti.iat;
 	}
 	return e;
+}
+
+enum token_error
+token_verify(struct token_store *ts, const char *jwt, time_t now,
+    struct token_info *info)
+{
+	struct token_pending	 tp;
+	enum token_error	 e;
+	int			 ok = 0;
+
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
+	if ((e = token_verify_begin(ts, jwt, now, &tp)) != TOKEN_OK)
+		return e;
+	if (tp.need)
+		ok = crypto_sign_verify_detached(tp.sig, tp.msg, tp.len,
+		    tp.pk) == 0;
+	return token_verify_end(ts, &tp, ok, now, info);
 }
 
 int

@@ -100,6 +100,42 @@ enum token_error	 token_issue(struct token_store *,
 enum token_error	 token_verify(struct token_store *, const char *,
 			    time_t, struct token_info *);
 
+/*
+ * The same check in two halves, for a caller that verifies the
+ * signature elsewhere (a thread).  token_verify_begin: the form, the
+ * header and the claims are read; TOKEN_OK means tp is filled and
+ * tp->need says whether the Ed25519 signature (tp->pk, tp->sig over
+ * tp->msg, tp->len bytes: pointers into jwt and the store, which must
+ * outlive tp) still needs checking; the exact bytes of a token that
+ * verified before need no second check.  token_verify_end: sig_ok is
+ * that check's answer (ignored when !need); then everything
+ * token_verify does after the signature, in the same order, with the
+ * same answers.
+ */
+struct token_pending {
+	const unsigned char	*pk;
+	const unsigned char	*msg;
+	size_t			 len;
+	unsigned char		 sig[64];
+	unsigned char		 h[16];
+	int			 need;
+	int			 cacheable;	/* claims well formed */
+	enum token_error	 claims;	/* the claims' verdict */
+	struct token_info	 ti;		/* as the claims say */
+};
+enum token_error	 token_verify_begin(struct token_store *,
+			    const char *, time_t, struct token_pending *);
+enum token_error	 token_verify_end(struct token_store *,
+			    struct token_pending *, int, time_t,
+			    struct token_info *);
+/*
+ * token_session_key: the login key of the live session the claims of
+ * tp name, into pk (TOKEN_KEYLEN bytes), when its thumbprint is the
+ * claims' cnf; 0, else -1.  Decides nothing: token_verify_end does.
+ */
+int			 token_session_key(struct token_store *,
+			    const struct token_pending *, unsigned char *);
+
 /* token_touch: record a use of session sid at now; 0, or -1 if gone. */
 int			 token_touch(struct token_store *, const char *,
 			    time_t);

@@ -185,6 +185,7 @@ login_wait(struct client *c, const struct sign_key *k, const char *body,
 		t = json_string_value(json_object_get(r.json, "token"));
 		if (r.status == 200 && t != NULL) {
 			c->token = strdup(t);
+			tunnel_keep(c, json_object_get(r.json, "tunnel"));
 			login_cert(c, &r);
 			reply_free(&r);
 			return c->token != NULL ? 0 : EXIT_REFUSED;

@@ -35,6 +35,8 @@ static const struct cmd {
 	{ "trace", NULL, cmd_trace, 1 },
 	{ "report", NULL, cmd_report, 1 },
 	{ "reference", NULL, cmd_reference, 1 },
+	{ "up", NULL, cmd_up, 1 },
+	{ "down", NULL, cmd_down, 0 },
 	{ "relay", NULL, cmd_relay, 0 },
 };
 
@@ -62,7 +64,8 @@ usage(void)
 	    "       pccx trace show | rm [-p project] id\n"
 	    "       pccx report [--html | --md | --json] [-o file] id\n"
 	    "       pccx reference put project name file\n"
-	    "       pccx relay [--listen addr:port] server:port\n");
+	    "       pccx relay [--listen addr:port] server:port\n"
+	    "       pccx up [-i interface] | down\n");
 	exit(EXIT_USAGE);
 }
 
@@ -160,6 +163,14 @@ main(int argc, char *argv[])
 		main_server(&c, server);
 	if (state_load_config(&c) == -1)
 		log_warn("%s/config", c.dir);
+	/*
+	 * Logins go to the public door, and so does logout, which ends
+	 * the tunnel; the rest through a live tunnel.
+	 */
+	if (server == NULL && cmd->run != cmd_login &&
+	    cmd->run != cmd_register && cmd->run != cmd_up &&
+	    cmd->run != cmd_logout)
+		tunnel_route(&c);
 	if (cmd->server && c.server[0] == '\0') {
 		log_warnx("no server: use -s url once, with login");
 		return EXIT_USAGE;

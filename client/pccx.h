@@ -146,6 +146,9 @@ int	 state_clear(const struct client *);
 int	 state_wg_load(struct client *);
 /* state_wg_new: make and store a WireGuard key pair; 0 or -1. */
 int	 state_wg_new(struct client *);
+/* state_write: write a file of the config directory atomically. */
+int	 state_write(const struct client *, const char *, const char *,
+	    unsigned int);
 /*
  * state_tls_key: the device's Ed25519 key for the tunnel's TLS
  * fallback, made and stored 0600 when there is none; its public half
@@ -297,5 +300,17 @@ int	 cmd_events(struct client *, int, char **);
 int	 cmd_trace(struct client *, int, char **);
 int	 cmd_report(struct client *, int, char **);
 int	 cmd_reference(struct client *, int, char **);
+
+/* tunnel.c */
+int	 cmd_up(struct client *, int, char **);
+int	 cmd_down(struct client *, int, char **);
+/* tunnel_keep: save a token answer's tunnel object (NULL: forget it). */
+int	 tunnel_keep(const struct client *, json_t *);
+/* tunnel_route: send requests through the tunnel when it is up. */
+int	 tunnel_route(struct client *);
+/* tunnel_status: print the tunnel's state for pccx status. */
+void	 tunnel_status(const struct client *);
+int	 tunnel_link_up(const char *, json_t *, const char *, const char *);
+int	 tunnel_link_down(const char *);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <sys/queue.h>
 
+#include <event2/event.h>
 #include <openssl/sha.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -112,6 +113,29 @@ gate_claimed_sha(const char *cd, uint8_t *out)
 		memset(out, 0, 32);
 }
 
+static void
+gate_on_flush(evutil_socket_t fd, short ev, void *arg)
+{
+	child_commit(arg);
+}
+
+/*
+ * The checks of every request read in this turn of the event loop
+ * go to the auth daemon in one sendmsg: the commit runs once the
+ * events that are active now are done.
+ */
+static void
+gate_commit_later(struct chan *c)
+{
+	static struct event	*flush_ev;
+
+	if (flush_ev == NULL && (flush_ev = event_new(child_base(), -1, 0,
+	    gate_on_flush, c)) == NULL)
+		fatal("gate flush");
+	if (!event_pending(flush_ev, EV_TIMEOUT, NULL))
+		event_active(flush_ev, EV_TIMEOUT, 0);
+}
+
 int
 authgate_fill(struct http_req *req, struct p_auth_req *r)
 {
@@ -123,9 +147,11 @@ authgate_fill(struct http_req *req, struct p_auth_req *r)
 	memset(r, 0, sizeof(*r));
 	r->action = AUTH_ACTION_NONE;
 	pccx_strlcpy(r->method, http_req_method(req), sizeof(r->method));
-	/* XXX: "https" once the front end has TLS listeners. */
-	n = snprintf(r->target, sizeof(r->target), "http://%s%s",
-	    host != NULL ? host : "", http_req_target(req));
+	/* The scheme is the listener's: what the client connected to. */
+	n = snprintf(r->target, sizeof(r->target), "%s://%s%s",
+	    http_req_tls(req) ? "https" : "http", host != NULL ? host : "",
+	    http_req_target(req));
+	r->door = http_req_door(req);
 	if (http_req_route_flags(req) & (ROUTE_STREAM | ROUTE_UPLOAD))
 		gate_claimed_sha(http_req_header(req, "Content-Digest"),
 		    r->body_sha256);
@@ -176,7 +202,7 @@ authgate_send(struct http_req *req, uint16_t type, struct p_auth_req *r,
 	http_req_ref(req);
 	TAILQ_INSERT_TAIL(&waits, w, entry);
 	nwaits++;
-	child_commit(c);
+	gate_commit_later(c);
 }
 
 static struct gate_wait *
@@ -231,15 +257,15 @@ gate_allow(struct gate_wait *w, const struct p_auth_allow *who)
 int
 authgate_msg(struct chan *c, struct msg *m)
 {
-	struct p_auth_reply	*rp;
+	struct p_auth_reply	*rp = NULL;
 	struct p_auth_allow	 who;
 	struct gate_wait	*w;
 	int			 rv;
 
-	if ((rp = malloc(sizeof(*rp))) == NULL)
-		fatal("reply");
 	if (m->hdr.type == MSG_AUTH_ALLOW)
 		rv = proto_get_auth_allow(m, &who);
+	else if ((rp = malloc(sizeof(*rp))) == NULL)
+		fatal("reply");
 	else
 		rv = proto_get_auth_reply(m, rp);
 	if (rv == 0 && (w = gate_take(m->hdr.peerid)) != NULL) {

@@ -278,6 +278,11 @@ test_store_devices(void **state)
 	assert_int_equal(store_device_get(s, d.id, &e), 0);
 	assert_int_equal(e.sign_count, 9);
 	assert_int_equal(store_device_get(s, "nope", &e), 1);
+	/* A row read twice is cached; a write in between is seen. */
+	assert_int_equal(store_device_get(s, d.id, &e), 0);
+	assert_int_equal(store_device_counter(s, d.id, 10), 0);
+	assert_int_equal(store_device_get(s, d.id, &e), 0);
+	assert_int_equal(e.sign_count, 10);
 	/* Bob cannot revoke Alice's device; the operator can. */
 	assert_int_equal(store_device_revoke(s, d.id, "bob", 1002), 0);
 	assert_int_equal(store_device_revoke(s, d.id, NULL, 1002), 1);

@@ -9,13 +9,22 @@
 # request signed: a gated read (GET /v1/auth/check), the device list
 # (GET /v1/devices), the gated read on one connection alone, and an
 # audited write (POST /v1/auth/refresh: a new token each time, which
-# the connection uses next).  Every allowed request, read or write,
+# the connection uses next).  The load client signs BENCH_PRESIGN
+# requests per connection before each run's clock starts (each with
+# its own nonce; created a few seconds before use, inside the
+# server's 60 s replay window) and signs on the way only once those
+# run out: its output counts both.  Every allowed request, read or write,
 # waits for the audit daemon's durable ack of its row.  Each run also
 # prints the CPU time each process spent per answer.  The ceilings
 # come after, on the same machine: nginx serving a static JSON file to
 # the same client with signing off, and Ed25519 verifications per
-# second on two threads.  Bounded: the Makefile runs it under
+# second on a thread per core.  Bounded: the Makefile runs it under
 # timeout(1), and each step has its own.
+#
+# XXX: the goal (0.6 of the Ed25519 ceiling, p99 under 5 ms at 64
+# connections) is not met on two cores that also run the load client,
+# the front end and the audit daemon: the "bound" lines say how far
+# their CPU time per answer lets it go.
 #
 # BENCH_CONNS (64) and BENCH_SECONDS (5, per run) change the load;
 # PCCX_BIN picks another build.
@@ -24,6 +33,7 @@
 
 CONNS=${BENCH_CONNS:-64}
 SECS=${BENCH_SECONDS:-5}
+PRESIGN=${BENCH_PRESIGN:-1200}
 BB="$PCCX_BIN/regress/bench"
 PROVIDER=
 NGINX=
@@ -154,20 +164,25 @@ run() {
 	label=$2
 	shift 2
 	[ -n "$SUITE_PID" ] && c0=$(cpu_ticks $PIDS)
-	timeout -k 2 $((SECS + 15)) "$BB/bench_load" -p "$PORT" \
+	timeout -k 2 $((SECS + 30)) "$BB/bench_load" -p "$PORT" \
 	    -c "$CONNS" -d "$SECS" -w 1 "$@" >"$T/$f" ||
 	    echo "bench-auth: $label: errors (see above)" >&2
 	printf '%-34s %s\n' "$label" "$(cat "$T/$f")"
 	[ -n "$SUITE_PID" ] || return 0
 	c1=$(cpu_ticks $PIDS)
 	echo "$ROLES" "$c0" "$c1" "$(cat "$T/$f")" | tr '\n' ' ' |
-	    awk -v hz="$(getconf CLK_TCK)" -v n="$(echo "$ROLES" | wc -w)" '{
+	    awk -v hz="$(getconf CLK_TCK)" -v n="$(echo "$ROLES" | wc -w)" \
+	    -v out="$T/$f.cpu" '{
 		a = $(3 * n + 16) > 0 ? $(3 * n + 16) : 1
 		s = "  CPU us per answer:"
-		for (i = 1; i <= n; i++)
-			s = s sprintf(" %s %.0f", $i,
-			    ($(2 * n + i) - $(n + i)) * 1e6 / hz / a)
-		print s sprintf(" client %.0f", $(3 * n + 18))
+		tot = $(3 * n + 18)
+		for (i = 1; i <= n; i++) {
+			us = ($(2 * n + i) - $(n + i)) * 1e6 / hz / a
+			tot += us
+			s = s sprintf(" %s %.0f", $i, us)
+		}
+		print s sprintf(" client %.0f, all %.0f", $(3 * n + 18), tot)
+		print tot > out
 	}'
 }
 
@@ -175,17 +190,20 @@ ROLES="parent front auth audit"
 PIDS="$SUITE_PID $(child_pid front) $(child_pid auth) $(child_pid audit)"
 
 r0=$(rows)
-run check "suite GET /v1/auth/check" -s "$T/sessions" \
+run check "suite GET /v1/auth/check" -s "$T/sessions" -P "$PRESIGN" \
     -u "/v1/auth/check?project=core&action=session.open"
-run devices "suite GET /v1/devices" -s "$T/sessions" -u /v1/devices
+run devices "suite GET /v1/devices" -s "$T/sessions" -P "$PRESIGN" \
+    -u /v1/devices
 # The same read on one connection: the latency of a lone request.
 n=$CONNS
 CONNS=1
 run single "suite GET /v1/auth/check, 1 conn" -s "$T/sessions" \
+    -P $((PRESIGN * 8)) \
     -u "/v1/auth/check?project=core&action=session.open"
 CONNS=$n
 r1=$(rows)
 run refresh "suite POST /v1/auth/refresh" -s "$T/sessions" -R -m POST \
+    -P "$PRESIGN" \
     -u /v1/auth/refresh -b '{}'
 r2=$(rows)
 echo "audit rows stored: $((r1 - r0)) during the reads," \
@@ -238,30 +256,44 @@ kill -TERM "$NGINX" 2>/dev/null
 wait "$NGINX" 2>/dev/null
 NGINX=
 
-# Ceiling 2: Ed25519 verifications per second on two threads.
-timeout -k 2 10 "$BB/bench_ed25519" -t 2 -d 3 >"$T/ed25519" ||
+# Ceiling 2: Ed25519 verifications per second, a thread per core.
+timeout -k 2 10 "$BB/bench_ed25519" -t "$(nproc)" -d 3 >"$T/ed25519" ||
     bail "bench_ed25519 failed"
 printf '%-34s %s\n' "libsodium Ed25519 verify" "$(cat "$T/ed25519")"
 
 # The ratios against the goals.
-awk -v ed="$(awk '{ print $2 }' "$T/ed25519")" \
+awk -v ed="$(awk '{ print $2 }' "$T/ed25519")" -v th="$(nproc)" \
+    -v vcpu="$(awk '{ print $6 }' "$T/ed25519")" \
     -v ng="$(awk '{ print $10 }' "$T/static")" -v t="$T" '
-function line(name, f,    rps, p99) {
+function line(name, f,    rps, p50, p99, cpu) {
 	if ((getline l < f) <= 0)
 		return
+	if ((getline cpu < (f ".cpu")) <= 0)
+		cpu = 0
 	split(l, a, " ")
 	rps = a[10]
+	p50 = a[12]
 	p99 = a[14]
-	printf "%-28s %7.0f rps  /ed25519 %.3f (goal >= 0.6)  " \
-	    "/(ed25519/2) %.3f  /nginx %.3f  p99 %.2f ms (goal < 5) %s\n",
-	    name, rps, rps / ed, rps / (ed / 2), (ng > 0 ? rps / ng : 0), p99,
-	    (rps / ed >= 0.6 && p99 < 5) ? "MET" : "MISSED"
+	printf "%-24s %6.0f rps  p50 %6.2f ms  p99 %6.2f ms (goal < 5)  " \
+	    "/ed25519 %.3f (goal >= 0.6)  /nginx %.3f  %s  " \
+	    "(signed ahead %s, on the way %s)\n", name, rps, p50, p99,
+	    rps / ed, (ng > 0 ? rps / ng : 0),
+	    (rps / ed >= 0.6 && p99 < 5) ? "MET" : "MISSED", a[20], a[22]
+	# CPU time, which the others on the machine do not skew as they
+	# skew rates: one verification costs vcpu us, one answer cpu us
+	# of the suite and the client together.  Had the run the cores to
+	# itself, its rate could reach vcpu / cpu of the ceiling.
+	if (cpu > 0 && vcpu > 0)
+		printf "%-24s CPU: %.0f us an answer (all processes), " \
+		    "%.0f us a verification: bound %.2f of the ceiling\n",
+		    "", cpu, vcpu, vcpu / cpu
 }
 BEGIN {
-	printf "ceilings: ed25519 %.0f verifications/s on 2 threads = " \
-	    "%.0f requests/s at two verifications a request; nginx %.0f " \
-	    "rps\n", ed, ed / 2, ng
+	printf "ceilings, same run: ed25519 %.0f verifications/s on %d " \
+	    "threads; nginx %.0f rps (static JSON, unsigned)\n", ed,
+	    th, ng
 	line("GET /v1/auth/check", t "/check")
 	line("GET /v1/devices", t "/devices")
+	line("GET check, 1 conn", t "/single")
 	line("POST /v1/auth/refresh", t "/refresh")
 }'

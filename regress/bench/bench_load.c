@@ -4,7 +4,7 @@
 
 /*
  * bench_load -p PORT [-H HOST] [-c CONNS] [-d SECONDS] [-w WARMUP]
- *     [-m METHOD] [-u PATH] [-b BODY] [-s SESSIONS] [-R]
+ *     [-m METHOD] [-u PATH] [-b BODY] [-s SESSIONS] [-R] [-P COUNT]
  *
  * CONNS keep-alive connections each send one request, wait for its
  * answer and send the next, for WARMUP + SECONDS seconds; only the
@@ -15,10 +15,16 @@
  * count) and is signed with RFC 9421 over @method, @target-uri and
  * content-digest, with a fresh nonce and created time.  With -R each
  * connection needs a session of its own: the answer's "token" replaces
- * the connection's token (POST /v1/auth/refresh).  The result is one
- * line: requests, errors, seconds, rps, p50 and p99 in milliseconds,
- * then every answer including the warm-up's and the client's own CPU
- * time per answer in microseconds.
+ * the connection's token (POST /v1/auth/refresh).  With -P, each
+ * connection signs COUNT requests before the clock starts (each with
+ * its own nonce, created a few seconds before it is sent, well inside
+ * the server's replay window) and signs more as it goes only when
+ * those run out; the signature does not cover the token, so a
+ * refreshed token goes with a signature made ahead all the same.  The
+ * result is one line: requests, errors, seconds, rps, p50 and p99 in
+ * milliseconds, every answer including the warm-up's, the client's
+ * own CPU time per answer in microseconds, and how many requests went
+ * with a signature made ahead and how many were signed on the way.
  */
 
 #include <sys/resource.h>
@@ -46,6 +52,7 @@
 #define LOAD_TOKENMAX	4096
 #define LOAD_HEADMAX	16384
 #define LOAD_MAXCONNS	1024
+#define LOAD_SIGSLOT	512		/* one request's signature fields */
 
 /* A login: its token, its signing key, its thumbprint, its device. */
 struct load_session {
@@ -61,6 +68,8 @@ struct load_conn {
 	struct load_session	*s;
 	uint64_t		 sent;		/* us, monotonic */
 	int			 busy;
+	char			*pre;		/* signatures made ahead */
+	size_t			 npre, ipre;
 };
 
 static struct event_base	*base;
@@ -77,6 +86,8 @@ static uint64_t			 t_count, t_end;
 static uint32_t			*lat;
 static size_t			 nlat, lat_cap;
 static uint64_t			 nerrors, nbusy, nanswered;
+static uint64_t			 npresigned, nlivesigned;
+static size_t			 presign;
 
 static void	load_send(struct load_conn *);
 static void	load_open(struct load_conn *);
@@ -103,39 +114,72 @@ load_record(uint64_t sent, uint64_t now)
 	lat[nlat++] = now - sent > UINT32_MAX ? UINT32_MAX : now - sent;
 }
 
-/* Sign and queue the connection's next request. */
+/* The three signature fields of one request of lc, into dst. */
 static void
-load_send(struct load_conn *lc)
+load_sign(struct load_conn *lc, char *dst, size_t size)
 {
-	struct evbuffer		*out = bufferevent_get_output(lc->bev);
 	struct client_req	 r;
 	struct client_sig	 cs;
 	unsigned char		 raw[18];
 	char			 nonce[32], uri[512];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(nonce, sizeof(nonce), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(uri, sizeof(uri), "http://%s%s", hostport, path);
+	memset(&r, 0, sizeof(r));
+	r.method = method;
+	r.target_uri = uri;
+	r.body = (const unsigned char *)body;
+	r.bodylen = strlen(body);
+	r.created = time(NULL);
+	r.nonce = nonce;
+	r.keyid = lc->s->keyid;
+	if (client_sign(&r, lc->s->sk, &cs) == -1 ||
+	    (size_t)snprintf(dst, size, "Content-Digest: %s\r\n"
+	    "Signature-Input: %s\r\nSignature: %s\r\n", cs.content_digest,
+	    cs.signature_input, cs.signature) >= size)
+		errx(1, "request does not fit");
+}
+
+/* Sign presign requests of lc ahead of the clock. */
+static void
+load_presign(struct load_conn *lc)
+{
+	size_t	i;
+
+	if (lc->s == NULL || presign == 0)
+		return;
+	if ((lc->pre = calloc(presign, LOAD_SIGSLOT)) == NULL)
+		err(1, "signatures");
+	for (i = 0; i < presign; i++)
+		load_sign(lc, lc->pre + i * LOAD_SIGSLOT, LOAD_SIGSLOT);
+	lc->npre = presign;
+}
+
+/* Sign (or take a signature made ahead) and queue the next request. */
+static void
+load_send(struct load_conn *lc)
+{
+	struct evbuffer		*out = bufferevent_get_output(lc->bev);
+	char			 sig[LOAD_SIGSLOT];
+	const char		*p;
 	size_t			 blen = strlen(body);
 
 	evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method,
 	    path, hostport);
 	if (lc->s != NULL) {
-		randombytes_buf(raw, sizeof(raw));
-		sodium_bin2base64(nonce, sizeof(nonce), raw, sizeof(raw),
-		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-		snprintf(uri, sizeof(uri), "http://%s%s", hostport, path);
-		memset(&r, 0, sizeof(r));
-		r.method = method;
-		r.target_uri = uri;
-		r.body = (const unsigned char *)body;
-		r.bodylen = blen;
-		r.created = time(NULL);
-		r.nonce = nonce;
-		r.keyid = lc->s->keyid;
-		if (client_sign(&r, lc->s->sk, &cs) == -1)
-			errx(1, "request does not fit");
 		evbuffer_add_printf(out, "Authorization: Bearer %s\r\n"
-		    "X-Device-Key: %s\r\nContent-Digest: %s\r\n"
-		    "Signature-Input: %s\r\nSignature: %s\r\n",
-		    lc->s->token, lc->s->wg, cs.content_digest,
-		    cs.signature_input, cs.signature);
+		    "X-Device-Key: %s\r\n", lc->s->token, lc->s->wg);
+		if (lc->ipre < lc->npre) {
+			p = lc->pre + lc->ipre++ * LOAD_SIGSLOT;
+			evbuffer_add(out, p, strlen(p));
+			npresigned++;
+		} else {
+			load_sign(lc, sig, sizeof(sig));
+			evbuffer_add(out, sig, strlen(sig));
+			nlivesigned++;
+		}
 	}
 	if (blen > 0 || strcmp(method, "POST") == 0)
 		evbuffer_add_printf(out, "Content-Type: application/json\r\n"
@@ -335,7 +379,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench_load -p port [-H host] [-c conns] "
 	    "[-d seconds] [-w warmup] [-m method] [-u path] [-b body] "
-	    "[-s sessions] [-R]\n");
+	    "[-s sessions] [-R] [-P count]\n");
 	exit(2);
 }
 
@@ -346,11 +390,11 @@ main(int argc, char *argv[])
 	struct event		*stop;
 	struct timeval		 tv;
 	struct rusage		 ru;
-	double			 cpu;
+	double			 cpu, cpu0;
 	double			 secs = 5, warm = 1;
 	int			 ch, i, nconns = 64, port = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:d:H:m:p:Rs:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:d:H:m:P:p:Rs:u:w:")) != -1) {
 		switch (ch) {
 		case 'b':
 			body = optarg;
@@ -366,6 +410,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			method = optarg;
+			break;
+		case 'P':
+			presign = strtoul(optarg, NULL, 10);
 			break;
 		case 'p':
 			port = atoi(optarg);
@@ -404,12 +451,20 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL ||
 	    (conns = calloc(nconns, sizeof(*conns))) == NULL)
 		errx(1, "setup");
-	t_count = now_us() + (uint64_t)(warm * 1e6);
-	t_end = t_count + (uint64_t)(secs * 1e6);
+	if (presign > 100000)
+		usage();
 	for (i = 0; i < nconns; i++) {
 		conns[i].s = nsessions ? &sessions[i % nsessions] : NULL;
-		load_open(&conns[i]);
+		load_presign(&conns[i]);
 	}
+	/* The signing ahead is not the load's CPU time. */
+	getrusage(RUSAGE_SELF, &ru);
+	cpu0 = ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
+	    ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+	t_count = now_us() + (uint64_t)(warm * 1e6);
+	t_end = t_count + (uint64_t)(secs * 1e6);
+	for (i = 0; i < nconns; i++)
+		load_open(&conns[i]);
 	/* Answers still in flight at the end get one more second. */
 	tv.tv_sec = (time_t)(warm + secs) + 1;
 	tv.tv_usec = (suseconds_t)((warm + secs - (int)(warm + secs)) * 1e6);
@@ -420,12 +475,14 @@ main(int argc, char *argv[])
 	qsort(lat, nlat, sizeof(*lat), load_cmp);
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
-	    ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+	    ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec - cpu0;
 	printf("requests %zu errors %llu busy %llu seconds %.2f rps %.0f "
-	    "p50_ms %.3f p99_ms %.3f answered %llu client_cpu_us %.1f\n",
+	    "p50_ms %.3f p99_ms %.3f answered %llu client_cpu_us %.1f "
+	    "presigned %llu signed_live %llu\n",
 	    nlat, (unsigned long long)nerrors, (unsigned long long)nbusy,
 	    secs, nlat / secs, load_pct(0.50), load_pct(0.99),
 	    (unsigned long long)nanswered,
-	    nanswered ? cpu / nanswered : 0);
+	    nanswered ? cpu / nanswered : 0,
+	    (unsigned long long)npresigned, (unsigned long long)nlivesigned);
 	return nlat > 0 && nerrors == 0 ? 0 : 1;
 }

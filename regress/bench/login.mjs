@@ -46,6 +46,21 @@ async function fetchToken(key, lid) {
 	return { status: r.status, json: await r.json().catch(() => ({})) };
 }
 
+// Chromium drops a navigation when a network interface comes or goes
+// (other tests on the machine make some): try again a few times.
+async function goto(page, url) {
+	for (let i = 0; ; i++) {
+		try {
+			return await page.goto(url);
+		} catch (e) {
+			if (i === 4 ||
+			    !String(e).includes('ERR_NETWORK_CHANGED'))
+				throw e;
+			await new Promise((res) => setTimeout(res, 200));
+		}
+	}
+}
+
 async function login(page, code, wg) {
 	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 	const pub = publicKey.export({ format: 'jwk' });
@@ -56,7 +71,7 @@ async function login(page, code, wg) {
 	if (r.status !== 200)
 		throw new Error(`login: ${r.status} ${JSON.stringify(r.json)}`);
 
-	await page.goto(r.json.authorization_url);
+	await goto(page, r.json.authorization_url);
 	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
 		if (await page.$('input[name=login]')) {
 			await page.fill('input[name=login]', 'alice');
