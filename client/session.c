@@ -274,7 +274,12 @@ session_get(struct client *c, const char *id, const char *project,
 	return rv;
 }
 
-/* Where the session is: the project named, or the first that has it. */
+/*
+ * Where the session is: the project named, or the first that has it.
+ * XXX: without -p, one lookup per project of the login (from the
+ * token's roles claim, as issued): the routes need the project, and a
+ * session id does not name it.
+ */
 static int
 session_where(struct client *c, const char *id, const char *want,
     char *project, size_t size, json_t **row)
