@@ -46,7 +46,7 @@ static int	auth_msg_audit(struct chan *, struct msg *);
 #define PARENT		PROC_BIT(PROC_PARENT)
 #define FRONT		PROC_BIT(PROC_FRONT)
 #define AUDIT		PROC_BIT(PROC_AUDIT)
-#define REQ_MIN		(1 + 12 * 2 + 32)	/* empty strings */
+#define REQ_MIN		(2 + 12 * 2 + 32)	/* empty strings */
 #define REQ_ROW(t)	{ t, FRONT, ST_RUN, MSG_FD_NEVER, REQ_MIN,	\
 			    MSG_MAXPAYLOAD, auth_msg_req }
 
@@ -64,6 +64,8 @@ static const struct msg_rule auth_rules[] = {
 	    sizeof(struct p_auth_webauthn) + 32, auth_msg_webauthn },
 	{ MSG_AUTH_CONF_TOKENS, PARENT, ST_ANY, MSG_FD_NEVER, 28, 28,
 	    auth_msg_tokens },
+	{ MSG_AUTH_CONF_TUNNEL, PARENT, ST_ANY, MSG_FD_NEVER,
+	    P_AUTH_TUNNEL_MIN, P_AUTH_TUNNEL_MAX, lease_conf },
 	REQ_ROW(MSG_AUTH_LOGIN),
 	REQ_ROW(MSG_AUTH_CALLBACK),
 	REQ_ROW(MSG_AUTH_WEBAUTHN),

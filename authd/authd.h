@@ -48,6 +48,7 @@ struct auth_login {
 	char			 user[PROTO_NAMEMAX];
 	char			 wg_key[64];
 	char			 devname[PROTO_NAMEMAX];
+	char			 sid[PROTO_NAMEMAX];	/* once issued */
 	char			*token;
 	/* the device's TLS key for the fallback, and its certificate */
 	unsigned char		 tls_pk[32];
@@ -113,6 +114,17 @@ void	auth_tunnel_add(const char *, const char *, const char *,
 	    const char *);
 void	auth_tunnel_del(const char *, const char *);
 int	auth_msg_tunnel(struct chan *, struct msg *);
+/* lease.c: the tunnel addresses of sessions. */
+#define LEASE_PENDING	0
+#define LEASE_OK	1
+#define LEASE_NONE	2
+struct p_tunnel_peer_addr;
+int	lease_conf(struct chan *, struct msg *);
+uint32_t lease_new(const char *);
+void	lease_answer(uint32_t, const struct p_tunnel_peer_addr *);
+int	lease_state(const char *);
+json_t	*lease_json(const char *);
+int	lease_addr_ok(const char *, const char *);
 void	auth_audit_revoke(const char *, const char *, const char *,
 	    const char *, const char *);
 /* b64url_get: decode a JSON string member of o; 0 or -1. */

@@ -123,6 +123,16 @@ check_device(const struct p_auth_req *r, struct check *k)
 	return 0;
 }
 
+/* On the tunnel door a token works only from its own session's peer. */
+static int
+check_door(const struct p_auth_req *r, struct check *k)
+{
+	if (r->door == LISTEN_TUNNEL && !lease_addr_ok(k->ti.sid, r->addr))
+		return check_deny(k, 403, "wrong_peer",
+		    "this token belongs to another tunnel peer");
+	return 0;
+}
+
 static int
 check_limits(const struct p_auth_req *r, struct check *k, int kind,
     const char *key)
@@ -304,7 +314,7 @@ check_rest(struct check_run *cr)
 	struct check		*k = &cr->k;
 
 	if (check_token(cr) == -1 || check_sig(cr) == -1 ||
-	    check_device(r, k) == -1 ||
+	    check_device(r, k) == -1 || check_door(r, k) == -1 ||
 	    check_limits(r, k, RATELIMIT_USER, k->ti.user) == -1 ||
 	    check_rbac(r, cr->type, k) == -1)
 		return -1;

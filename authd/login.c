@@ -480,6 +480,7 @@ login_issue(struct auth_login *l, const struct store_device *d)
 		log_warnx("token for %s: %s", l->user, token_errname(e));
 		return -1;
 	}
+	pccx_strlcpy(l->sid, ti.sid, sizeof(l->sid));
 	if (d->wg_key[0] != '\0')
 		auth_tunnel_add(l->user, d->id, ti.sid, d->wg_key);
 	if (l->have_tls && ca_enabled() &&
@@ -527,11 +528,35 @@ login_webauthn(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		ratelimit_success(auth->limits, RATELIMIT_USER, l->user);
 		auth_audit(l->user, d.id, r->addr, "auth.login", "", "ok",
 		    NULL);
+		/*
+		 * XXX: the tunnel object comes with the token answer
+		 * only: the tunnel daemon has not given the address yet.
+		 */
 		reply_json(c, id, 200, json_pack("{s:s}", "status", "ok"));
 	}
  done:
 	login_assert_free(&a);
 	json_decref(o);
+}
+
+/*
+ * The token, the device's certificate for the TLS fallback when one
+ * was issued, and the tunnel to reach the suite through when there is
+ * one.
+ */
+static json_t *
+login_token_json(const struct auth_login *l)
+{
+	json_t	*o = json_pack("{s:s}", "token", l->token);
+	json_t	*t = lease_json(l->sid);
+
+	if (o != NULL && l->cert != NULL)
+		json_object_set_new(o, "certificate", json_string(l->cert));
+	if (o != NULL && t != NULL)
+		json_object_set_new(o, "tunnel", t);
+	else
+		json_decref(t);
+	return o;
 }
 
 /*
@@ -581,12 +606,11 @@ login_token(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		login_fail(r->addr, NULL);
 		reply_error(c, id, 401, httpsig_errname(e),
 		    httpsig_errmsg(e), 0);
-	} else if (l->phase != LOGIN_DONE)
+	} else if (l->phase != LOGIN_DONE ||
+	    lease_state(l->sid) == LEASE_PENDING)
 		reply_json(c, id, 202, login_pending(l));
 	else {
-		reply_json(c, id, 200, l->cert != NULL ? json_pack("{s:s, s:s}",
-		    "token", l->token, "certificate", l->cert) :
-		    json_pack("{s:s}", "token", l->token));
+		reply_json(c, id, 200, login_token_json(l));
 		login_free(l);
 	}
  done:

@@ -400,7 +400,8 @@ auth_tunnel_add(const char *user, const char *device, const char *sid,
 	pccx_strlcpy(p.device, device, sizeof(p.device));
 	pccx_strlcpy(p.sid, sid, sizeof(p.sid));
 	pccx_strlcpy(p.key, key, sizeof(p.key));
-	if (c == NULL || proto_send_tunnel_peer_add(c, 0, &p) == -1) {
+	if (c == NULL || proto_send_tunnel_peer_add(c, lease_new(sid),
+	    &p) == -1) {
 		log_warnx("tunnel: cannot ask for a peer for %s", device);
 		return;
 	}
@@ -437,10 +438,8 @@ auth_msg_tunnel(struct chan *c, struct msg *m)
 
 	if (proto_get_tunnel_peer_addr(m, &r) == -1)
 		return -1;
-	/*
-	 * XXX: the addresses do not reach the client yet: the login
-	 * answer was sent before they came back.
-	 */
+	/* The token answer waits for them (lease_state). */
+	lease_answer(m->hdr.peerid, &r);
 	if (r.code == TUNNEL_OK)
 		log_debug("tunnel: peer at %s %s", r.addr4, r.addr6);
 	else if (r.code != TUNNEL_ERR_OFF)

@@ -128,6 +128,7 @@ cmd_status(struct client *c, int argc, char **argv)
 	    EXIT_NOLOGIN)
 		return rv;
 	status_print(c);
+	tunnel_status(c);
 	if (rv != 0)
 		return rv;
 	if (r.status == 200)

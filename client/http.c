@@ -62,27 +62,53 @@ http_header(struct curl_slist **h, const char *name, const char *value)
 	return 0;
 }
 
-/* The header fields of this request; -1 if one could not be made. */
+/*
+ * The token travels as "Bearer TOKEN": the header list holds a copy,
+ * so the token is put there through a buffer wiped right after.
+ */
 static int
-http_headers(const struct client *c, const char *method, const char *url,
-    const char *body, const struct sign_key *key, const char *bearer,
+http_bearer(struct curl_slist **h, const char *token)
+{
+	size_t	 len = strlen(token) + 8;
+	char	*s;
+	int	 rv;
+
+	if ((s = malloc(len)) == NULL)
+		return -1;
+	snprintf(s, len, "Bearer %s", token);
+	rv = http_header(h, "Authorization", s);
+	sodium_memzero(s, len);
+	free(s);
+	return rv;
+}
+
+/*
+ * http_fields: the header fields of one request whose body has the
+ * SHA-256 sha: Accept, Content-Type when ctype is not NULL, and with a
+ * login the bearer token, the device key and the signature.
+ */
+int
+http_fields(const struct client *c, const struct http_opts *o,
+    const char *method, const char *url, const unsigned char *sha,
     struct curl_slist **h)
 {
 	struct sign_fields	f;
 	int			rv = 0;
 
-	rv |= http_header(h, "Accept", "application/json");
-	if (body != NULL)
-		rv |= http_header(h, "Content-Type", "application/json");
-	if (bearer != NULL) {
-		if (c->wg_pub[0] == '\0')
+	rv |= http_header(h, "Accept", o->accept != NULL ? o->accept :
+	    "application/json");
+	if (o->ctype != NULL)
+		rv |= http_header(h, "Content-Type", o->ctype);
+	if (o->auth) {
+		if (c->wg_pub[0] == '\0' || c->token == NULL) {
+			log_warnx("no token to send");
 			return -1;
+		}
 		rv |= http_header(h, "X-Device-Key", c->wg_pub);
-		rv |= http_header(h, "Authorization", bearer);
+		rv |= http_bearer(h, c->token);
 	}
-	if (key != NULL) {
-		if (sign_request(key, method, url, body, body != NULL ?
-		    strlen(body) : 0, &f) == -1)
+	if (o->key != NULL) {
+		if (sign_request_sha(o->key, method, url, sha, &f) == -1)
 			return -1;
 		rv |= http_header(h, "Content-Digest", f.content_digest);
 		rv |= http_header(h, "Signature-Input", f.signature_input);
@@ -91,43 +117,58 @@ http_headers(const struct client *c, const char *method, const char *url,
 	return rv;
 }
 
+/* http_fields_free: wipe the header list, then free it. */
+void
+http_fields_free(struct curl_slist *h)
+{
+	struct curl_slist	*p;
+
+	for (p = h; p != NULL; p = p->next)
+		sodium_memzero(p->data, strlen(p->data));
+	curl_slist_free_all(h);
+}
+
+/* http_url: the server's address and path; 0, or -1 if too long. */
+int
+http_url(const struct client *c, const char *path, char *url, size_t size)
+{
+	int	n = snprintf(url, size, "%s%s", c->server, path);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * http_options: what every request sets: no redirects, no other
+ * protocols, the CA file of the config.
+ */
+void
+http_options(const struct client *c, CURL *e, const char *url)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "pccx");
+	if (c->ca_file[0] != '\0')
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+}
+
 /* The options of one request: no redirects, no other protocols. */
 static void
 http_setup(const struct client *c, CURL *e, const char *method,
     const char *url, const char *body, struct http_buf *b)
 {
-	curl_easy_setopt(e, CURLOPT_URL, url);
+	http_options(c, e, url);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, HTTP_TIMEOUT);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "pccx");
-	if (c->ca_file[0] != '\0')
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	if (body != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	} else if (strcmp(method, "GET") == 0)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-}
-
-/*
- * The token travels as "Bearer TOKEN": the header list holds a copy,
- * so the token is put there through a buffer wiped right after.
- */
-static char *
-http_bearer(const char *token)
-{
-	size_t	 len = strlen(token) + 8;
-	char	*s;
-
-	if ((s = malloc(len)) != NULL)
-		snprintf(s, len, "Bearer %s", token);
-	return s;
 }
 
 /* http_call: one request; see pccx.h.  Headers are wiped after use. */
@@ -136,32 +177,32 @@ http_call(const struct client *c, const char *method, const char *path,
     const char *body, const struct sign_key *key, int auth,
     struct reply *rep)
 {
+	struct http_opts	 o = { NULL, NULL, key, auth };
 	struct http_buf		 b = { NULL, 0, 0 };
-	struct curl_slist	*h = NULL, *p;
-	char			 url[CLIENT_URLMAX + 256], *bearer = NULL;
+	struct curl_slist	*h = NULL;
+	unsigned char		 sha[crypto_hash_sha256_BYTES];
+	char			 url[CLIENT_URLMAX + 256];
 	CURL			*e;
 	CURLcode		 rc;
 	curl_off_t		 ra = 0;
 	int			 rv = EXIT_UNREACH;
 
 	memset(rep, 0, sizeof(*rep));
-	if (snprintf(url, sizeof(url), "%s%s", c->server, path) >=
-	    (int)sizeof(url) || (e = curl_easy_init()) == NULL)
+	if (http_url(c, path, url, sizeof(url)) == -1 ||
+	    (e = curl_easy_init()) == NULL)
 		return EXIT_UNREACH;
-	if (auth && (c->token == NULL ||
-	    (bearer = http_bearer(c->token)) == NULL)) {
-		log_warnx("no token to send");
-		goto done;
-	}
-	if (http_headers(c, method, url, body, key, bearer, &h) == -1) {
+	if (body != NULL)
+		o.ctype = "application/json";
+	crypto_hash_sha256(sha, (const unsigned char *)(body != NULL ? body :
+	    ""), body != NULL ? strlen(body) : 0);
+	if (http_fields(c, &o, method, url, sha, &h) == -1) {
 		log_warnx("cannot build the request");
 		goto done;
 	}
 	http_setup(c, e, method, url, body, &b);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	if ((rc = curl_easy_perform(e)) != CURLE_OK) {
-		log_warnx("%s: %s", c->server,
-		    curl_easy_strerror(rc));
+		log_warnx("%s: %s", c->server, curl_easy_strerror(rc));
 		goto done;
 	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &rep->status);
@@ -176,13 +217,7 @@ http_call(const struct client *c, const char *method, const char *path,
 		rep->json = json_loadb(b.data, b.len, 0, NULL);
 	rv = 0;
  done:
-	if (bearer != NULL) {
-		sodium_memzero(bearer, strlen(bearer));
-		free(bearer);
-	}
-	for (p = h; p != NULL; p = p->next)
-		sodium_memzero(p->data, strlen(p->data));
-	curl_slist_free_all(h);
+	http_fields_free(h);
 	curl_easy_cleanup(e);
 	if (b.data != NULL) {
 		sodium_memzero(b.data, b.len);
@@ -191,8 +226,8 @@ http_call(const struct client *c, const char *method, const char *path,
 	return rv;
 }
 
-/* A server's text, cut short and without control characters. */
-static const char *
+/* http_clean: a server's text, cut short, no control characters. */
+const char *
 http_clean(const char *in, char *out, size_t size)
 {
 	size_t	i;

@@ -185,6 +185,7 @@ login_wait(struct client *c, const struct sign_key *k, const char *body,
 		t = json_string_value(json_object_get(r.json, "token"));
 		if (r.status == 200 && t != NULL) {
 			c->token = strdup(t);
+			tunnel_keep(c, json_object_get(r.json, "tunnel"));
 			login_cert(c, &r);
 			reply_free(&r);
 			return c->token != NULL ? 0 : EXIT_REFUSED;
@@ -358,12 +359,14 @@ cmd_register(struct client *c, int argc, char **argv)
 	return login_run(c, &o);
 }
 
-/* Load what every authenticated command needs; 0 or the exit code. */
-static int
-login_need(struct client *c)
+/* client_need: what every authenticated command needs, loaded once. */
+int
+client_need(struct client *c)
 {
 	int	rv;
 
+	if (c->have_key && c->token != NULL && c->wg_pub[0] != '\0')
+		return 0;
 	if ((rv = state_load(c)) == -1)
 		return EXIT_NOLOGIN;
 	if (rv == 0) {
@@ -386,7 +389,7 @@ client_authed(struct client *c, const char *method, const char *path,
 {
 	int	rv;
 
-	if ((rv = login_need(c)) != 0)
+	if ((rv = client_need(c)) != 0)
 		return rv;
 	return http_call(c, method, path, body, &c->key, 1, r);
 }

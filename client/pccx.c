@@ -28,6 +28,15 @@ static const struct cmd {
 	{ "refresh", NULL, cmd_refresh, 1 },
 	{ "logout", NULL, cmd_logout, 1 },
 	{ "devices", NULL, cmd_devices, 1 },
+	{ "session", NULL, cmd_session, 1 },
+	{ "exec", NULL, cmd_exec, 1 },
+	{ "shell", NULL, cmd_shell, 1 },
+	{ "events", NULL, cmd_events, 1 },
+	{ "trace", NULL, cmd_trace, 1 },
+	{ "report", NULL, cmd_report, 1 },
+	{ "reference", NULL, cmd_reference, 1 },
+	{ "up", NULL, cmd_up, 1 },
+	{ "down", NULL, cmd_down, 0 },
 	{ "relay", NULL, cmd_relay, 0 },
 };
 
@@ -41,7 +50,22 @@ usage(void)
 	    "[--device path] code\n"
 	    "       pccx status | refresh | logout\n"
 	    "       pccx devices [list | delete id]\n"
-	    "       pccx relay [--listen addr:port] server:port\n");
+	    "       pccx session open [--end squash|discard] [--memory n] "
+	    "[--cpu n] [--pids n] project\n"
+	    "       pccx session list [project]\n"
+	    "       pccx session show | kill [-p project] "
+	    "[--end squash|discard] id\n"
+	    "       pccx exec [-p project] id [--cwd dir] [--env name=value]"
+	    " ... [--stdin] -- command ...\n"
+	    "       pccx shell [-p project] id\n"
+	    "       pccx events [-j] [--since seq]\n"
+	    "       pccx trace upload [--reference name] --project p file\n"
+	    "       pccx trace list [--project p]\n"
+	    "       pccx trace show | rm [-p project] id\n"
+	    "       pccx report [--html | --md | --json] [-o file] id\n"
+	    "       pccx reference put project name file\n"
+	    "       pccx relay [--listen addr:port] server:port\n"
+	    "       pccx up [-i interface] | down\n");
 	exit(EXIT_USAGE);
 }
 
@@ -139,6 +163,14 @@ main(int argc, char *argv[])
 		main_server(&c, server);
 	if (state_load_config(&c) == -1)
 		log_warn("%s/config", c.dir);
+	/*
+	 * Logins go to the public door, and so does logout, which ends
+	 * the tunnel; the rest through a live tunnel.
+	 */
+	if (server == NULL && cmd->run != cmd_login &&
+	    cmd->run != cmd_register && cmd->run != cmd_up &&
+	    cmd->run != cmd_logout)
+		tunnel_route(&c);
 	if (cmd->server && c.server[0] == '\0') {
 		log_warnx("no server: use -s url once, with login");
 		return EXIT_USAGE;

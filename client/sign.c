@@ -83,15 +83,29 @@ int
 sign_request(const struct sign_key *k, const char *method, const char *uri,
     const void *body, size_t len, struct sign_fields *f)
 {
-	unsigned char	 h[crypto_hash_sha256_BYTES], raw[18];
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, body != NULL ? body : (const void *)"", len);
+	return sign_request_sha(k, method, uri, h, f);
+}
+
+/*
+ * sign_request_sha: as sign_request, for a body whose SHA-256 is h
+ * (a streamed file, hashed in a pass of its own).
+ */
+int
+sign_request_sha(const struct sign_key *k, const char *method,
+    const char *uri, const unsigned char *h, struct sign_fields *f)
+{
+	unsigned char	 raw[18];
 	unsigned char	 sig[crypto_sign_BYTES];
 	char		 b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
 			    B64STD)];
 	char		 nonce[32], base[4096];
 	int		 n;
 
-	crypto_hash_sha256(h, body != NULL ? body : (const void *)"", len);
-	sodium_bin2base64(b64, sizeof(b64), h, sizeof(h), B64STD);
+	sodium_bin2base64(b64, sizeof(b64), h, crypto_hash_sha256_BYTES,
+	    B64STD);
 	snprintf(f->content_digest, sizeof(f->content_digest),
 	    "sha-256=:%s:", b64);
 

@@ -118,9 +118,9 @@ state_load_config(struct client *c)
 }
 
 /* Write data to name through a new file and a rename, with mode. */
-static int
+int
 state_write(const struct client *c, const char *name, const char *data,
-    mode_t mode)
+    unsigned int mode)
 {
 	char	path[CLIENT_URLMAX + 16], tmp[CLIENT_URLMAX + 32];
 	size_t	len = strlen(data), off = 0;

@@ -147,9 +147,11 @@ authgate_fill(struct http_req *req, struct p_auth_req *r)
 	memset(r, 0, sizeof(*r));
 	r->action = AUTH_ACTION_NONE;
 	pccx_strlcpy(r->method, http_req_method(req), sizeof(r->method));
-	/* XXX: "https" once the front end has TLS listeners. */
-	n = snprintf(r->target, sizeof(r->target), "http://%s%s",
-	    host != NULL ? host : "", http_req_target(req));
+	/* The scheme is the listener's: what the client connected to. */
+	n = snprintf(r->target, sizeof(r->target), "%s://%s%s",
+	    http_req_tls(req) ? "https" : "http", host != NULL ? host : "",
+	    http_req_target(req));
+	r->door = http_req_door(req);
 	if (http_req_route_flags(req) & (ROUTE_STREAM | ROUTE_UPLOAD))
 		gate_claimed_sha(http_req_header(req, "Content-Digest"),
 		    r->body_sha256);

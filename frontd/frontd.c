@@ -23,6 +23,7 @@ extern const size_t			ncaps_front;
 static struct {
 	int	fd;
 	int	tls;
+	int	kind;
 	char	name[PROTO_NAMEMAX];
 }			listeners[PROTO_MAXLISTEN];
 static size_t		nlisteners;
@@ -52,7 +53,7 @@ static const struct msg_rule front_rules[] = {
 	{ MSG_CONF_LIMITS, PROC_BIT(PROC_PARENT), ST_ANY, MSG_FD_NEVER,
 	    P_LIMITS_LEN, P_LIMITS_LEN, front_msg_limits },
 	{ MSG_CONF_LISTEN, PROC_BIT(PROC_PARENT), ST_CONF, MSG_FD_MUST,
-	    3, 3 + PROTO_NAMEMAX, front_msg_listen },
+	    4, 4 + PROTO_NAMEMAX, front_msg_listen },
 	{ MSG_STATUS, DAEMONS_MASK, ST_RUN, MSG_FD_NEVER,
 	    P_STATUS_LEN, P_STATUS_LEN, front_msg_status },
 	{ MSG_AUTH_ALLOW, PROC_BIT(PROC_AUTH), ST_RUN, MSG_FD_NEVER,
@@ -113,6 +114,7 @@ front_msg_listen(struct chan *c, struct msg *m)
 	}
 	listeners[nlisteners].fd = m->fd;
 	listeners[nlisteners].tls = l.tls;
+	listeners[nlisteners].kind = l.kind;
 	memcpy(listeners[nlisteners].name, l.addr, sizeof(l.addr));
 	nlisteners++;
 	return 0;
@@ -141,10 +143,15 @@ front_msg_session(struct chan *c, struct msg *m)
 static int
 front_setup(void)
 {
+	size_t	i;
+
 	if (!have_limits || nlisteners == 0) {
 		log_warnx("no limits or no listener configured");
 		return -1;
 	}
+	for (i = 0; i < nlisteners; i++)
+		if (listeners[i].tls)
+			return tls_setup();
 	return 0;
 }
 
@@ -160,8 +167,8 @@ front_serve(void)
 	routes_install();
 	health_init();
 	for (i = 0; i < nlisteners; i++) {
-		if (server_listen(listeners[i].fd, listeners[i].tls,
-		    listeners[i].name) == -1)
+		if (server_listen(listeners[i].fd, listeners[i].kind,
+		    listeners[i].tls, listeners[i].name) == -1)
 			return -1;
 		log_info("listening on %s", listeners[i].name);
 	}

@@ -16,5 +16,7 @@ extern const size_t		health_nroutes;
 
 /* routes.c */
 void	routes_install(void);
+/* tls.c: tls_setup: TLS 1.3 for the tls listeners; 0 or -1. */
+int	tls_setup(void);
 
 #endif

@@ -36,9 +36,11 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 
 #include "common/log.h"
@@ -62,6 +64,8 @@ struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	struct evconnlistener	*lev;
 	struct event		*pause;
+	int			 kind;		/* LISTEN_* */
+	int			 tls;
 	char			 name[PROTO_NAMEMAX];
 };
 
@@ -82,6 +86,8 @@ struct http_conn {
 #define CONN_PAUSED	0x40		/* body reading paused */
 #define CONN_EOF	0x80		/* client sent no more */
 	size_t			 lingered;
+	int			 kind;		/* the listener's */
+	int			 tls;
 	char			 peer[PEER_MAX];
 };
 
@@ -113,6 +119,8 @@ struct http_req {
 	void			*body_arg;
 	void			(*drain_cb)(struct http_req *, void *);
 	void			*drain_arg;
+	int			 kind;		/* LISTEN_* */
+	int			 tls;
 	char			 peer[PEER_MAX];
 };
 
@@ -122,6 +130,7 @@ static const struct http_route	*srv_routes;
 static size_t			 srv_nroutes;
 static size_t			 srv_nconns;
 static size_t			(*srv_upgraded)(void);
+static SSL_CTX			*srv_tls;
 static TAILQ_HEAD(, listener)	 srv_listeners =
     TAILQ_HEAD_INITIALIZER(srv_listeners);
 static TAILQ_HEAD(, http_conn)	 srv_conns =
@@ -170,6 +179,12 @@ server_set_routes(const struct http_route *routes, size_t n)
 {
 	srv_routes = routes;
 	srv_nroutes = n;
+}
+
+void
+server_set_tls(SSL_CTX *ctx)
+{
+	srv_tls = ctx;
 }
 
 size_t
@@ -318,6 +333,8 @@ req_new(struct http_conn *c)
 	}
 	req->refs = 1;
 	req->conn = c;
+	req->kind = c->kind;
+	req->tls = c->tls;
 	memcpy(req->peer, c->peer, sizeof(req->peer));
 	return req;
 }
@@ -719,6 +736,18 @@ http_req_peer(const struct http_req *req)
 	return req->peer;
 }
 
+int
+http_req_door(const struct http_req *req)
+{
+	return req->kind;
+}
+
+int
+http_req_tls(const struct http_req *req)
+{
+	return req->tls;
+}
+
 const struct http_route *
 http_req_route(const struct http_req *req)
 {
@@ -844,6 +873,36 @@ conn_route_error(struct http_conn *c, int status, const char *allow)
 		    "internal error");
 		break;
 	}
+}
+
+/*
+ * What the public door serves: exact paths, and the prefixes that end
+ * in '/'.  Everything else needs the tunnel (or a door of kind any).
+ * Logout is here because it cuts the tunnel its answer would take.
+ */
+static const char *const door_public[] = {
+	"/v1/health",
+	"/v1/auth/login",
+	"/v1/auth/callback",
+	"/v1/auth/webauthn",
+	"/v1/auth/token",
+	"/v1/auth/logout",
+	"/v1/devices/register/",
+};
+
+static int
+door_public_path(const char *path)
+{
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(door_public) / sizeof(door_public[0]); i++) {
+		n = strlen(door_public[i]);
+		if (door_public[i][n - 1] == '/' ?
+		    strncmp(path, door_public[i], n) == 0 :
+		    strcmp(path, door_public[i]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Non-zero when the comma-separated list v has the token tok. */
@@ -977,6 +1036,12 @@ conn_head(struct http_conn *c)
 	}
 	c->req = req;
 	http_parser_take(&c->parser, &req->head);
+	if (c->kind == LISTEN_PUBLIC && !door_public_path(req->head.path)) {
+		http_reply_error(req, DOOR_REFUSED, "wrong_door", "this "
+		    "address serves only health, login and device "
+		    "registration");
+		return;
+	}
 	if ((rt = route_find(req, &status, allow, sizeof(allow))) == NULL) {
 		conn_route_error(c, status, allow);
 		return;
@@ -1120,7 +1185,13 @@ conn_linger(struct http_conn *c)
 	if (c->flags & CONN_LINGER)
 		return;
 	c->flags |= CONN_LINGER;
-	if ((c->flags & CONN_EOF) ||
+	/*
+	 * TLS has no half close: the reply is with the kernel, end.
+	 * XXX: input left unread then makes the kernel reset the
+	 * connection, which can lose that reply; no lingering close
+	 * (close_notify, then drain) is done for TLS yet.
+	 */
+	if ((c->flags & CONN_EOF) || c->tls ||
 	    shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
 		conn_free(c);
 		return;
@@ -1173,6 +1244,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct http_conn	*c = arg;
 
+	/* A TLS handshake done: nothing to do but read. */
+	if (what == BEV_EVENT_CONNECTED)
+		return;
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
 		if (http_parser_busy(&c->parser)) {
 			conn_fail(c, 408, "request_timeout",
@@ -1254,19 +1328,46 @@ conn_peer(struct http_conn *c, int fd, struct sockaddr *sa, int salen)
 		log_debug("%s: TCP_NODELAY failed", c->peer);
 }
 
+/* A plain bufferevent, or one that runs the TLS handshake first. */
+static struct bufferevent *
+conn_bev(int fd, int tls)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if (!tls)
+		return bufferevent_socket_new(srv_base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (srv_tls == NULL || (ssl = SSL_new(srv_tls)) == NULL)
+		return NULL;
+	/*
+	 * XXX: libevent 2.1 may free the SSL itself when it fails for
+	 * want of memory; that case is taken as not happening.
+	 */
+	if ((bev = bufferevent_openssl_socket_new(srv_base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* Clients that close without close_notify are common. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
 /* Take a new connection; on failure fd stays the caller's. */
 static int
-conn_new(int fd, struct sockaddr *sa, int salen)
+conn_new(int fd, struct sockaddr *sa, int salen, const struct listener *l)
 {
 	struct http_conn	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
+	c->kind = l->kind;
+	c->tls = l->tls;
 	c->timer = evtimer_new(srv_base, conn_timer_cb, c);
 	c->resume = event_new(srv_base, -1, 0, conn_resume_cb, c);
-	if (c->timer == NULL || c->resume == NULL || (c->bev =
-	    bufferevent_socket_new(srv_base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
-	    NULL) {
+	if (c->timer == NULL || c->resume == NULL ||
+	    (c->bev = conn_bev(fd, l->tls)) == NULL) {
 		if (c->timer != NULL)
 			event_free(c->timer);
 		if (c->resume != NULL)
@@ -1290,10 +1391,16 @@ conn_new(int fd, struct sockaddr *sa, int salen)
 
 /* Over max_connections: say so if the socket takes it, and close. */
 static void
-srv_refuse(int fd)
+srv_refuse(int fd, int tls)
 {
 	char	*body, buf[512];
 	int	 n;
+
+	/* A TLS client could not read plain text: just close. */
+	if (tls) {
+		close(fd);
+		return;
+	}
 
 	body = error_body("too_many_connections",
 	    "the server has too many connections");
@@ -1303,7 +1410,6 @@ srv_refuse(int fd)
 	    "Connection: close\r\n\r\n%s", body != NULL ? strlen(body) : 0,
 	    body != NULL ? body : "");
 	free(body);
-	/* XXX: plain text; a TLS listener must close without it. */
 	if (n > 0 && (size_t)n < sizeof(buf) &&
 	    send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
 		log_debug("%s: send", __func__);
@@ -1323,10 +1429,10 @@ srv_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		if (time(NULL) != warned)
 			log_warnx("%s: connection limit reached", l->name);
 		warned = time(NULL);
-		srv_refuse(fd);
+		srv_refuse(fd, l->tls);
 		return;
 	}
-	if (conn_new(fd, sa, salen) == -1) {
+	if (conn_new(fd, sa, salen, l) == -1) {
 		log_warn("%s: connection", l->name);
 		close(fd);
 	}
@@ -1353,17 +1459,18 @@ srv_accept_resume_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 int
-server_listen(int fd, int tls, const char *name)
+server_listen(int fd, int kind, int tls, const char *name)
 {
 	struct listener	*l;
 
-	if (tls) {
-		/* XXX: TLS listeners wait for bufferevent_openssl support. */
-		log_warnx("%s: tls listeners are not supported yet", name);
+	if (tls && srv_tls == NULL) {
+		log_warnx("%s: tls listener without a certificate", name);
 		return -1;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -1;
+	l->kind = kind;
+	l->tls = tls;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	if ((l->pause = evtimer_new(srv_base, srv_accept_resume_cb,
 	    l)) == NULL) {

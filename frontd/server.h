@@ -16,6 +16,7 @@
 struct bufferevent;
 struct event_base;
 struct http_req;
+struct ssl_ctx_st;
 
 /* Route flags. */
 #define ROUTE_PUBLIC	0x01	/* needs no token; for the auth layer */
@@ -56,11 +57,23 @@ void	server_set_limits(const struct p_limits *);
 /* server_set_routes: the route table; it must outlive the server. */
 void	server_set_routes(const struct http_route *, size_t);
 /*
- * server_listen: accept connections on fd, a bound, listening,
- * non-blocking socket; name is for log lines.  Returns 0 and owns fd,
- * or -1 and fd stays the caller's.
+ * The status of a request refused on the public door: the route may
+ * exist, but not on that address.
  */
-int	server_listen(int, int, const char *);
+#define DOOR_REFUSED	403
+
+/* server_set_tls: the TLS 1.3 context of every tls listener. */
+void	server_set_tls(struct ssl_ctx_st *);
+/*
+ * server_listen: accept connections on fd, a bound, listening,
+ * non-blocking socket, of kind LISTEN_* (proto/proto.h), with TLS when
+ * tls is set (server_set_tls first); name is for log lines.  On
+ * LISTEN_PUBLIC only health, the login steps and device registration
+ * are served; anything else is refused with DOOR_REFUSED and the code
+ * "wrong_door".  Returns 0 and owns fd, or -1 and fd stays the
+ * caller's.
+ */
+int	server_listen(int, int, int, const char *);
 /*
  * server_shutdown: close every listener and connection; one whose
  * handler is running closes when the handler returns.
@@ -118,6 +131,10 @@ const char	*http_req_param(const struct http_req *, const char *);
 const char	*http_req_body(const struct http_req *, size_t *);
 /* http_req_peer: the client's numeric address and port. */
 const char	*http_req_peer(const struct http_req *);
+/* http_req_door: the LISTEN_* kind of the listener it came on. */
+int		 http_req_door(const struct http_req *);
+/* http_req_tls: non-zero when it came over TLS. */
+int		 http_req_tls(const struct http_req *);
 int		 http_req_route_flags(const struct http_req *);
 /* http_req_route: the route table row the request matched, or NULL. */
 const struct http_route *http_req_route(const struct http_req *);

@@ -172,6 +172,39 @@ proto_get_auth_tokens(const struct msg *m, struct p_auth_tokens *p)
 	return wire_done(&r);
 }
 
+int
+proto_send_auth_tunnel(struct chan *c, const struct p_auth_tunnel *p)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_u8(&w, p->set);
+	wire_put_str(&w, p->key);
+	wire_put_u16(&w, p->port);
+	wire_put_str(&w, p->addr4);
+	wire_put_str(&w, p->addr6);
+	wire_put_str(&w, p->api);
+	return proto_send_plain(c, MSG_AUTH_CONF_TUNNEL, 0, &w);
+}
+
+int
+proto_get_auth_tunnel(const struct msg *m, struct p_auth_tunnel *p)
+{
+	struct wire_r	r;
+
+	wire_r_init(&r, m->data, m->len);
+	p->set = wire_get_u8(&r);
+	wire_get_str(&r, p->key, sizeof(p->key));
+	p->port = wire_get_u16(&r);
+	wire_get_str(&r, p->addr4, sizeof(p->addr4));
+	wire_get_str(&r, p->addr6, sizeof(p->addr6));
+	wire_get_str(&r, p->api, sizeof(p->api));
+	if (p->set > 1 || (p->set && (strlen(p->key) != 44 ||
+	    p->port == 0)))
+		return -1;
+	return wire_done(&r);
+}
+
 static int
 req_type_ok(uint16_t type)
 {
@@ -201,6 +234,7 @@ proto_send_auth_req(struct chan *c, uint16_t type, uint32_t peerid,
 	wire_put_str(w, p->project);
 	wire_put_str(w, p->arg);
 	wire_put_str(w, p->body);
+	wire_put_u8(w, p->door);
 	rv = proto_send_plain(c, type, peerid, w);
 	free(w);
 	return rv;
@@ -227,8 +261,9 @@ proto_get_auth_req(const struct msg *m, struct p_auth_req *p)
 	wire_get_str(&r, p->project, sizeof(p->project));
 	wire_get_str(&r, p->arg, sizeof(p->arg));
 	wire_get_str(&r, p->body, sizeof(p->body));
+	p->door = wire_get_u8(&r);
 	if (p->method[0] == '\0' || p->target[0] == '\0' ||
-	    p->addr[0] == '\0')
+	    p->addr[0] == '\0' || p->door > LISTEN_TUNNEL)
 		return -1;
 	return wire_done(&r);
 }
@@ -375,6 +410,7 @@ proto_auth_decode_any(const struct msg *m)
 		struct p_auth_oidc	oidc;
 		struct p_auth_webauthn	wa;
 		struct p_auth_tokens	tok;
+		struct p_auth_tunnel	tun;
 		struct p_auth_allow	allow;
 		struct p_auth_ctl	ctl;
 	} u;
@@ -399,6 +435,9 @@ proto_auth_decode_any(const struct msg *m)
 		break;
 	case MSG_AUTH_CONF_TOKENS:
 		proto_get_auth_tokens(m, &u.tok);
+		break;
+	case MSG_AUTH_CONF_TUNNEL:
+		proto_get_auth_tunnel(m, &u.tun);
 		break;
 	case MSG_AUTH_ALLOW:
 		proto_get_auth_allow(m, &u.allow);

@@ -74,6 +74,7 @@ enum auth_msg_type {
 	MSG_AUTH_REPLY,			/* auth -> front */
 	MSG_AUTH_CTL_ENROL,		/* ctl -> parent -> auth */
 	MSG_AUTH_CTL_REVOKE,		/* ctl -> parent -> auth */
+	MSG_AUTH_CONF_TUNNEL,		/* parent -> auth */
 	MSG_AUTH_TYPE_MAX
 };
 
@@ -130,12 +131,36 @@ struct p_auth_tokens {
 };
 
 /*
+ * What a client needs to reach the suite through its tunnel, given in
+ * the token answer: the suite's WireGuard public key (base64) and UDP
+ * port, its own tunnel addresses (without prefix, "" when none), and
+ * the URL of the API on the tunnel door ("" when none is configured).
+ * set is 0 when there is no tunnel.
+ */
+#define AUTH_WGKEYMAX		45
+#define AUTH_TUNADDRMAX		64
+#define AUTH_APIMAX		128
+
+struct p_auth_tunnel {
+	uint8_t		set;
+	char		key[AUTH_WGKEYMAX];
+	uint16_t	port;
+	char		addr4[AUTH_TUNADDRMAX];
+	char		addr6[AUTH_TUNADDRMAX];
+	char		api[AUTH_APIMAX];
+};
+
+#define P_AUTH_TUNNEL_MIN	(1 + 2 + 2 + 3 * 2)
+#define P_AUTH_TUNNEL_MAX	(P_AUTH_TUNNEL_MIN + AUTH_WGKEYMAX - 1 + \
+	2 * (AUTH_TUNADDRMAX - 1) + AUTH_APIMAX - 1)
+
+/*
  * A client's request as the front end saw it.  target is the absolute
  * URI (scheme and host from the listener and Host header, then the
  * target as sent); body_sha256 the SHA-256 the front computed over
  * the body; the header fields are "" when absent.  arg carries the
  * route's argument (state and code joined by a space for the
- * callback, a device id for delete).
+ * callback, a device id for delete), door the kind of listener.
  */
 struct p_auth_req {
 	/* enum rbac_action, or NONE */
@@ -152,6 +177,11 @@ struct p_auth_req {
 	char		project[PROTO_NAMEMAX];
 	char		arg[AUTH_ARGMAX];
 	char		body[AUTH_BODYMAX];
+	/*
+	 * LISTEN_* of the front end's listener.  On LISTEN_TUNNEL, addr
+	 * must be the tunnel address of the token's session.
+	 */
+	uint8_t		door;
 };
 
 /*
@@ -204,6 +234,8 @@ int	proto_send_auth_webauthn(struct chan *,
 	    const struct p_auth_webauthn *);
 int	proto_get_auth_webauthn(const struct msg *,
 	    struct p_auth_webauthn *);
+int	proto_send_auth_tunnel(struct chan *, const struct p_auth_tunnel *);
+int	proto_get_auth_tunnel(const struct msg *, struct p_auth_tunnel *);
 int	proto_send_auth_tokens(struct chan *, const struct p_auth_tokens *);
 int	proto_get_auth_tokens(const struct msg *, struct p_auth_tokens *);
 /* type is one of MSG_AUTH_LOGIN .. MSG_AUTH_DEV_DELETE. */

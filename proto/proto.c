@@ -235,6 +235,7 @@ proto_send_conf_listen(struct chan *c, int fd, const struct p_conf_listen *p)
 
 	wire_w_init(&w);
 	wire_put_u8(&w, p->tls);
+	wire_put_u8(&w, p->kind);
 	wire_put_str(&w, p->addr);
 	return proto_send_wire(c, MSG_CONF_LISTEN, 0, fd, &w);
 }
@@ -246,8 +247,9 @@ proto_get_conf_listen(const struct msg *m, struct p_conf_listen *p)
 
 	wire_r_init(&r, m->data, m->len);
 	p->tls = wire_get_u8(&r);
+	p->kind = wire_get_u8(&r);
 	wire_get_str(&r, p->addr, sizeof(p->addr));
-	if (p->tls > 1)
+	if (p->tls > 1 || p->kind > LISTEN_TUNNEL)
 		return -1;
 	return wire_done(&r);
 }

@@ -120,8 +120,19 @@ struct p_limits {
 	uint32_t	max_connections;
 };
 
+/*
+ * A listening socket and its door: any serves every route (loopback
+ * and tests), public only health, the login steps and device
+ * registration, tunnel every route but only from the address the
+ * tunnel gave the token's session.
+ */
+#define LISTEN_ANY	0
+#define LISTEN_PUBLIC	1
+#define LISTEN_TUNNEL	2
+
 struct p_conf_listen {
 	uint8_t		tls;
+	uint8_t		kind;			/* LISTEN_* */
 	char		addr[PROTO_NAMEMAX];	/* for log lines */
 };
 

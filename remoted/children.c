@@ -354,25 +354,30 @@ children_start(void)
 }
 
 static void
-child_send_keys(struct child *ch)
+child_send_key(struct child *ch, const char *name)
 {
 	struct p_conf_key	 k;
-	const char		*name = NULL;
 	int			 fd;
 
-	if (ch->proc == PROC_AUTH)
-		name = "token";
-	else if (ch->proc == PROC_AUDIT)
-		name = "audit";
-	else if (ch->proc == PROC_FRONT && env->conf->tls_key[0] != '\0')
-		name = "tls";
-	if (name == NULL)
-		return;
 	if ((fd = keys_fd(name)) == -1)
 		fatalx("no %s key", name);
 	pccx_strlcpy(k.name, name, sizeof(k.name));
 	if (proto_send_conf_key(&ch->c, fd, &k) == -1)
 		fatalx("send key");
+}
+
+/* The signing keys, and the front end's certificate and its key. */
+static void
+child_send_keys(struct child *ch)
+{
+	if (ch->proc == PROC_AUTH)
+		child_send_key(ch, "token");
+	else if (ch->proc == PROC_AUDIT)
+		child_send_key(ch, "audit");
+	else if (ch->proc == PROC_FRONT && env->conf->tls_key[0] != '\0') {
+		child_send_key(ch, "tls");
+		child_send_key(ch, "tls-cert");
+	}
 }
 
 static void
@@ -384,6 +389,8 @@ child_send_listeners(struct child *ch)
 	TAILQ_FOREACH(la, &env->conf->listens, entry) {
 		memset(&l, 0, sizeof(l));
 		l.tls = la->tls;
+		l.kind = la->public ? LISTEN_PUBLIC : la->tunnel ?
+		    LISTEN_TUNNEL : LISTEN_ANY;
 		snprintf(l.addr, sizeof(l.addr), "%s:%u", la->addr,
 		    la->port);
 		if (proto_send_conf_listen(&ch->c, la->fd, &l) == -1)
@@ -488,13 +495,15 @@ children_collect(struct child *cause, int *cause_status)
  * children_reap: collect exited children.  Outside a shutdown the
  * death of any child is fatal for the whole suite: fail closed.  The
  * line logged names the child that died first, not the ones that
- * followed it when their channels closed.
+ * followed it when their channels closed: those are given a second
+ * to be joined by the cause (a traced or many-threaded child can take
+ * that long to be reported).
  */
 void
 children_reap(void)
 {
 	struct child	*cause;
-	uint64_t	 deadline = now_mono_ms() + 200;
+	uint64_t	 deadline = now_mono_ms() + 1000;
 	int		 status = 0;
 	char		 why[64];
 

@@ -11,6 +11,9 @@
 
 #define DEF(v, d)	((v) != 0 ? (v) : (d))
 
+/* conf_doors.c */
+void	conf_auth_tunnel(struct chan *, const struct config *);
+
 static void
 conf_auth_people(struct chan *c, const struct config *cf)
 {
@@ -140,4 +143,5 @@ conf_send_auth(struct chan *c, const struct config *cf, int first)
 	conf_auth_oidc(c, &cf->oidc);
 	conf_auth_webauthn(c, &cf->webauthn);
 	conf_auth_tokens(c, cf);
+	conf_auth_tunnel(c, cf);
 }

@@ -1157,6 +1157,12 @@ config_add_listen(struct config *conf, const char *addr, const char *port,
 	la->fd = -1;
 	la->tls = (opts & CONFIG_L_TLS) != 0;
 	la->tunnel = (opts & CONFIG_L_TUNNEL) != 0;
+	la->public = (opts & CONFIG_L_PUBLIC) != 0;
+	if (la->tunnel && la->public) {
+		snprintf(err, errlen, "listen: public and tunnel are two "
+		    "doors; choose one");
+		goto fail;
+	}
 	if (listen_sockaddr(la, addr, p) == -1) {
 		snprintf(err, errlen, "listen: %s is not an IPv4 or IPv6 "
 		    "address", conf_quote(addr, q, sizeof(q)));
@@ -1247,7 +1253,8 @@ config_same_listeners(const struct config *a, const struct config *b)
 	y = TAILQ_FIRST(&b->listens);
 	TAILQ_FOREACH(x, &a->listens, entry) {
 		if (y == NULL || x->port != y->port || x->tls != y->tls ||
-		    x->tunnel != y->tunnel || strcmp(x->addr, y->addr) != 0)
+		    x->tunnel != y->tunnel || x->public != y->public ||
+		    strcmp(x->addr, y->addr) != 0)
 			return 0;
 		y = TAILQ_NEXT(y, entry);
 	}
@@ -1488,8 +1495,9 @@ config_print(FILE *fp, const struct config *conf)
 	print_setting(fp, "state-dir", conf->state_dir);
 	print_setting(fp, "control-socket", conf->control_socket);
 	TAILQ_FOREACH(la, &conf->listens, entry)
-		fprintf(fp, "listen on %s port %u%s%s\n", la->addr, la->port,
-		    la->tls ? " tls" : "", la->tunnel ? " tunnel" : "");
+		fprintf(fp, "listen on %s port %u%s%s%s\n", la->addr,
+		    la->port, la->tls ? " tls" : "", la->tunnel ? " tunnel" :
+		    "", la->public ? " public" : "");
 	if (conf->tls_cert[0] != '\0') {
 		fprintf(fp, "tls certificate ");
 		print_str(fp, conf->tls_cert);

@@ -30,6 +30,7 @@ struct listen_addr {
 	uint16_t		 port;
 	int			 tls;
 	int			 tunnel;
+	int			 public;
 	/* -1 until the parent binds */
 	int			 fd;
 };
@@ -232,6 +233,7 @@ int		 config_set_path(char *, const char *, const char *, char *,
 /* config_add_listen: "listen on addr port port", opts CONFIG_L_*. */
 #define CONFIG_L_TLS	0x01
 #define CONFIG_L_TUNNEL	0x02
+#define CONFIG_L_PUBLIC	0x04
 int		 config_add_listen(struct config *, const char *,
 		    const char *, int, char *, size_t);
 /* config_limit_find: the index of a limit by name, or -1. */

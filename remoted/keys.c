@@ -27,7 +27,25 @@ static struct {
 	{ "token", -1 },
 	{ "audit", -1 },
 	{ "tls", -1 },
+	{ "tls-cert", -1 },
 };
+
+/* The certificate chain is public: any regular file root can read. */
+static int
+key_open_public(size_t i, const char *path)
+{
+	struct stat	st;
+
+	if ((keys[i].fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1 || fstat(keys[i].fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_warn("%s: not a readable regular file", path);
+		if (keys[i].fd != -1)
+			close(keys[i].fd);
+		keys[i].fd = -1;
+		return -1;
+	}
+	return 0;
+}
 
 /* Write a fresh random seed, root-owned and 0600, never replacing one. */
 static int
@@ -88,7 +106,8 @@ keys_prepare(struct config *conf)
 	if (key_open(0, conf->token_key, 1) == -1 ||
 	    key_open(1, conf->audit_key, 1) == -1)
 		return -1;
-	if (conf->tls_key[0] != '\0' && key_open(2, conf->tls_key, 0) == -1)
+	if (conf->tls_key[0] != '\0' && (key_open(2, conf->tls_key, 0) ==
+	    -1 || key_open_public(3, conf->tls_cert) == -1))
 		return -1;
 	return 0;
 }

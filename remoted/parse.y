@@ -136,7 +136,7 @@ static struct conf_project *project;	/* open project block */
 %token	PERUSER PIDS PREFIX PROJECT RATELIMIT RECIPIENT REDIRECTURI REGION
 %token	ROOT ROWS RPID S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER
 %token	USERVERIFICATION VIEWER WEBAUTHN
-%token	BACKEND INTERFACE KEEPALIVE POOL PRIVATEKEYFILE
+%token	BACKEND INTERFACE KEEPALIVE POOL PRIVATEKEYFILE PUBLIC
 %token	DEVICECA FALLBACK
 %token	ERROR
 %token	<str>	STRING
@@ -208,6 +208,9 @@ listenopts	: /* empty */			{ $$ = 0; }
 		}
 		| listenopts TUNNEL {
 			$$ = parse_listen_opt($1, CONFIG_L_TUNNEL, "tunnel");
+		}
+		| listenopts PUBLIC {
+			$$ = parse_listen_opt($1, CONFIG_L_PUBLIC, "public");
 		}
 		;
 
@@ -532,6 +535,7 @@ static const struct keyword keywords[] = {
 	{ "prefix",		PREFIX },
 	{ "private-key-file",	PRIVATEKEYFILE },
 	{ "project",		PROJECT },
+	{ "public",		PUBLIC },
 	{ "rate-limit",		RATELIMIT },
 	{ "recipient",		RECIPIENT },
 	{ "redirect-uri",	REDIRECTURI },

@@ -74,6 +74,11 @@ listener_open(struct listen_addr *la)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (la->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	/* The tunnel's address comes up with pccx-tunneld, later. */
+	if (la->tunnel && setsockopt(fd, la->ss.ss_family == AF_INET6 ?
+	    IPPROTO_IPV6 : IPPROTO_IP, la->ss.ss_family == AF_INET6 ?
+	    IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) == -1)
+		log_warn("listen on %s: freebind", la->addr);
 	if (bind(fd, (struct sockaddr *)&la->ss, la->sslen) == -1 ||
 	    listen(fd, 512) == -1) {
 		close(fd);

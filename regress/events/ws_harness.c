@@ -182,7 +182,8 @@ main(int argc, char *argv[])
 	server_set_limits(&lim);
 	server_set_routes(routes, sizeof(routes) / sizeof(routes[0]));
 	server_count_upgraded(ws_count);
-	if (server_listen(listen_any(argv[1]), 0, "harness") == -1)
+	if (server_listen(listen_any(argv[1]), LISTEN_ANY, 0,
+	    "harness") == -1)
 		fatalx("server_listen");
 	term = evsignal_new(base, SIGTERM, on_term, NULL);
 	evsignal_add(term, NULL);

@@ -195,7 +195,7 @@ group_setup(void **state)
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
 		return -1;
 	port = ntohs(sin.sin_port);
-	return server_listen(fd, 0, "test");
+	return server_listen(fd, LISTEN_ANY, 0, "test");
 }
 
 static int

@@ -863,9 +863,9 @@ group_setup(void **state)
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
 		return -1;
 	port = ntohs(sin.sin_port);
-	if (server_listen(fd, 1, "tls") != -1)
+	if (server_listen(fd, LISTEN_ANY, 1, "tls") != -1)
 		return -1;
-	return server_listen(fd, 0, "test");
+	return server_listen(fd, LISTEN_ANY, 0, "test");
 }
 
 static int

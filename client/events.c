@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The pccx-remote authors */
+/* pccx events: follow the audit rows the user may read, one a line. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "client/ws.h"
+
+/* How rows are shown. */
+struct events_out {
+	int		json;
+	int		bad;
+	int		closed;		/* stdout went away */
+	json_int_t	last;		/* the last row's seq, -1 none */
+};
+
+static const char *
+events_str(json_t *o, const char *k, char *buf, size_t size)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return http_clean(s != NULL ? s : "-", buf, size);
+}
+
+/*
+ * events_print: one row, as its JSON (escaped again by jansson: no
+ * control bytes) or as a line: seq, UTC time, daemon, actor, action,
+ * project, object, outcome.
+ */
+static void
+events_print(const struct events_out *o, json_t *j)
+{
+	char		 a[128], b[64], d[64], p[64], ob[160], oc[16];
+	char		 when[32], *s;
+	json_int_t	 ms;
+	time_t		 t;
+	struct tm	 tm;
+
+	if (o->json) {
+		if ((s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII)) !=
+		    NULL)
+			printf("%s\n", s);
+		free(s);
+		return;
+	}
+	ms = json_integer_value(json_object_get(j, "time"));
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	printf("%" JSON_INTEGER_FORMAT " %s.%03dZ %s %s %s %s %s %s\n",
+	    json_integer_value(json_object_get(j, "seq")), when,
+	    (int)(ms % 1000), events_str(j, "daemon", d, sizeof(d)),
+	    events_str(j, "actor", a, sizeof(a)),
+	    events_str(j, "action", b, sizeof(b)),
+	    events_str(j, "project", p, sizeof(p)),
+	    events_str(j, "object", ob, sizeof(ob)),
+	    events_str(j, "outcome", oc, sizeof(oc)));
+}
+
+static void
+events_message(struct wsc *w, int binary, const uint8_t *p, size_t len,
+    void *arg)
+{
+	struct events_out	*o = arg;
+	json_t			*j = NULL;
+
+	if (binary || (j = json_loadb((const char *)p, len, 0, NULL)) ==
+	    NULL || !json_is_integer(json_object_get(j, "seq"))) {
+		if (!binary)
+			json_decref(j);
+		o->bad = 1;
+		wsc_close(w, 1003, "not a row");
+		return;
+	}
+	o->last = json_integer_value(json_object_get(j, "seq"));
+	events_print(o, j);
+	json_decref(j);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		/* A reader such as head(1) is done: so are we. */
+		o->closed = 1;
+		wsc_close(w, 1000, NULL);
+	}
+}
+
+/*
+ * Until the feed ends, a signal, or the reader of stdout goes (a pipe
+ * says so by POLLERR even when nothing is written): 0, or -1 when the
+ * socket failed.
+ */
+static int
+events_loop(struct wsc *w, struct events_out *o)
+{
+	struct pollfd	pfd[3];
+
+	for (;;) {
+		if (wsc_flush(w) == -1)
+			return -1;
+		if (wsc_done(w))
+			return w->eof && w->code == 0 ? -1 : 0;
+		pfd[0].fd = w->fd;
+		pfd[0].events = POLLIN | (wsc_want_write(w) ? POLLOUT : 0);
+		pfd[1].fd = intr_fd();
+		pfd[1].events = POLLIN;
+		pfd[2].fd = STDOUT_FILENO;
+		pfd[2].events = 0;
+		if (poll(pfd, 3, 5000) == -1 && errno != EINTR)
+			fatal("poll");
+		if (intr_stop() != 0)
+			return 0;
+		if (pfd[2].revents & (POLLERR | POLLHUP)) {
+			o->closed = 1;
+			return 0;
+		}
+		if (wsc_silent(w))
+			return -1;
+		if (pfd[0].revents != 0)
+			(void)wsc_read(w);
+	}
+}
+
+/* The exit code for how the feed ended. */
+static int
+events_end(struct wsc *w, const struct events_out *o, int r)
+{
+	if (intr_stop() != 0 || o->closed)
+		return EXIT_OK;
+	if (r == -1) {
+		if (o->last >= 0)
+			log_warnx("events: the connection was lost after row %"
+			    JSON_INTEGER_FORMAT ": go on with --since %"
+			    JSON_INTEGER_FORMAT, o->last, o->last);
+		else
+			log_warnx("events: the connection was lost");
+		return EXIT_UNREACH;
+	}
+	if (o->bad) {
+		log_warnx("events: the server sent what is not a row");
+		return EXIT_REFUSED;
+	}
+	if (w->code == 1000)
+		return EXIT_OK;
+	log_warnx("events: the server ended the feed (close code %u)",
+	    w->code);
+	return EXIT_REFUSED;
+}
+
+/*
+ * cmd_events: pccx events [-j] [--since SEQ]; until Ctrl-C.
+ * XXX: a lost connection ends the command with the seq to go on from;
+ * it does not reconnect by itself.
+ */
+int
+cmd_events(struct client *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct events_out	 o = { 0, 0, 0, -1 };
+	struct wsc		*w;
+	const char		*since = NULL;
+	char			 path[64];
+	int			 ch, rv;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+js:", longopts, NULL)) != -1) {
+		if (ch == 'j')
+			o.json = 1;
+		else if (ch == 's' && strspn(optarg, "0123456789") ==
+		    strlen(optarg) && *optarg != '\0' && strlen(optarg) < 20)
+			since = optarg;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc)
+		return EXIT_USAGE;
+	if ((rv = client_need(c)) != 0)
+		return rv;
+	intr_init(0);
+	snprintf(path, sizeof(path), "/v1/events%s%s", since != NULL ?
+	    "?since=" : "", since != NULL ? since : "");
+	if ((w = wsc_connect(c, path, events_message, &o, &rv)) == NULL)
+		return rv;
+	rv = events_end(w, &o, events_loop(w, &o));
+	wsc_free(w);
+	return rv;
+}
