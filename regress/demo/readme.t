@@ -90,7 +90,7 @@ cat "$STAGE/etc/pccx-remote/pccx-remote.conf" "$W/example" >"$W/full.conf"
 "$STAGE/usr/local/sbin/pccx-remoted" -n -f "$W/full.conf" >"$W/log" 2>&1
 st=$?
 [ $st -eq 0 ] && grep -q '^oidc {' "$W/example" &&
-    grep -q '^project "npu" {' "$W/example"
+    grep -q '^project "demo" {' "$W/example"
 ok $? "the configuration example is accepted"
 [ $st -eq 0 ] || sed 's/^/#   /' "$W/log"
 
