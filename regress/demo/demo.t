@@ -40,7 +40,7 @@ section() {
 }
 ctl_d() { "$PCCX_BIN/pccxctl" -s "$D/ctl.sock" "$@"; }
 
-plan 34
+plan 35
 is "$rc" 0 "the demo runs to its end (exit 0)"
 [ $rc -eq 0 ] || sed 's/^/# /' "$OUT" | tail -60
 ok "$([ "$secs" -lt 120 ]; echo $?)" "in under two minutes ($secs s)"
@@ -145,11 +145,15 @@ is "$n" 5 "8: the run's rows: register, session, exec, end, trace"
 # 9: "run stop" removes everything.
 pid=$(awk -F= '$1 == "SUITE_PID" { print $2 }' "$D/demo.env")
 ns=$(awk -F= '$1 == "NS" { print $2 }' "$D/demo.env")
+cg=$(awk -F= '$1 == "CGNAME" { print $2 }' "$D/demo.env")
+ls -d /sys/fs/cgroup/*/"$cg" >/dev/null 2>&1
+ok $? "9: the demo knows its suite's cgroup directory ($cg)"
 "$PCCX_TOP/regress/demo/run" stop "$D" >"$W/stop" 2>&1
 r=$?
 ! kill -0 "$pid" 2>/dev/null && ! ip netns list | grep -q "^$ns\\b" &&
-    [ ! -e "$D" ] && [ $r -eq 0 ] && grep -q '^  | Tunnel down' "$W/stop"
-ok $? "9: run stop: pccx down, then the suite, the namespace and $D gone"
+    [ ! -e "$D" ] && [ $r -eq 0 ] && grep -q '^  | Tunnel down' "$W/stop" &&
+    ! ls -d /sys/fs/cgroup/*/"$cg" >/dev/null 2>&1
+ok $? "9: run stop: pccx down, then the suite, namespace, cgroups, $D gone"
 D=
 
 # The README's pccx and pccxctl commands are ones the demo ran: the
@@ -194,7 +198,12 @@ pid=$(sed -n 's/^  pccx-remoted -d -f .*: pid \([0-9]*\)$/\1/p' "$W/fail")
 ns=$(sed -n 's/^  laptop: network namespace \([^ ,]*\),.*/\1/p' "$W/fail")
 d=$(sed -n 's|^  the configuration file, \(/tmp/pccx-demo\.[^/]*\)/.*|\1|p' \
     "$W/fail")
+cg=$(node -e 'let h = 2166136261;
+for (const c of Buffer.from(process.argv[1]))
+	h = Math.imul(h ^ c, 16777619) >>> 0;
+console.log(`pccx-${h.toString(16).padStart(8, "0")}`);' "$d/state")
 [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && [ -n "$ns" ] &&
-    ! ip netns list | grep -q "^$ns\\b" && [ -n "$d" ] && [ ! -e "$d" ]
-ok $? "and its trap removes the suite ($pid), namespace ($ns) and $d"
+    ! ip netns list | grep -q "^$ns\\b" && [ -n "$d" ] && [ ! -e "$d" ] &&
+    ! ls -d /sys/fs/cgroup/*/"$cg" >/dev/null 2>&1
+ok $? "and its trap removes the suite ($pid), namespace ($ns), $cg and $d"
 finish
