@@ -15,9 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/util.h"
 #include "proto/proto.h"
 
-#define CONFIG_STATE_DIR	"/var/lib/pccx-remote"
+#define CONFIG_STATE_DIR	PCCX_STATE_DIR
 #define CONFIG_CONTROL_SOCKET	"/run/pccx-remote.sock"
 #define CONFIG_MAXLISTEN	PROTO_MAXLISTEN
 
