@@ -22,6 +22,7 @@
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*dev_get;	/* every request: prepared once */
+	sqlite3_stmt	*sess_use;	/* each batch of last uses: once */
 	uint64_t	 gen;		/* writes so far */
 	struct {
 		uint64_t		gen;	/* 0: empty */
@@ -83,6 +84,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->dev_get);
+	sqlite3_finalize(s->sess_use);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -397,14 +399,24 @@ store_session_use(struct store *s, const char *sid, uint32_t gen,
     int64_t last_use)
 {
 	sqlite3_stmt	*st;
+	int		 rv;
 
-	if ((st = store_prep(s, "UPDATE sessions SET gen = max(gen, ?1), "
-	    "last_use = max(last_use, ?2) WHERE sid = ?3")) == NULL)
+	if (s->sess_use == NULL && (s->sess_use = store_prep(s, "UPDATE "
+	    "sessions SET gen = max(gen, ?1), last_use = max(last_use, ?2) "
+	    "WHERE sid = ?3")) == NULL)
 		return -1;
+	st = s->sess_use;
 	sqlite3_bind_int64(st, 1, gen);
 	sqlite3_bind_int64(st, 2, last_use);
 	sqlite3_bind_text(st, 3, sid, -1, SQLITE_STATIC);
-	return store_run_sess(s, st);
+	rv = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rv != SQLITE_DONE) {
+		log_warnx("store: sessions: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return sqlite3_changes(s->db);
 }
 
 int
