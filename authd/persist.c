@@ -34,6 +34,8 @@ struct persist_drop {
 static STAILQ_HEAD(, persist_peer) peers = STAILQ_HEAD_INITIALIZER(peers);
 static STAILQ_HEAD(, persist_drop) drops = STAILQ_HEAD_INITIALIZER(drops);
 static struct event	*ev_flush;
+static void		 persist_drop(const char *);
+static void		 persist_drops(void);
 static int		 loaded, tunnel_ready, nloaded;
 
 /* The token table changed: the same change in auth.db. */
@@ -68,6 +70,14 @@ persist_sink(void *arg, int ev, const struct token_saved *sv)
 	}
 	if (rv == -1)
 		log_warnx("session %s not kept in the database", sv->sid);
+	/*
+	 * An end that could not be written is tried again with each
+	 * batch.  XXX: until it is, a restart would bring the session
+	 * back (a revocation undone); only a database failing for that
+	 * long leaves that window open.
+	 */
+	if (rv == -1 && ev == TOKEN_EV_END)
+		persist_drop(sv->sid);
 }
 
 /* One batch: the last uses since the previous one, and the dead. */
@@ -79,6 +89,7 @@ persist_flush(void)
 	if (auth->store == NULL || auth->tokens == NULL)
 		return;
 	begun = store_begin(auth->store) == 0;
+	persist_drops();
 	token_flush(auth->tokens);
 	token_expire(auth->tokens, time(NULL));
 	if (begun)
@@ -117,6 +128,20 @@ persist_drop(const char *sid)
 		fatal("persist");
 	pccx_strlcpy(p->sid, sid, sizeof(p->sid));
 	STAILQ_INSERT_TAIL(&drops, p, entry);
+}
+
+/* Forget the rows of sessions that ended (or must not be loaded). */
+static void
+persist_drops(void)
+{
+	struct persist_drop	*p;
+
+	while ((p = STAILQ_FIRST(&drops)) != NULL) {
+		if (store_session_del(auth->store, p->sid) == -1)
+			return;
+		STAILQ_REMOVE_HEAD(&drops, entry);
+		free(p);
+	}
 }
 
 /* One row of auth.db back into the table, its peer to be asked for. */
@@ -188,7 +213,6 @@ persist_peers(void)
 int
 persist_start(void)
 {
-	struct persist_drop	*p;
 	struct timeval		 tv = { PERSIST_FLUSH, 0 };
 	int			 n;
 
@@ -197,11 +221,7 @@ persist_start(void)
 	    persist_load_row, NULL);
 	if (n == -1)
 		return -1;
-	while ((p = STAILQ_FIRST(&drops)) != NULL) {
-		STAILQ_REMOVE_HEAD(&drops, entry);
-		store_session_del(auth->store, p->sid);
-		free(p);
-	}
+	persist_drops();
 	log_info("%d session%s restored", nloaded, nloaded == 1 ? "" : "s");
 	token_store_sink(auth->tokens, persist_sink, NULL);
 	ev_flush = event_new(child_base(), -1, EV_PERSIST, persist_on_timer,
