@@ -59,6 +59,8 @@ WGPORT=$(( 40000 + S % 20000 ))
 
 # The tunnel side: the daemon's backend and peer table, on the host.
 mkfifo "$T/in"
+# The harness opens its output only once the fifo has a writer.
+: >"$T/out"
 "$PCCX_BIN/regress/tunnel/wgharness" "$WGS" 10.77.0.1/24 10.77.0.0/24 \
     "$WGPORT" "$T/server.key" <"$T/in" >"$T/out" 2>"$T/harness.log" &
 HPID=$!
