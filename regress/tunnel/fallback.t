@@ -95,6 +95,8 @@ FBPORT=$(( 20000 + S % 20000 ))
 RPORT=$(( 30000 + S % 10000 ))
 
 mkfifo "$T/in"
+# The harness opens its output only once the fifo has a writer.
+: >"$T/out"
 FB_IDLE=3 FB_STALL=2 "$PCCX_BIN/regress/tunnel/fbharness" "$WGS" \
     10.78.0.1/24 10.78.0.0/24 \
     "$WGPORT" "$T/server.key" "$NET.1" "$FBPORT" "$P/server.crt" \
