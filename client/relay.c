@@ -213,6 +213,9 @@ relay_on_udp(evutil_socket_t fd, short ev, void *arg)
  * next attempt comes after a wait that doubles with each failure up
  * to RELAY_WAITMAX, and starts again at one second once a connection
  * was up.  Datagrams wait in the UDP socket meanwhile.
+ * XXX: a refusal (a revoked device, a logout) looks like any other
+ * end here, since the server just closes after the handshake: the
+ * relay keeps trying, every 30 s, until pccx down ends it.
  */
 static void
 relay_drop(struct relay *r, int rv)

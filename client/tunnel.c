@@ -237,7 +237,8 @@ tunnel_link_up(const char *ifname, json_t *t, const char *keyfile,
 int
 tunnel_link_down(const char *ifname)
 {
-	char *const	del[] = { "ip", "link", "del", (char *)ifname, NULL };
+	char *const	del[] = { "ip", "link", "del", (char *)ifname,
+	    NULL };
 
 	if (if_nametoindex(ifname) == 0)
 		return 0;
@@ -318,19 +319,28 @@ tunnel_args(int argc, char **argv, struct tunnel_opts *o)
 	return 0;
 }
 
-/* Is pid a live process of this very program (not a reused pid)? */
+/*
+ * Is pid a live process of this very program (not a reused pid)?  A
+ * program replaced since the relay started counts as the same.
+ */
 static int
 tunnel_relay_ours(pid_t pid)
 {
-	char	p[64], self[PATH_MAX], exe[PATH_MAX], st[512];
-	ssize_t	n, m;
-	FILE	*f;
-	char	*c;
+	static const char	 del[] = " (deleted)";
+	char			 p[64], st[512];
+	char			 self[PATH_MAX], exe[PATH_MAX];
+	ssize_t			 n, m;
+	FILE			*f;
+	char			*c;
 
 	snprintf(p, sizeof(p), "/proc/%d/exe", (int)pid);
 	if ((n = readlink("/proc/self/exe", self, sizeof(self))) <= 0 ||
-	    (m = readlink(p, exe, sizeof(exe))) <= 0 || n != m ||
-	    memcmp(self, exe, n) != 0)
+	    (m = readlink(p, exe, sizeof(exe))) <= 0)
+		return 0;
+	if ((size_t)m > sizeof(del) - 1 && memcmp(exe + m - sizeof(del) + 1,
+	    del, sizeof(del) - 1) == 0)
+		m -= sizeof(del) - 1;
+	if (n != m || memcmp(self, exe, n) != 0)
 		return 0;
 	/* A zombie, not yet reaped, is gone already. */
 	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
