@@ -135,7 +135,7 @@ fuzz-run-%: $(B)/fuzz/fuzz_%
 
 demo: deps
 	$(MAKE) all
-	regress/demo
+	regress/demo/run
 
 bench: all $(BENCHES)
 

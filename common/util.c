@@ -92,3 +92,17 @@ now_mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void
+cgroup_name(const char *state, char *buf, size_t size)
+{
+	uint32_t	h = 2166136261U;
+
+	if (strcmp(state, PCCX_STATE_DIR) == 0) {
+		snprintf(buf, size, "pccx");
+		return;
+	}
+	for (; *state != '\0'; state++)
+		h = (h ^ (unsigned char)*state) * 16777619U;
+	snprintf(buf, size, "pccx-%08x", h);
+}

@@ -24,4 +24,14 @@ int	 fd_nonblock(int);
 /* now_mono_ms: a monotonic clock in milliseconds. */
 uint64_t now_mono_ms(void);
 
+/* The default state directory. */
+#define PCCX_STATE_DIR	"/var/lib/pccx-remote"
+/*
+ * cgroup_name: the cgroup directory that holds a suite's sessions:
+ * "pccx" for the default state directory, "pccx-" and a hash of the
+ * directory for any other, so that two suites on one host never take
+ * each other's sessions for what a crash left behind.
+ */
+void	 cgroup_name(const char *, char *, size_t);
+
 #endif

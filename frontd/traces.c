@@ -879,6 +879,7 @@ reply_error(struct treq *t, const struct p_session_error *e)
 		[SESSION_E_NOTMAPPED] = { 403, "forbidden" },
 		[SESSION_E_NOSESSION] = { 404, "no_trace" },
 		[SESSION_E_ARGS] = { 400, "bad_request" },
+		[SESSION_E_AUDIT] = { 503, "audit_unavailable" },
 	};
 
 	if (e->code < sizeof(map) / sizeof(map[0]) &&

@@ -101,6 +101,34 @@ get_ids(struct wire_r *r, uint32_t *uid, uint32_t *gid, int any_ok)
 		r->err = 1;
 }
 
+/* An account's groups: a count, then each; never root's, nor "no id". */
+static int
+put_groups(struct wire_w *w, uint32_t n, const uint32_t *groups)
+{
+	uint32_t	i;
+
+	if (n > SESSION_GROUPSMAX)
+		return -1;
+	wire_put_u32(w, n);
+	for (i = 0; i < n; i++)
+		wire_put_u32(w, groups[i]);
+	return 0;
+}
+
+static void
+get_groups(struct wire_r *r, uint32_t *n, uint32_t *groups)
+{
+	uint32_t	i;
+
+	memset(groups, 0, SESSION_GROUPSMAX * sizeof(*groups));
+	*n = wire_get_range(r, 1, SESSION_GROUPSMAX);
+	for (i = 0; i < *n && !r->err; i++) {
+		groups[i] = wire_get_u32(r);
+		if (groups[i] == 0 || groups[i] == SESSION_ANYID)
+			r->err = 1;
+	}
+}
+
 int
 proto_send_session_settings(struct chan *c,
     const struct p_session_conf_settings *p)
@@ -172,6 +200,8 @@ proto_send_session_member(struct chan *c,
 	wire_put_u32(&w, p->uid);
 	wire_put_u32(&w, p->gid);
 	wire_put_u8(&w, p->role);
+	if (put_groups(&w, p->ngroups, p->groups) == -1)
+		return -1;
 	return send_wire(c, MSG_SESSION_CONF_MEMBER, 0, -1, &w);
 }
 
@@ -187,6 +217,7 @@ proto_get_session_member(const struct msg *m,
 	get_account(&r, p->account, sizeof(p->account));
 	get_ids(&r, &p->uid, &p->gid, 0);
 	p->role = wire_get_u8(&r);
+	get_groups(&r, &p->ngroups, p->groups);
 	if (p->role < ROLE_MIN || p->role > ROLE_MAX)
 		return -1;
 	return wire_done(&r);
@@ -717,6 +748,8 @@ proto_send_session_build(struct chan *c, int fd,
 	wire_put_str(&w, p->account);
 	wire_put_str(&w, p->path);
 	wire_put_u64(&w, p->tmpsize);
+	if (put_groups(&w, p->ngroups, p->groups) == -1)
+		return -1;
 	return send_wire(c, MSG_SESSION_H_BUILD, 0, fd, &w);
 }
 
@@ -731,6 +764,7 @@ proto_get_session_build(const struct msg *m, struct p_session_build *p)
 	get_account(&r, p->account, sizeof(p->account));
 	get_path(&r, p->path, sizeof(p->path));
 	p->tmpsize = wire_get_u64(&r);
+	get_groups(&r, &p->ngroups, p->groups);
 	return wire_done(&r);
 }
 

@@ -93,6 +93,8 @@ enum session_msg {
 #define SESSION_PIDS_MAX	4194304
 #define SESSION_CPU_MAX		102400	/* percent of one CPU */
 #define SESSION_IDLE_MAX	(7 * 86400)	/* seconds */
+/* an account's groups, its primary group among them */
+#define SESSION_GROUPSMAX	32
 
 /* End modes: what happens to the upper layer when a session ends. */
 #define SESSION_MODE_DEFAULT	0	/* KILL: the mode chosen at OPEN */
@@ -164,6 +166,9 @@ struct p_session_conf_member {
 	uint32_t	gid;
 	/* ROLE_VIEWER .. ROLE_OWNER */
 	uint8_t		role;
+	/* getgrouplist(3) of the account: 1 .. SESSION_GROUPSMAX, no 0 */
+	uint32_t	ngroups;
+	uint32_t	groups[SESSION_GROUPSMAX];
 };
 
 struct p_session_path {
@@ -297,6 +302,8 @@ struct p_session_build {
 	char		account[PROTO_NAMEMAX];
 	char		path[PATH_MAX];	/* the project tree */
 	uint64_t	tmpsize;	/* bytes for /tmp and home */
+	uint32_t	ngroups;	/* as in p_session_conf_member */
+	uint32_t	groups[SESSION_GROUPSMAX];
 };
 
 struct p_session_built {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <grp.h>
 #include <pwd.h>
 #include <string.h>
 
@@ -38,6 +39,54 @@ conf_session_user(const struct config *conf, const char *name)
 	return NULL;
 }
 
+/*
+ * conf_session_account: the account's ids and every group it is in,
+ * its primary group first, as getgrouplist(3) reads the host's group
+ * database: the session daemon, chrooted, cannot read /etc/group.  An
+ * account with uid or gid 0, in group 0 or in more than
+ * SESSION_GROUPSMAX groups gets no sessions.
+ * XXX: read at start and on each reload only: a change to the host's
+ * group database reaches sessions opened after the next reload.
+ */
+int
+conf_session_account(const char *account, struct p_session_conf_member *p,
+    const char **why)
+{
+	gid_t		 groups[SESSION_GROUPSMAX];
+	struct passwd	*pw;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 n = SESSION_GROUPSMAX, i;
+
+	if ((pw = getpwnam(account)) == NULL) {
+		*why = "no such account";
+		return -1;
+	}
+	/* copied out: the group lookup may reuse getpwnam's storage */
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0 || gid == 0) {
+		*why = "the account is root's";
+		return -1;
+	}
+	if (getgrouplist(account, gid, groups, &n) == -1 ||
+	    n < 1 || n > SESSION_GROUPSMAX) {
+		*why = "the account is in too many groups";
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (groups[i] == 0 || groups[i] == SESSION_ANYID) {
+			*why = "the account is in root's group";
+			return -1;
+		}
+	p->uid = uid;
+	p->gid = gid;
+	p->ngroups = n;
+	for (i = 0; i < n; i++)
+		p->groups[i] = groups[i];
+	return 0;
+}
+
 /* A member's account, resolved here since the session daemon cannot. */
 static void
 conf_session_member(struct chan *c, const struct config *conf,
@@ -45,27 +94,20 @@ conf_session_member(struct chan *c, const struct config *conf,
 {
 	struct p_session_conf_member	 p;
 	const struct conf_user		*u;
-	struct passwd			*pw;
+	const char			*why;
 
 	if ((u = conf_session_user(conf, m->user)) == NULL ||
 	    u->account[0] == '\0')
 		return;
-	if ((pw = getpwnam(u->account)) == NULL) {
-		log_warnx("project %s: user %s: no account %s", pr->name,
-		    m->user, u->account);
-		return;
-	}
-	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-		log_warnx("project %s: user %s: account %s is root's; "
-		    "no sessions", pr->name, m->user, u->account);
-		return;
-	}
 	memset(&p, 0, sizeof(p));
+	if (conf_session_account(u->account, &p, &why) == -1) {
+		log_warnx("project %s: user %s: account %s: %s; no sessions",
+		    pr->name, m->user, u->account, why);
+		return;
+	}
 	pccx_strlcpy(p.project, pr->name, sizeof(p.project));
 	pccx_strlcpy(p.user, m->user, sizeof(p.user));
 	pccx_strlcpy(p.account, u->account, sizeof(p.account));
-	p.uid = pw->pw_uid;
-	p.gid = pw->pw_gid;
 	p.role = m->role;
 	if (p.role < ROLE_VIEWER || p.role > ROLE_OWNER)
 		return;
@@ -97,7 +139,7 @@ conf_session_project(struct chan *c, const struct config *conf,
 /*
  * conf_send_session: the session daemon's configuration, at start and
  * on each reload: the settings, each project with its members'
- * accounts (uid and gid looked up here), and the files sessions must
+ * accounts (uid, gid and groups looked up here), and the files sessions must
  * not see beyond the state directory and the projects: the suite's
  * own secrets and its control socket.
  */

@@ -15,9 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/util.h"
 #include "proto/proto.h"
 
-#define CONFIG_STATE_DIR	"/var/lib/pccx-remote"
+#define CONFIG_STATE_DIR	PCCX_STATE_DIR
 #define CONFIG_CONTROL_SOCKET	"/run/pccx-remote.sock"
 #define CONFIG_MAXLISTEN	PROTO_MAXLISTEN
 
@@ -384,5 +385,13 @@ const char	*syntax_check_not_root(const char *);
 /* conf_send_device_ca: the device CA to pccx-authd (conf_tunnel.c). */
 struct chan;
 void	conf_send_device_ca(struct chan *, const struct config *);
+/*
+ * conf_session_account: a session member's Unix account, resolved
+ * from the host's databases (conf_session.c).  0 with the member's
+ * uid, gid and groups filled, or -1 with why set for the log.
+ */
+struct p_session_conf_member;
+int	conf_session_account(const char *, struct p_session_conf_member *,
+	    const char **);
 
 #endif

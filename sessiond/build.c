@@ -563,14 +563,16 @@ build_net(const struct build_args *a, const char **what)
  * but the control channel, then the user's ids: with every id
  * non-zero the kernel clears the capability sets.  The init is not
  * dumpable, so the user's processes cannot open its /proc files.
- * XXX: the account's supplementary groups are not set: the parent
- * sends its uid and gid only.
+ * The groups are the account's as the parent read them from the
+ * host's group database (getgrouplist), exactly those: the primary
+ * group among them, none of the helper's.
  */
 static int
 build_ids(const struct build_args *a, const char **what)
 {
-	gid_t	gid = a->gid;
+	gid_t	groups[SESSION_GROUPSMAX], gid = a->gid;
 	uid_t	r, e, s;
+	size_t	i, n;
 	int	fd, keep = a->ctlfd;
 
 	*what = "stdio";
@@ -581,12 +583,17 @@ build_ids(const struct build_args *a, const char **what)
 		close(fd);
 	fd_close_except(&keep, 1);
 	*what = "set";
-	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	/* the decoder let through 1 .. SESSION_GROUPSMAX */
+	n = a->ngroups;
+	for (i = 0; i < n; i++)
+		groups[i] = a->groups[i];
+	if (setgroups(n, groups) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(a->uid, a->uid, a->uid) == -1)
 		return -1;
 	*what = "check";
 	if (getresuid(&r, &e, &s) == -1 || r != a->uid || e != a->uid ||
-	    s != a->uid || setresuid(0, 0, 0) != -1) {
+	    s != a->uid || setresuid(0, 0, 0) != -1 ||
+	    getgroups(0, NULL) != (int)n) {
 		errno = EPERM;
 		return -1;
 	}

@@ -87,7 +87,8 @@ session_conf_member(const struct p_session_conf_member *mb)
 	struct sess_project	*p;
 	struct sess_member	*m;
 
-	if ((p = conf_find(conf_new, mb->project)) == NULL)
+	if ((p = conf_find(conf_new, mb->project)) == NULL ||
+	    mb->ngroups < 1 || mb->ngroups > SESSION_GROUPSMAX)
 		return -1;
 	TAILQ_FOREACH(m, &p->members, entry)
 		if (strcmp(m->m.user, mb->user) == 0)

@@ -300,6 +300,8 @@ sess_admit(const struct p_session_open *o, struct session *s,
 	s->pids = pids;
 	s->uid = mb->m.uid;
 	s->gid = mb->m.gid;
+	s->ngroups = mb->m.ngroups;
+	memcpy(s->groups, mb->m.groups, sizeof(s->groups));
 	pccx_strlcpy(s->user, o->user, sizeof(s->user));
 	pccx_strlcpy(s->account, mb->m.account, sizeof(s->account));
 	pccx_strlcpy(s->project, pr->p.name, sizeof(s->project));

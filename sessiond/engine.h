@@ -55,6 +55,9 @@ struct session {
 	char			 path[PATH_MAX];	/* the tree */
 	uint32_t		 uid;
 	uint32_t		 gid;
+	/* the account's groups, as the parent resolved them */
+	uint32_t		 ngroups;
+	uint32_t		 groups[SESSION_GROUPSMAX];
 	uint8_t			 state;		/* SESSION_ST_* */
 	/* end mode chosen at OPEN */
 	uint8_t			 mode;
@@ -222,6 +225,8 @@ struct build_args {
 	char		 uuid[SESSION_IDSZ];
 	uint32_t	 uid;
 	uint32_t	 gid;
+	uint32_t	 ngroups;	/* 1 .. SESSION_GROUPSMAX */
+	uint32_t	 groups[SESSION_GROUPSMAX];
 	char		 account[PROTO_NAMEMAX];
 	uint64_t	 tmpsize;
 	int		 ctlfd;		/* to the daemon */

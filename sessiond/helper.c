@@ -172,6 +172,8 @@ helper_build(struct session *s, int ctlfd, uint64_t tmpsize)
 	pccx_strlcpy(b.uuid, s->uuid, sizeof(b.uuid));
 	b.uid = s->uid;
 	b.gid = s->gid;
+	b.ngroups = s->ngroups;
+	memcpy(b.groups, s->groups, sizeof(b.groups));
 	pccx_strlcpy(b.account, s->account, sizeof(b.account));
 	pccx_strlcpy(b.path, s->path, sizeof(b.path));
 	b.tmpsize = tmpsize;
@@ -446,6 +448,8 @@ hs_build(struct msg *m)
 	memcpy(a.uuid, b.uuid, sizeof(a.uuid));
 	a.uid = b.uid;
 	a.gid = b.gid;
+	a.ngroups = b.ngroups;
+	memcpy(a.groups, b.groups, sizeof(a.groups));
 	memcpy(a.account, b.account, sizeof(a.account));
 	a.tmpsize = b.tmpsize;
 	a.ctlfd = m->fd;

@@ -3,18 +3,14 @@
 /* pccx-sessiond: builds and ends the sandboxed sessions. */
 
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "common/child.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "proto/audit.h"
 #include "sessiond/front.h"
 #include "sessiond/trace.h"
-#include "remoted/config.h"
-
-#define SESSIOND_CGROUP	"pccx"
 
 extern const struct sandbox_policy	sandbox_session;
 extern const int			caps_session[];
@@ -56,27 +52,6 @@ sessiond_audit(void *arg, const struct p_audit_row *r)
 }
 
 /*
- * The cgroup every session of this suite lives under: "pccx" for the
- * default state directory, "pccx-" and a hash of it for any other, so
- * that a second suite never takes the first one's sessions for what
- * a crash left behind.
- */
-static const char *
-sessiond_cgroup(void)
-{
-	static char	 name[32];
-	const char	*s = session_state_dir();
-	uint32_t	 h = 2166136261U;
-
-	if (strcmp(s, CONFIG_STATE_DIR) == 0)
-		return SESSIOND_CGROUP;
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619U;
-	snprintf(name, sizeof(name), "%s-%08x", SESSIOND_CGROUP, h);
-	return name;
-}
-
-/*
  * Before confinement: make the first configuration current and start
  * the engine, which forks its helper and opens what it needs from
  * the host, so that the chroot into <state>/session costs nothing.
@@ -86,6 +61,7 @@ sessiond_setup(void)
 {
 	struct session_params	p;
 	char			dir[PATH_MAX];
+	static char		cg[32];
 
 	if (session_conf_commit() == -1) {
 		log_warnx("no session configuration from the parent");
@@ -93,7 +69,8 @@ sessiond_setup(void)
 	}
 	snprintf(dir, sizeof(dir), "%s/session", session_state_dir());
 	p.dir = dir;
-	p.cgroup = sessiond_cgroup();
+	cgroup_name(session_state_dir(), cg, sizeof(cg));
+	p.cgroup = cg;
 	p.no_cgroup2 = 0;
 	p.base = child_base();
 	p.reply = session_front_reply;

@@ -86,6 +86,8 @@ enum trace_act {
 struct tpend {
 	TAILQ_ENTRY(tpend)	 entry;
 	uint32_t		 seq;		/* with TRACE_AUDIT_BIT */
+	/* monotonic, microseconds: refused if no answer by then */
+	uint64_t		 deadline;
 	enum trace_act		 act;
 	uint32_t		 reqid;
 	struct p_session_trace	 p;
@@ -114,6 +116,7 @@ static const char *const trace_suffix[TRACE_NKINDS] = {
 static TAILQ_HEAD(, upload)	 uploads = TAILQ_HEAD_INITIALIZER(uploads);
 static TAILQ_HEAD(, tpend)	 pends = TAILQ_HEAD_INITIALIZER(pends);
 static int			 npends;
+static struct event		*ev_pends;
 static struct event_base	*trace_base;
 static const struct session_wire *trace_wire;
 static struct chan		*(*trace_audit_chan)(void);
@@ -353,12 +356,69 @@ trace_audit_after(const char *user, const char *project, const char *action,
 	    outcome, detail);
 }
 
+static void	trace_pends_expire(evutil_socket_t, short, void *);
+
 /*
- * Record the action before it happens: it waits in pends for the ack.
- * 0, or -1 after an ERROR (fd then still the caller's).
- * XXX: no deadline: an audit daemon that hangs without dying holds the
- * action and its pipe until the suite stops; TRACE_MAXPENDS bounds how
- * many wait.
+ * The timer of the first action waiting, the next to expire: every
+ * one waits as long (the engine's audit_ms), so pends is in deadline
+ * order.
+ */
+static void
+trace_pends_arm(void)
+{
+	struct tpend	*t;
+	struct timeval	 tv;
+	uint64_t	 now, left;
+
+	if ((t = TAILQ_FIRST(&pends)) == NULL) {
+		if (ev_pends != NULL)
+			evtimer_del(ev_pends);
+		return;
+	}
+	if (ev_pends == NULL && (ev_pends = evtimer_new(trace_base,
+	    trace_pends_expire, NULL)) == NULL)
+		fatalx("trace: evtimer_new");
+	now = sess_now_us();
+	left = t->deadline > now ? t->deadline - now : 0;
+	tv.tv_sec = left / 1000000;
+	tv.tv_usec = left % 1000000;
+	evtimer_add(ev_pends, &tv);
+}
+
+/* Refuse a held action: nothing of it is done or stored. */
+static void
+trace_refuse(struct tpend *t, const char *why)
+{
+	log_warnx("trace %s/%s: %s, refused", t->p.project,
+	    t->p.id[0] ? t->p.id : t->p.name, why);
+	trace_error(t->reqid, SESSION_E_AUDIT, "the audit daemon cannot "
+	    "record this");
+	if (t->fd != -1)
+		close(t->fd);
+}
+
+/* Actions whose row the audit daemon has not answered in time. */
+static void
+trace_pends_expire(evutil_socket_t fd, short ev, void *arg)
+{
+	struct tpend	*t;
+	uint64_t	 now = sess_now_us();
+
+	while ((t = TAILQ_FIRST(&pends)) != NULL && t->deadline <= now) {
+		TAILQ_REMOVE(&pends, t, entry);
+		npends--;
+		trace_refuse(t, "the audit daemon did not answer");
+		free(t);
+	}
+	trace_pends_arm();
+}
+
+/*
+ * Record the action before it happens: it waits in pends for the ack,
+ * as long as the session engine waits for its own rows (audit_ms), and
+ * is refused with SESSION_E_AUDIT when no ack comes by then; a late
+ * ack finds nothing.  0, or -1 after an ERROR (fd then still the
+ * caller's).  TRACE_MAXPENDS bounds how many wait.
  */
 static int
 trace_hold(uint32_t reqid, enum trace_act act,
@@ -380,12 +440,16 @@ trace_hold(uint32_t reqid, enum trace_act act,
 	if (trace_audit(t->seq, p->user, p->project, action, object, "allow",
 	    detail) == -1) {
 		free(t);
-		trace_error(reqid, SESSION_E_INTERNAL,
+		trace_error(reqid, SESSION_E_AUDIT,
 		    "the audit daemon cannot record this");
 		return -1;
 	}
+	t->deadline = sess_now_us() + (uint64_t)(eng.audit_ms != 0 ?
+	    eng.audit_ms : SESS_AUDIT_MS) * 1000;
 	TAILQ_INSERT_TAIL(&pends, t, entry);
 	npends++;
+	if (TAILQ_FIRST(&pends) == t)
+		trace_pends_arm();
 	return 0;
 }
 
@@ -394,13 +458,7 @@ static void
 trace_release(struct tpend *t, int acked)
 {
 	if (!acked) {
-		log_warnx("trace %s/%s: the audit daemon refused the row, "
-		    "refused", t->p.project, t->p.id[0] ? t->p.id :
-		    t->p.name);
-		trace_error(t->reqid, SESSION_E_INTERNAL,
-		    "the audit daemon cannot record this");
-		if (t->fd != -1)
-			close(t->fd);
+		trace_refuse(t, "the audit daemon refused the row");
 		return;
 	}
 	switch (t->act) {
@@ -440,6 +498,7 @@ trace_audit_msg(struct msg *m)
 	}
 	TAILQ_REMOVE(&pends, t, entry);
 	npends--;
+	trace_pends_arm();
 	trace_release(t, acked);
 	free(t);
 	return 0;

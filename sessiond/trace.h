@@ -74,7 +74,9 @@ int	trace_init(const char *, struct event_base *,
  * must hold the role the action needs in the project: viewer to list
  * and read, maintainer to upload and put references, owner to delete.
  * An upload, a delete and a reference put go ahead only once the audit
- * daemon has acknowledged their row; a refused row refuses them.
+ * daemon has acknowledged their row; a refused row, or no answer
+ * within the engine's audit_ms (SESS_AUDIT_MS by default), refuses
+ * them with SESSION_E_AUDIT, and nothing of them is stored.
  */
 void	trace_put(uint32_t, const struct p_session_trace *, int);
 void	trace_list(uint32_t, const struct p_session_trace *);

@@ -26,8 +26,7 @@ trap 'exit 1' INT TERM
 
 plan 6
 sessions_tree
-events_keys || events_bail "openssl: no keys"
-events_provider || events_bail "provider did not start"
+peers_start || events_bail "the OpenID provider did not start"
 sessions_conf
 (umask 077; wg genkey >"$T/wg.key")
 s3_start

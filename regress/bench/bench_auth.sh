@@ -35,25 +35,15 @@ CONNS=${BENCH_CONNS:-64}
 SECS=${BENCH_SECONDS:-5}
 PRESIGN=${BENCH_PRESIGN:-1200}
 BB="$PCCX_BIN/regress/bench"
-PROVIDER=
+. "$PCCX_TOP/regress/lib_peers.sh"
 NGINX=
 
 cleanup() {
-	if [ -n "$T" ] && [ -f "$T/browser.pids" ]; then
-		for p in $(cat "$T/browser.pids"); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	fi
-	if [ -n "$PROVIDER" ]; then
-		kill -TERM "$PROVIDER" 2>/dev/null
-		wait "$PROVIDER" 2>/dev/null
-	fi
 	if [ -n "$NGINX" ]; then
 		kill -TERM "$NGINX" 2>/dev/null
 		wait "$NGINX" 2>/dev/null
 	fi
-	suite_stop
-	[ -n "$T" ] && rm -rf "$T"
+	peers_stop
 }
 
 bail() {
@@ -68,46 +58,9 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 echo "bench-auth: $(nproc) cores, $CONNS connections, $SECS s a run"
 
-# The provider: a CA, its certificate for 127.0.0.1, its signing keys.
-O="$T/oidc"
-mkdir -p "$O"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$O/ca.key" -out "$O/ca.crt" -days 1 -subj "/CN=bench ca" \
-    2>/dev/null || bail "openssl: no CA"
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
-    >"$O/ext"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$O/tls.key" -out "$O/tls.csr" -subj /CN=127.0.0.1 \
-    2>/dev/null &&
-openssl x509 -req -in "$O/tls.csr" -CA "$O/ca.crt" -CAkey "$O/ca.key" \
-    -CAcreateserial -days 1 -extfile "$O/ext" -out "$O/tls.crt" \
-    2>/dev/null || bail "openssl: no server certificate"
-for k in "rsa.pem RSA -pkeyopt rsa_keygen_bits:2048" \
-    "ec.pem EC -pkeyopt ec_paramgen_curve:P-256" "ed.pem ED25519"; do
-	set -- $k
-	f=$1
-	shift
-	openssl genpkey -algorithm "$@" -out "$O/$f" 2>/dev/null ||
-	    bail "openssl: no $f"
-done
-chmod 644 "$O/ca.crt"
-
-REDIRECT="http://localhost:$PORT/v1/auth/callback"
-node "$PCCX_TOP/regress/oidc/provider.mjs" "$O" "$REDIRECT" \
-    >"$T/oidc.port" 2>"$T/provider.log" &
-PROVIDER=$!
-i=0
-while ! grep -q '^port ' "$T/oidc.port" 2>/dev/null; do
-	kill -0 "$PROVIDER" 2>/dev/null || bail "provider did not start"
-	[ $i -ge 200 ] && bail "provider did not start in 10 s"
-	sleep 0.05
-	i=$((i + 1))
-done
-OPORT=$(awk '/^port / { print $2 }' "$T/oidc.port")
+peers_start || bail "the OpenID provider did not start"
 
 # The suite, with limits far above what the load can reach.
-printf 'pccx-test-client-secret-0123456789' >"$T/oidc.secret"
-chmod 600 "$T/oidc.secret"
 suite_conf
 cat >>"$T/pccx.conf" <<CONF
 user "alice@example.com" account "alice"
@@ -115,24 +68,13 @@ project "core" {
 	path "/tmp"
 	maintainer "alice@example.com"
 }
-oidc {
-	issuer "https://127.0.0.1:$OPORT"
-	client-id "rp-eddsa"
-	client-secret-file "$T/oidc.secret"
-	ca-file "$O/ca.crt"
-	redirect-uri "$REDIRECT"
-}
 rate-limit {
 	address 100000/s burst 1000000
 	user 100000/s burst 1000000
 }
-webauthn {
-	rp-id "localhost"
-	origin "http://localhost:$PORT"
-}
 CONF
-"$PCCX_BIN/pccx-remoted" -n -f "$T/pccx.conf" >"$T/check.log" 2>&1 ||
-    { cat "$T/check.log" >&2; bail "configuration refused"; }
+peers_conf >>"$T/pccx.conf"
+peers_check >&2 || bail "configuration refused"
 suite_start || bail "suite did not start"
 
 # The logins, through the browser, as a user makes them.

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 38
+plan 40
 
 # Every child killed in turn takes the whole suite down within 1 s.
 for role in front auth tunnel session audit; do
@@ -62,6 +62,18 @@ like "$(cat "$T/log")" "terminating" "SIGTERM is logged"
 ok $(( $(grep -c 'killed by signal' "$T/log") == 0 ? 0 : 1 )) \
     "SIGTERM: no child reported as killed"
 cp "$T/good.conf" "$T/pccx.conf"
+
+# The sessions' cgroup is named after the state directory (FNV-1a) and
+# goes with the suite.
+cg=$(perl -e 'use integer; my $h = 2166136261;
+	$h = (($h ^ ord) * 16777619) & 0xffffffff for split //, $ARGV[0];
+	printf "pccx-%08x", $h' "$T/state")
+suite_start
+[ -d "/sys/fs/cgroup/pids/$cg" ] || [ -d "/sys/fs/cgroup/$cg" ]
+ok $? "the sessions' cgroup $cg exists while the suite runs"
+suite_stop
+! ls -d /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/"$cg" >/dev/null 2>&1
+ok $? "and is gone once it stopped"
 
 # A key file with loose permissions stops the start.
 chmod 0644 "$T/state/keys/token.key"

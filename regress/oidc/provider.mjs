@@ -2,7 +2,7 @@
 // Copyright (c) 2026 The pccx-remote authors
 // A real OpenID provider (oidc-provider 9) on loopback HTTPS for the tests.
 //
-// node provider.mjs DIR REDIRECT_URI
+// node provider.mjs DIR REDIRECT_URI [HOST]
 //
 // DIR holds tls.key and tls.crt (the server's certificate) and the ID
 // token signing keys rsa.pem, ec.pem and ed.pem.  One client per
@@ -10,10 +10,12 @@
 // tokens are keyed with its secret) shares SECRET and REDIRECT_URI;
 // PKCE is required.  The account "alice" (password "wonderland") has
 // a verified email, "bob" (password "builder") an unverified one;
-// "carol", "dave" and "erin" (password NAME-pw) verified ones.  Prints "port N" once it listens on 127.0.0.1 and
-// stops on SIGTERM.  A few /test/ routes misbehave on purpose for the
-// transfer tests, and the issuers ISSUER/bad-http and ISSUER/bad-pkce
-// publish discovery documents a relying party must refuse.
+// "carol", "dave" and "erin" (password NAME-pw) verified ones.  Prints
+// "port N" once it listens on HOST (127.0.0.1 by default; the issuer is
+// https://HOST:N) and stops on SIGTERM.  A few /test/ routes misbehave
+// on purpose for the transfer tests, and the issuers ISSUER/bad-http
+// and ISSUER/bad-pkce publish discovery documents a relying party must
+// refuse.
 
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,7 +36,7 @@ const ACCOUNTS = {
 		email_verified: true },
 };
 
-const [dir, redirect] = process.argv.slice(2);
+const [dir, redirect, host = '127.0.0.1'] = process.argv.slice(2);
 if (!dir || !redirect) {
 	console.error('usage: provider.mjs DIR REDIRECT_URI');
 	process.exit(2);
@@ -217,9 +219,9 @@ const server = createServer({
 	cert: readFileSync(`${dir}/tls.crt`),
 });
 
-server.listen(0, '127.0.0.1', () => {
+server.listen(0, host, () => {
 	const { port } = server.address();
-	const provider = new Provider(`https://127.0.0.1:${port}`,
+	const provider = new Provider(`https://${host}:${port}`,
 	    configuration());
 	const callback = provider.callback();
 

@@ -247,6 +247,8 @@ b_setup(void)
 	snprintf(m.user, sizeof(m.user), "bench");
 	snprintf(m.account, sizeof(m.account), "nobody");
 	m.uid = m.gid = B_UID;
+	m.ngroups = 1;
+	m.groups[0] = B_UID;
 	m.role = 2;
 	session_conf_member(&m);
 	session_conf_commit();

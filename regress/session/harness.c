@@ -257,8 +257,16 @@ host_member(struct host *h, const char *project, const char *user,
 	pccx_strlcpy(m.account, account, sizeof(m.account));
 	m.uid = uid;
 	m.gid = gid;
+	m.ngroups = 1;
+	m.groups[0] = gid;
 	m.role = 2;
 	h_send_conf(h, proto_send_session_member(&h->parent, &m));
+}
+
+void
+host_member_conf(struct host *h, const struct p_session_conf_member *m)
+{
+	h_send_conf(h, proto_send_session_member(&h->parent, m));
 }
 
 /* host_init: set up the channels and send the settings. */

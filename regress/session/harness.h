@@ -64,6 +64,8 @@ void	host_project(struct host *, const char *, const char *, uint64_t,
 	    uint32_t, uint32_t, uint32_t);
 void	host_member(struct host *, const char *, const char *, const char *,
 	    uint32_t, uint32_t);
+/* host_member_conf: a member as the parent resolved it. */
+void	host_member_conf(struct host *, const struct p_session_conf_member *);
 /*
  * host_reload: a new configuration: host_reload, then host_project
  * and host_member, then host_commit, as the parent does on SIGHUP.

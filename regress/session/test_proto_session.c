@@ -258,8 +258,27 @@ test_member(void **state)
 	strcpy(mb.account, "alice");
 	mb.uid = mb.gid = 1000;
 	mb.role = 3;
+	mb.ngroups = 2;
+	mb.groups[0] = 1000;
+	mb.groups[1] = 27;
 	assert_int_equal(proto_send_session_member(&p->a, &mb), 0);
 	assert_int_equal(proto_get_session_member(xfer(p), &g), 0);
+	assert_int_equal(g.ngroups, 2);
+	assert_int_equal(g.groups[1], 27);
+	/* No groups, too many, root's group, the "no id" value. */
+	mb.ngroups = 0;
+	assert_int_equal(proto_send_session_member(&p->a, &mb), 0);
+	assert_int_equal(proto_get_session_member(xfer(p), &g), -1);
+	mb.ngroups = SESSION_GROUPSMAX + 1;
+	assert_int_equal(proto_send_session_member(&p->a, &mb), -1);
+	mb.ngroups = 2;
+	mb.groups[1] = 0;
+	assert_int_equal(proto_send_session_member(&p->a, &mb), 0);
+	assert_int_equal(proto_get_session_member(xfer(p), &g), -1);
+	mb.groups[1] = SESSION_ANYID;
+	assert_int_equal(proto_send_session_member(&p->a, &mb), 0);
+	assert_int_equal(proto_get_session_member(xfer(p), &g), -1);
+	mb.groups[1] = 27;
 	/* An account that would name a path outside /home. */
 	strcpy(mb.account, "../etc");
 	assert_int_equal(proto_send_session_member(&p->a, &mb), 0);

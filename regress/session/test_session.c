@@ -34,6 +34,7 @@
 
 #include "common/util.h"
 #include "proto/audit.h"
+#include "remoted/config.h"
 #include "sessiond/session.h"
 #include "harness.h"
 
@@ -44,13 +45,18 @@
 #define BOB_UID		64998
 #define CAROL		"carol@example.org"
 #define CAROL_UID	64997
+/* mapped to an account made for the run, with a group of its own */
+#define GAIL		"gail@example.org"
 #define PER_USER	6
 
 static struct host	 H;
 static char		 cg_rv[64];
 static char		 top[512], work[1024], state[1024];
 static char		 tree1[1024], tree2[1024], tree3[1024];
-static char		 treesq[1024], treecf[1024];
+static char		 treesq[1024], treecf[1024], treeg[1024];
+/* Accounts and groups made for the run: names, and whether to remove. */
+static char		 g_acct[32], g_sup[32], g_other[32], g_rooted[32];
+static int		 g_made;
 
 static int
 sh(const char *fmt, ...)
@@ -98,6 +104,13 @@ cleanup(void)
 	if (H.pid > 0)
 		host_crash(&H);
 	host_cgroups_clean();
+	if (g_made) {
+		sh("userdel %s >/dev/null 2>&1; userdel %s >/dev/null 2>&1; "
+		    "groupdel %s >/dev/null 2>&1; groupdel %s >/dev/null 2>&1; "
+		    "groupdel %s >/dev/null 2>&1", g_acct, g_rooted, g_acct,
+		    g_sup, g_other);
+		g_made = 0;
+	}
 	if (work[0] != '\0')
 		sh("rm -rf '%s'", work);
 	work[0] = '\0';
@@ -166,6 +179,47 @@ mk_trees(void)
 	return 0;
 }
 
+/*
+ * An account for the run, in a supplementary group of its own, and
+ * one in root's group; a project whose files only that group, or only
+ * another, may read.  Its member is resolved as the parent does it.
+ */
+static int
+mk_groups(void)
+{
+	struct p_session_conf_member	 m;
+	const char			*why;
+	int				 pid = getpid();
+
+	snprintf(g_acct, sizeof(g_acct), "pccxsg%d", pid);
+	snprintf(g_sup, sizeof(g_sup), "pccxsga%d", pid);
+	snprintf(g_other, sizeof(g_other), "pccxsgb%d", pid);
+	snprintf(g_rooted, sizeof(g_rooted), "pccxsgr%d", pid);
+	g_made = 1;
+	if (sh("groupadd %s && groupadd %s && useradd -M -U -d /nonexistent "
+	    "-s /usr/sbin/nologin -G %s %s && useradd -M -N -g %s -G root "
+	    "-d /nonexistent -s /usr/sbin/nologin %s", g_sup, g_other, g_sup,
+	    g_acct, g_sup, g_rooted) != 0)
+		return -1;
+	snprintf(treeg, sizeof(treeg), "%.900s/treeg", work);
+	if (sh("mkdir -p '%s' && cd '%s' && echo group secret >g-only && "
+	    "echo other secret >b-only && chgrp %s g-only && chgrp %s b-only "
+	    "&& chmod 640 g-only b-only", treeg, treeg, g_sup, g_other) != 0)
+		return -1;
+	host_project(&H, "grp", treeg, 0, 0, 0, 1800);
+	memset(&m, 0, sizeof(m));
+	if (conf_session_account(g_acct, &m, &why) == -1) {
+		print_message("# account %s: %s\n", g_acct, why);
+		return -1;
+	}
+	pccx_strlcpy(m.project, "grp", sizeof(m.project));
+	pccx_strlcpy(m.user, GAIL, sizeof(m.user));
+	pccx_strlcpy(m.account, g_acct, sizeof(m.account));
+	m.role = 2;
+	host_member_conf(&H, &m);
+	return 0;
+}
+
 static int
 group_setup(void **unused)
 {
@@ -211,6 +265,8 @@ group_setup(void **unused)
 	host_member(&H, "idle", ALICE, "nobody", ALICE_UID, ALICE_UID);
 	host_member(&H, "sq", ALICE, "nobody", ALICE_UID, ALICE_UID);
 	host_member(&H, "cf", ALICE, "nobody", ALICE_UID, ALICE_UID);
+	if (mk_groups() == -1)
+		return -1;
 	snprintf(path, sizeof(path), "%s/hidden-dir", work);
 	host_hide(&H, path);
 	snprintf(path, sizeof(path), "%s/hidden-file", work);
@@ -352,6 +408,45 @@ test_basics(void **unused)
 	assert_int_equal(K.result, SESSION_RES_DISCARDED);
 	assert_int_equal(K.reason, SESSION_WHY_REQUEST);
 	assert_int_equal(K.mode, SESSION_MODE_DISCARD);
+}
+
+/*
+ * A session has exactly its account's groups, as the host's group
+ * database has them: a file only a supplementary group may read is
+ * readable, one of a group the account is not in is not.  The parent
+ * refuses root's account and an account in root's group.
+ */
+static void
+test_groups(void **unused)
+{
+	struct p_session_conf_member	 m;
+	const char			*why = NULL;
+	char				 uuid[SESSION_IDSZ], want[512];
+	char				 ids[256];
+	struct run			 r;
+	size_t				 i, n;
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(conf_session_account("root", &m, &why), -1);
+	assert_int_equal(conf_session_account(g_rooted, &m, &why), -1);
+	assert_string_equal(why, "the account is in root's group");
+	assert_int_equal(conf_session_account(g_acct, &m, &why), 0);
+	assert_int_equal(m.ngroups, 2);
+	/* the host's view: two gids, each followed by a space */
+	pccx_strlcpy(ids, sh_out("id -G %s | tr ' ' '\\n' | sort -n | "
+	    "tr '\\n' ' '", g_acct), sizeof(ids));
+	assert_int_equal(strspn(ids, "0123456789 "), strlen(ids));
+	for (i = n = 0; ids[i] != '\0'; i++)
+		n += ids[i] == ' ';
+	assert_int_equal(n, 2);
+	snprintf(want, sizeof(want), "%s\ngroup secret\nrefused\n", ids);
+
+	open_ok(GAIL, "grp", SESSION_MODE_DISCARD, uuid);
+	run_ok(uuid, GAIL, "id -G | tr ' ' '\\n' | sort -n | tr '\\n' ' '; "
+	    "echo; cat g-only; cat b-only 2>/dev/null || echo refused", &r);
+	assert_string_equal(r.out, want);
+	run_free(&r);
+	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
 }
 
 /* cc, make, python3 and git work; so does a file of this repository. */
@@ -1520,6 +1615,8 @@ rv_child(const char *st)
 	pccx_strlcpy(m.project, "p", sizeof(m.project));
 	pccx_strlcpy(m.account, "nobody", sizeof(m.account));
 	m.uid = m.gid = ALICE_UID;
+	m.ngroups = 1;
+	m.groups[0] = ALICE_UID;
 	m.role = 2;
 	if (session_conf_settings(&s) == -1 || session_conf_project(&p) == -1)
 		return 10;
@@ -1583,6 +1680,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_basics, test_teardown),
+		cmocka_unit_test_teardown(test_groups, test_teardown),
 		cmocka_unit_test_teardown(test_build, test_teardown),
 		cmocka_unit_test_teardown(test_discard, test_teardown),
 		cmocka_unit_test_teardown(test_squash, test_teardown),

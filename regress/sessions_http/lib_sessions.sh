@@ -3,8 +3,9 @@
 # A suite with project "work" on a copy of this tree, for /v1/sessions.
 
 # sessions_setup needs $T and $PORT from setup (lib.sh) and the events
-# helpers (lib_events.sh); it copies the tree to $P, writes its digest
-# to $T/tree.sum, starts the OIDC provider and the suite.  alice owns
+# helpers (lib_events.sh, which brings lib_peers.sh); it copies the tree
+# to $P, writes its digest to $T/tree.sum, starts the OIDC provider and
+# the suite.  alice owns
 # "work", carol maintains it, dave views it; events_cleanup stops all.
 
 sessions_tree() {
@@ -32,8 +33,6 @@ SRC
 }
 
 sessions_conf() {
-	printf 'pccx-test-client-secret-0123456789' >"$T/oidc.secret"
-	chmod 600 "$T/oidc.secret"
 	suite_conf
 	cat >>"$T/pccx.conf" <<CONF
 user "alice@example.com" account "nobody"
@@ -45,30 +44,18 @@ project "work" {
 	maintainer "carol@example.com"
 	viewer "dave@example.com"
 }
-oidc {
-	issuer "https://127.0.0.1:$OPORT"
-	client-id "rp-eddsa"
-	client-secret-file "$T/oidc.secret"
-	ca-file "$T/oidc/ca.crt"
-	redirect-uri "http://localhost:$PORT/v1/auth/callback"
-}
 rate-limit {
 	address 1000/s burst 2000
 	user 1000/s burst 2000
 }
-webauthn {
-	rp-id "localhost"
-	origin "http://localhost:$PORT"
-}
 CONF
+	peers_conf >>"$T/pccx.conf"
 }
 
 sessions_setup() {
 	sessions_tree
-	events_keys || events_bail "openssl: no keys"
-	events_provider || events_bail "provider did not start"
+	peers_start || events_bail "the OpenID provider did not start"
 	sessions_conf
-	"$PCCX_BIN/pccx-remoted" -n -f "$T/pccx.conf" >"$T/check.log" 2>&1 ||
-	    { sed 's/^/# /' "$T/check.log"; events_bail "config refused"; }
+	peers_check || events_bail "config refused"
 	suite_start || events_bail "suite did not start"
 }

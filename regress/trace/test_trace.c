@@ -36,6 +36,8 @@
 #define VIEWER		"vic@example.com"
 #define CHUNK		16384
 #define WAIT_MS		20000
+/* how long the engine waits for an audit row's answer here */
+#define T_AUDIT_MS	1000
 
 static struct host	 H;
 static char		 work[] = "/tmp/pccx-trace.XXXXXX";
@@ -45,6 +47,10 @@ static size_t		 tracelen;
 static uint32_t		 nuuid;
 /* the audit daemon's answer to every row: ACK, or NACK when set */
 static int		 t_nack;
+/* no answer at all while set: the rows' ids wait in t_held */
+static int		 t_silent;
+static uint32_t		 t_held[16];
+static int		 t_nheld;
 static int		 t_rows_upload, t_rows_store_ok, t_rows_store_fail;
 
 /* What one request got back. */
@@ -53,6 +59,7 @@ struct got {
 	int			fd;
 	int			rows;
 	struct p_session_trace	p;
+	uint32_t		code;	/* an ERROR's */
 };
 
 static void
@@ -82,6 +89,11 @@ t_audit_pump(void)
 			if (strcmp(r.action, "trace.store") == 0 &&
 			    strcmp(r.outcome, "fail") == 0)
 				t_rows_store_fail++;
+			if (t_silent) {
+				if (t_nheld < 16)
+					t_held[t_nheld++] = m.hdr.peerid;
+				continue;
+			}
 			if (t_nack)
 				proto_send_audit_nack(&H.audit, m.hdr.peerid,
 				    AUDIT_NACK_STORE);
@@ -96,6 +108,7 @@ t_audit_pump(void)
 static int
 t_wait(uint32_t id, struct got *g)
 {
+	struct p_session_error	e;
 	struct pollfd	p[2];
 	struct msg	m;
 	uint64_t	end = now_mono_ms() + WAIT_MS;
@@ -116,6 +129,11 @@ t_wait(uint32_t id, struct got *g)
 			}
 			g->type = m.hdr.type;
 			g->fd = m.fd;
+			if (m.hdr.type == MSG_SESSION_ERROR) {
+				if (proto_get_session_error(&m, &e) == -1)
+					return -1;
+				g->code = e.code;
+			}
 			if (m.hdr.type != MSG_SESSION_ERROR &&
 			    m.hdr.type != MSG_SESSION_LIST_END &&
 			    proto_get_session_trace(&m, &g->p) == -1)
@@ -618,6 +636,98 @@ test_abandoned(void **unused)
 	assert_true(t_rows_store_fail >= 4);
 }
 
+/* A request the silent audit daemon holds: refused after the deadline. */
+static void
+t_refused_late(uint16_t type, struct p_session_trace *p, int fd)
+{
+	struct got	g;
+	uint64_t	t0 = now_mono_ms(), ms;
+
+	assert_int_equal(t_call(type, p, fd, &g), 0);
+	ms = now_mono_ms() - t0;
+	assert_int_equal(g.type, MSG_SESSION_ERROR);
+	assert_int_equal(g.code, SESSION_E_AUDIT);
+	if (ms < T_AUDIT_MS - 20 || ms > T_AUDIT_MS + 3000)
+		fail_msg("refused after %llu ms, not about %d",
+		    (unsigned long long)ms, T_AUDIT_MS);
+}
+
+/*
+ * An audit daemon that takes the rows and never answers: an upload, a
+ * delete and a reference put are each refused with SESSION_E_AUDIT
+ * once the deadline passes, and nothing of them is done, even when
+ * the acks come late.
+ */
+static void
+test_audit_silent(void **unused)
+{
+	struct p_session_trace	p;
+	struct upload		u;
+	struct got		g;
+	char			path[1024], id[SESSION_IDSZ];
+	int			pp[2], i;
+
+	/* a stored trace, for the delete */
+	memset(&u, 0, sizeof(u));
+	u.len = u.declared = tracelen;
+	u.cap = 16 << 20;
+	t_upload(&u);
+	assert_non_null(strstr(t_last(&u), "\"event\":\"stored\""));
+	free(u.out);
+
+	t_silent = 1;
+	t_nheld = 0;
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
+	mkuuid(p.id);
+	memcpy(id, p.id, sizeof(id));
+	p.size = tracelen;
+	p.cap = 16 << 20;
+	assert_int_equal(pipe(pp), 0);
+	t_refused_late(MSG_SESSION_TRACE_PUT, &p, pp[0]);
+	close(pp[1]);
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
+	memcpy(p.id, u.uuid, sizeof(p.id));
+	t_refused_late(MSG_SESSION_TRACE_DEL, &p, -1);
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
+	pccx_strlcpy(p.name, "late", sizeof(p.name));
+	assert_int_equal(pipe(pp), 0);
+	assert_int_equal(write(pp[1], "{}\n", 3), 3);
+	close(pp[1]);
+	t_refused_late(MSG_SESSION_REF_PUT, &p, pp[0]);
+	assert_int_equal(t_nheld, 3);
+
+	/* the acks, late: nothing happens */
+	t_silent = 0;
+	for (i = 0; i < t_nheld; i++)
+		assert_int_equal(proto_send_audit_ack(&H.audit, t_held[i],
+		    1), 0);
+	assert_int_equal(msg_flush_wait(&H.audit), 0);
+	memset(&p, 0, sizeof(p));
+	pccx_strlcpy(p.project, PROJ, sizeof(p.project));
+	pccx_strlcpy(p.user, OWNER, sizeof(p.user));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_LIST, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_LIST_END);
+	assert_int_equal(g.rows, 1);
+	assert_string_equal(g.p.id, u.uuid);
+	assert_true(t_nothing(id));
+	assert_false(t_nothing(u.uuid));
+	snprintf(path, sizeof(path), "%s/session/refs/%s/late.jsonl", state,
+	    PROJ);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* and with answers again, the delete goes through */
+	memcpy(p.id, u.uuid, sizeof(p.id));
+	assert_int_equal(t_call(MSG_SESSION_TRACE_DEL, &p, -1, &g), 0);
+	assert_int_equal(g.type, MSG_SESSION_TRACE_DONE);
+	assert_true(t_nothing(u.uuid));
+}
+
 /* Encode fields as the codec does, then decode them as type. */
 static int
 t_decode(uint16_t type, const char *proj, const char *id, const char *name,
@@ -693,6 +803,8 @@ t_member(const char *user, uint8_t role)
 	pccx_strlcpy(m.user, user, sizeof(m.user));
 	pccx_strlcpy(m.account, "nobody", sizeof(m.account));
 	m.uid = m.gid = 65534;
+	m.ngroups = 1;
+	m.groups[0] = 65534;
 	m.role = role;
 	if (proto_send_session_member(&H.parent, &m) == -1 ||
 	    msg_flush_wait(&H.parent) == -1)
@@ -726,6 +838,7 @@ t_setup(void **unused)
 	if (mkdir(state, 0700) == -1 || mkdir(tree, 0755) == -1)
 		return -1;
 	memset(&hc, 0, sizeof(hc));
+	hc.audit_ms = T_AUDIT_MS;
 	host_init(&H, state, &hc);
 	host_project(&H, PROJ, tree, 0, 0, 0, 1800);
 	t_member(OWNER, 3);
@@ -756,6 +869,7 @@ main(void)
 		cmocka_unit_test(test_ref),
 		cmocka_unit_test(test_list_del),
 		cmocka_unit_test(test_abandoned),
+		cmocka_unit_test(test_audit_silent),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -12,8 +12,7 @@
 traces_setup() {
 	P="$T/tree"
 	mkdir -p "$P" && chmod 755 "$T" || events_bail "no project dir"
-	events_keys || events_bail "openssl: no keys"
-	events_provider || events_bail "provider did not start"
+	peers_start || events_bail "the OpenID provider did not start"
 	sessions_conf
 	echo 'limits { upload 700K }' >>"$T/pccx.conf"
 	"$PCCX_BIN/pccx-remoted" -n -f "$T/pccx.conf" >"$T/check.log" 2>&1 ||

@@ -20,6 +20,8 @@ for c in wireguard-go wg ip node curl openssl /usr/bin/chromium; do
 	fi
 done
 
+. "$PCCX_TOP/regress/lib_peers.sh"
+
 # Names are unique per run: UAPI sockets are shared by namespaces.
 S=$(( $$ % 100000 ))
 X=$(( $$ % 250 + 1 ))
@@ -79,28 +81,11 @@ bail() {
 	exit 1
 }
 
-# make_pki DIR: a CA, a certificate for the host's veth address.
+# make_pki DIR: the shared throw-away CA and provider keys, the server
+# certificate also for the host's veth address: the TLS door uses it.
 make_pki() {
-	mkdir -p "$1"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -keyout "$1/ca.key" -out "$1/ca.crt" -days 1 \
-	    -subj "/CN=pccx doors test ca" 2>/dev/null || return 1
-	printf 'subjectAltName=IP:127.0.0.1,IP:%s\n%s\n' "$HOSTIP" \
-	    'extendedKeyUsage=serverAuth' >"$1/ext"
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$1/tls.key" -out "$1/tls.csr" -subj "/CN=$HOSTIP" \
-	    2>/dev/null || return 1
-	openssl x509 -req -in "$1/tls.csr" -CA "$1/ca.crt" \
-	    -CAkey "$1/ca.key" -CAcreateserial -days 1 -extfile "$1/ext" \
-	    -out "$1/tls.crt" 2>/dev/null || return 1
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-	    -out "$1/rsa.pem" 2>/dev/null || return 1
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-	    -out "$1/ec.pem" 2>/dev/null || return 1
-	openssl genpkey -algorithm ED25519 -out "$1/ed.pem" 2>/dev/null ||
-	    return 1
-	chmod 600 "$1/tls.key"
-	chmod 644 "$1/ca.crt" "$1/tls.crt"
+	peers_pki "$1" "$HOSTIP" && chmod 600 "$1/tls.key" &&
+	    chmod 644 "$1/ca.crt" "$1/tls.crt"
 }
 
 lap() { ip netns exec "$NS" "$@"; }
@@ -113,25 +98,14 @@ NLOGIN=0
 doors_suite() {
 	[ -x "$PCCX_BIN/pccx" ] || bail "build/pccx is not built"
 	"$PCCX_TOP/etc/pccx-users" add
-	O="$T/pki"
+	O="$T/oidc"
 	make_pki "$O" || bail "openssl failed"
 	PORT=$(free_port)
 	TPORT=$(free_port)
 	[ "$TPORT" != "$PORT" ] || TPORT=$((PORT + 1))
 	APORT=$((TPORT + 1))
 	WGPORT=$(( 40000 + S % 20000 ))
-	REDIRECT="http://localhost:$PORT/v1/auth/callback"
-	node "$PCCX_TOP/regress/oidc/provider.mjs" "$O" "$REDIRECT" \
-	    >"$T/oidc.port" 2>"$T/provider.log" &
-	PROVIDER=$!
-	i=0
-	while ! grep -q '^port ' "$T/oidc.port" 2>/dev/null; do
-		kill -0 "$PROVIDER" 2>/dev/null || bail "provider did not start"
-		[ $i -ge 200 ] && bail "provider did not start in 10 s"
-		sleep 0.05
-		i=$((i + 1))
-	done
-	OPORT=$(awk '/^port / { print $2 }' "$T/oidc.port")
+	peers_provider || bail "provider did not start"
 
 	# The wire: host $HOSTIP/30 <-> laptop $LAPIP/30.
 	ip netns add "$NS" &&

@@ -19,14 +19,14 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 sed -e 's|^\. "$(dirname "$0")/../lib.sh"$|. "$PCCX_TOP/regress/lib.sh"|' \
-    -e 's|^webauthn {$|tunnel {\
+    -e 's|^rate-limit {$|tunnel {\
 	interface "pxl$$"\
 	address 10.81.0.1/24\
 	pool 10.81.0.0/24\
 	port $((40000 + $$ % 20000))\
 	private-key-file "$T/wg.key"\
 }\
-webauthn {|' \
+rate-limit {|' \
     -e 's|^suite_conf$|suite_conf; (umask 077; wg genkey >"$T/wg.key")|' \
     -e 's|^exit \$rc$|sed -n "s/^tunnel: /# tunnel: /p" "$T/log"; \
 . "$PCCX_TOP/regress/tunnel/audit_rows.sh"; exit $rc|' \
