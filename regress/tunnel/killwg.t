@@ -69,6 +69,7 @@ ok $? "wireguard-go ($WGPID) is pccx-tunneld's ($TPID) child"
 ip link show "$WGS" >/dev/null 2>&1
 ok $? "the interface $WGS exists"
 
+t0=$(date +%s%N)
 kill -KILL "$TPID"
 wait_gone "$SUITE_PID" 5000
 ok $? "the suite stops when pccx-tunneld is killed"
@@ -79,7 +80,9 @@ ok $? "the parent saw pccx-tunneld die"
 
 # Within 5 s: wireguard-go gone, and the interface with it.
 wait_gone "$WGPID" 5000
-ok $? "wireguard-go exits without its parent"
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok $rc "wireguard-go exits without its parent, $ms ms after the SIGKILL"
 i=0
 while ip link show "$WGS" >/dev/null 2>&1 && [ $i -lt 50 ]; do
 	sleep 0.1

@@ -70,9 +70,10 @@ pccx down >/dev/null 2>&1
 
 out=$(pccx up --tcp -i "$WGL" 2>&1)
 rc=$?
+ms=$(echo "$out" | sed -n 's/.*(\([0-9]*\) ms).*/\1/p')
 like "$out" \
     "^Tunnel up on $WGL: $TUN\\.2/32, API .*, over TLS to $HOSTIP:$FBPORT\$" \
-    "pccx up --tcp brings the tunnel up through the fallback (exit $rc)"
+    "pccx up --tcp: the tunnel up through the fallback (exit $rc, $ms ms)"
 RPID=$(relay_pid)
 [ -n "$RPID" ] && [ "$(stat -c %a "$CFG/relay.pid")" = 600 ] &&
     [ "$(awk '/^PPid:/ { print $2 }' "/proc/$RPID/status")" != "$$" ]
