@@ -16,6 +16,7 @@
 #include "ca.h"
 #include "httpsig.h"
 #include "oidc.h"
+#include "persist.h"
 #include "ratelimit.h"
 #include "rbac.h"
 #include "store.h"
@@ -88,6 +89,8 @@ static const struct msg_rule auth_rules[] = {
 	    3 + AUDIT_REVOKE_IDMAX, auth_msg_audit },
 	{ MSG_TUNNEL_PEER_ADDR, PROC_BIT(PROC_TUNNEL), ST_RUN, MSG_FD_NEVER,
 	    5, 5 + 2 * (TUNNEL_ADDRMAX - 1), auth_msg_tunnel },
+	{ MSG_TUNNEL_READY, PROC_BIT(PROC_TUNNEL), ST_ANY, MSG_FD_NEVER,
+	    0, 0, persist_tunnel_ready },
 };
 
 /* A new set of users and projects follows; it takes over at CONF_END. */
@@ -251,7 +254,20 @@ auth_msg_audit(struct chan *c, struct msg *m)
 		reply_audit_done(m->hdr.peerid, 0);
 		return 0;
 	}
-	return proto_get_audit_revoked(m, &rv);
+	if (proto_get_audit_revoked(m, &rv) == -1)
+		return -1;
+	/* Ours came back: already done; anyone else's is done now. */
+	switch (rv.kind) {
+	case AUDIT_REVOKE_USER:
+		token_revoke_user(auth->tokens, rv.id);
+		break;
+	case AUDIT_REVOKE_DEVICE:
+		token_revoke_device(auth->tokens, rv.id);
+		break;
+	default:
+		token_revoke_sid(auth->tokens, rv.id);
+	}
+	return 0;
 }
 
 /*
@@ -316,7 +332,7 @@ static int
 auth_serve(void)
 {
 	if ((auth->store = store_open(AUTH_DB)) == NULL ||
-	    vpool_start() == -1)
+	    persist_start() == -1 || vpool_start() == -1)
 		return -1;
 	log_info("ready, token key %s, %d verification thread%s",
 	    token_kid(auth->tokens), vpool_threads(),

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "proto/tunnel.h"
 #include "authd.h"
+#include "persist.h"
 
 #define LEASE_MAX	4096	/* sessions remembered; the oldest go */
 #define LEASE_WAIT	5	/* seconds a token answer waits for one */
@@ -101,6 +102,7 @@ lease_answer(uint32_t id, const struct p_tunnel_peer_addr *r)
 	l->state = LEASE_OK;
 	pccx_strlcpy(l->addr4, r->addr4, sizeof(l->addr4));
 	pccx_strlcpy(l->addr6, r->addr6, sizeof(l->addr6));
+	persist_lease(l->sid, l->addr4, l->addr6);
 }
 
 /*

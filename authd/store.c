@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The pccx-remote authors */
-/* The auth daemon's SQLite database: devices and enrolment codes. */
+/* The auth daemon's SQLite database: devices, enrolment codes, sessions. */
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -22,6 +22,7 @@
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*dev_get;	/* every request: prepared once */
+	sqlite3_stmt	*sess_use;	/* each batch of last uses: once */
 	uint64_t	 gen;		/* writes so far */
 	struct {
 		uint64_t		gen;	/* 0: empty */
@@ -41,7 +42,14 @@ static const char store_schema[] =
     "CREATE INDEX IF NOT EXISTS devices_user ON devices (user);"
     "CREATE TABLE IF NOT EXISTS codes ("
     " hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
-    " expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);";
+    " expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " sid TEXT PRIMARY KEY, user TEXT NOT NULL, device TEXT NOT NULL,"
+    " login_pk BLOB NOT NULL CHECK (length(login_pk) = 32),"
+    " jkt TEXT NOT NULL, expires INTEGER NOT NULL,"
+    " last_use INTEGER NOT NULL, gen INTEGER NOT NULL,"
+    " addr4 TEXT NOT NULL DEFAULT '', addr6 TEXT NOT NULL DEFAULT '',"
+    " created INTEGER NOT NULL);";
 
 struct store *
 store_open(const char *path)
@@ -76,6 +84,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->dev_get);
+	sqlite3_finalize(s->sess_use);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -342,4 +351,176 @@ store_code_use(struct store *s, const char *user, const char *code,
 	if ((n = store_run(s, st)) == -1)
 		return -1;
 	return n == 1 ? 0 : 1;
+}
+
+/* Run a session statement: the device cache stays valid.  Changes or -1. */
+static int
+store_run_sess(struct store *s, sqlite3_stmt *st)
+{
+	int	rv;
+
+	rv = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rv != SQLITE_DONE) {
+		log_warnx("store: sessions: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return sqlite3_changes(s->db);
+}
+
+int
+store_session_add(struct store *s, const struct store_session *ss,
+    time_t now)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_prep(s, "INSERT OR REPLACE INTO sessions (sid, "
+	    "user, device, login_pk, jkt, expires, last_use, gen, addr4, "
+	    "addr6, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, ss->sid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ss->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ss->device, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, ss->login_pk, sizeof(ss->login_pk),
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ss->jkt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, ss->exp);
+	sqlite3_bind_int64(st, 7, ss->last_use);
+	sqlite3_bind_int64(st, 8, ss->gen);
+	sqlite3_bind_text(st, 9, ss->addr4, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, ss->addr6, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, now);
+	return store_run_sess(s, st) == 1 ? 0 : -1;
+}
+
+int
+store_session_use(struct store *s, const char *sid, uint32_t gen,
+    int64_t last_use)
+{
+	sqlite3_stmt	*st;
+	int		 rv;
+
+	if (s->sess_use == NULL && (s->sess_use = store_prep(s, "UPDATE "
+	    "sessions SET gen = max(gen, ?1), last_use = max(last_use, ?2) "
+	    "WHERE sid = ?3")) == NULL)
+		return -1;
+	st = s->sess_use;
+	sqlite3_bind_int64(st, 1, gen);
+	sqlite3_bind_int64(st, 2, last_use);
+	sqlite3_bind_text(st, 3, sid, -1, SQLITE_STATIC);
+	rv = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rv != SQLITE_DONE) {
+		log_warnx("store: sessions: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return sqlite3_changes(s->db);
+}
+
+int
+store_session_lease(struct store *s, const char *sid, const char *addr4,
+    const char *addr6)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_prep(s, "UPDATE sessions SET addr4 = ?, addr6 = ? "
+	    "WHERE sid = ?")) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, addr4, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, addr6, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sid, -1, SQLITE_STATIC);
+	return store_run_sess(s, st);
+}
+
+int
+store_session_del(struct store *s, const char *sid)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_prep(s, "DELETE FROM sessions WHERE sid = ?")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+	return store_run_sess(s, st);
+}
+
+int
+store_begin(struct store *s)
+{
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("store: begin: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("store: commit: %s", sqlite3_errmsg(s->db));
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+store_row_session(sqlite3_stmt *st, struct store_session *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	store_copy_text(ss->sid, sizeof(ss->sid), st, 0);
+	store_copy_text(ss->user, sizeof(ss->user), st, 1);
+	store_copy_text(ss->device, sizeof(ss->device), st, 2);
+	if (store_copy_blob(ss->login_pk, sizeof(ss->login_pk), st, 3) !=
+	    sizeof(ss->login_pk))
+		memset(ss->login_pk, 0, sizeof(ss->login_pk));
+	store_copy_text(ss->jkt, sizeof(ss->jkt), st, 4);
+	ss->exp = sqlite3_column_int64(st, 5);
+	ss->last_use = sqlite3_column_int64(st, 6);
+	ss->gen = sqlite3_column_int64(st, 7);
+	store_copy_text(ss->addr4, sizeof(ss->addr4), st, 8);
+	store_copy_text(ss->addr6, sizeof(ss->addr6), st, 9);
+}
+
+/*
+ * Sessions past their hard expiry, or idle longer than idle seconds,
+ * go first; the rest are handed to fn in the order they were opened.
+ */
+int
+store_sessions_load(struct store *s, time_t now, uint32_t idle,
+    void (*fn)(void *, const struct store_session *), void *arg)
+{
+	struct store_session	 ss;
+	sqlite3_stmt		*st;
+	int			 n = 0, rv;
+
+	if ((st = store_prep(s, "DELETE FROM sessions WHERE expires <= ?1 "
+	    "OR last_use < ?1 - ?2")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, idle);
+	if ((rv = store_run_sess(s, st)) == -1)
+		return -1;
+	if (rv > 0)
+		log_info("%d expired session%s removed", rv,
+		    rv == 1 ? "" : "s");
+	if ((st = store_prep(s, "SELECT sid, user, device, login_pk, jkt, "
+	    "expires, last_use, gen, addr4, addr6 FROM sessions "
+	    "ORDER BY created, sid")) == NULL)
+		return -1;
+	while ((rv = sqlite3_step(st)) == SQLITE_ROW) {
+		store_row_session(st, &ss);
+		fn(arg, &ss);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rv != SQLITE_DONE) {
+		log_warnx("store: sessions: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return n;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The pccx-remote authors */
-/* The auth daemon's database: devices and enrolment codes. */
+/* The auth daemon's database: devices, enrolment codes, sessions. */
 
 #ifndef PCCX_STORE_H
 #define PCCX_STORE_H
@@ -33,6 +33,23 @@ struct store_device {
 	char		wg_key[STORE_WGKEYLEN + 1];
 	int64_t		created;
 	int64_t		revoked;	/* 0: live */
+};
+
+/*
+ * One login session as kept across restarts: what the token table
+ * holds, and the tunnel addresses its peer was given ("" if none).
+ */
+struct store_session {
+	char		sid[STORE_IDLEN + 1];
+	char		user[STORE_NAMEMAX];
+	char		device[STORE_NAMEMAX];
+	uint8_t		login_pk[32];
+	char		jkt[44];		/* base64url SHA-256 */
+	int64_t		exp;			/* hard expiry */
+	int64_t		last_use;
+	uint32_t	gen;
+	char		addr4[64];
+	char		addr6[64];
 };
 
 struct store;
@@ -85,6 +102,32 @@ int		 store_code_new(struct store *, const char *, char *,
  */
 int		 store_code_use(struct store *, const char *, const char *,
 		    time_t);
+
+/*
+ * Sessions.  Writes to them leave the device cache alone.
+ * store_session_add: insert (or replace) a session opened at now; 0
+ * or -1.  store_session_use: raise its generation and last use to at
+ * least gen and last_use.  store_session_lease: record its tunnel
+ * addresses.  store_session_del: forget it (ended, revoked, expired).
+ * These three return the rows changed, or -1.
+ */
+int		 store_session_add(struct store *,
+		    const struct store_session *, time_t);
+int		 store_session_use(struct store *, const char *, uint32_t,
+		    int64_t);
+int		 store_session_lease(struct store *, const char *,
+		    const char *, const char *);
+int		 store_session_del(struct store *, const char *);
+/*
+ * store_sessions_load: delete the sessions dead at now (hard expiry,
+ * or last use more than idle seconds ago), then call fn(arg, row) for
+ * each one left, oldest first.  How many, or -1.
+ */
+int		 store_sessions_load(struct store *, time_t, uint32_t,
+		    void (*)(void *, const struct store_session *), void *);
+/* store_begin, store_commit: one transaction around a batch; 0 or -1. */
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
 
 /* store_wgkey_ok: non-zero when s is base64 of exactly 32 bytes. */
 int		 store_wgkey_ok(const char *);

@@ -40,13 +40,14 @@ struct token_sess {
 	uint32_t	 gen;		/* the only generation accepted */
 	uint32_t	 next;		/* hash chain, or free list */
 	int		 inuse;
+	int		 dirty;		/* last_use not yet reported */
 };
 
 /*
- * XXX: the table lives in memory only: when pccx-authd restarts (and
- * with it the suite) every session ends and its users log in again.
- * Persisting it would mean writing under the chroot, which the sandbox
- * policy does not allow yet.
+ * The table is the truth while the daemon runs; a keeper (the sink)
+ * is told of every change so that it can be kept on disk and loaded
+ * again after a restart (token_restore).  A use only marks its
+ * session dirty: token_flush reports the dirty ones in a batch.
  */
 struct token_store {
 	unsigned char	 pk[crypto_sign_PUBLICKEYBYTES];
@@ -64,6 +65,12 @@ struct token_store {
 	uint32_t	*bucket;
 	uint32_t	 mask;		/* buckets - 1 */
 	uint32_t	 freelist;
+	/* The keeper, and the slots whose last use it has not seen. */
+	token_sink_fn	 sink;
+	void		*sink_arg;
+	uint32_t	*dirty;
+	size_t		 ndirty;
+	int		 dirty_lost;	/* the list overflowed: walk all */
 	/* Keyed hashes of token strings whose signature checked out. */
 	unsigned char	 vkey[crypto_generichash_KEYBYTES];
 	struct vcache_ent {
@@ -157,6 +164,7 @@ static json_t	*json_decode_part(const char *, size_t, size_t);
 static struct token_sess *sess_find(struct token_store *, const char *);
 static void	 sess_drop(struct token_store *, struct token_sess *);
 static struct token_sess *sess_alloc(struct token_store *);
+static void	 sess_tell(struct token_store *, int, struct token_sess *);
 static char	*token_sign(struct token_store *, const struct token_sess *,
 		    json_t *, int64_t);
 static enum token_error token_check_header(const struct token_store *,
@@ -273,8 +281,10 @@ token_store_new(const unsigned char *pk, const unsigned char *sk,
 	ts->mask = nb - 1;
 	ts->sess = calloc(max, sizeof(*ts->sess));
 	ts->bucket = calloc(nb, sizeof(*ts->bucket));
+	ts->dirty = calloc(max, sizeof(*ts->dirty));
 	ts->hdr = b64url_encode((unsigned char *)hdr, strlen(hdr));
-	if (ts->sess == NULL || ts->bucket == NULL || ts->hdr == NULL) {
+	if (ts->sess == NULL || ts->bucket == NULL || ts->hdr == NULL ||
+	    ts->dirty == NULL) {
 		token_store_free(ts);
 		return NULL;
 	}
@@ -296,6 +306,7 @@ token_store_free(struct token_store *ts)
 		sodium_memzero(ts->sess, ts->max * sizeof(*ts->sess));
 	free(ts->sess);
 	free(ts->bucket);
+	free(ts->dirty);
 	free(ts->hdr);
 	free(ts);
 }
@@ -381,6 +392,7 @@ sess_drop(struct token_store *ts, struct token_sess *s)
 	uint32_t	 idx = s - ts->sess;
 	uint32_t	*p = &ts->bucket[sid_hash(s->sid_raw) & ts->mask];
 
+	sess_tell(ts, TOKEN_EV_END, s);
 	while (*p != idx)
 		p = &ts->sess[*p].next;
 	*p = s->next;
@@ -390,9 +402,9 @@ sess_drop(struct token_store *ts, struct token_sess *s)
 	ts->count--;
 }
 
-/* A free slot with a fresh, unused sid, linked in; NULL when full. */
+/* Take a free slot for sid_raw (not in the table) and link it in. */
 static struct token_sess *
-sess_alloc(struct token_store *ts)
+sess_link(struct token_store *ts, const unsigned char *raw)
 {
 	struct token_sess	*s;
 	uint32_t		*b;
@@ -402,17 +414,70 @@ sess_alloc(struct token_store *ts)
 		return NULL;
 	s = &ts->sess[idx];
 	ts->freelist = s->next;
-	do {
-		randombytes_buf(s->sid_raw, sizeof(s->sid_raw));
-		sodium_bin2base64(s->sid, sizeof(s->sid), s->sid_raw,
-		    sizeof(s->sid_raw), B64URL);
-	} while (sess_find(ts, s->sid) != NULL);
+	memcpy(s->sid_raw, raw, sizeof(s->sid_raw));
+	sodium_bin2base64(s->sid, sizeof(s->sid), s->sid_raw,
+	    sizeof(s->sid_raw), B64URL);
 	b = &ts->bucket[sid_hash(s->sid_raw) & ts->mask];
 	s->next = *b;
 	*b = idx;
 	s->inuse = 1;
 	ts->count++;
 	return s;
+}
+
+/* A free slot with a fresh, unused sid, linked in; NULL when full. */
+static struct token_sess *
+sess_alloc(struct token_store *ts)
+{
+	unsigned char	 raw[TOKEN_SIDRAW];
+	char		 sid[TOKEN_SIDLEN + 1];
+
+	if (ts->freelist == TOKEN_NIL)
+		return NULL;
+	do {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(sid, sizeof(sid), raw, sizeof(raw),
+		    B64URL);
+	} while (sess_find(ts, sid) != NULL);
+	return sess_link(ts, raw);
+}
+
+/* Tell the keeper, if any, what became of session s. */
+static void
+sess_tell(struct token_store *ts, int ev, struct token_sess *s)
+{
+	struct token_saved	 sv;
+
+	if (ev != TOKEN_EV_END)
+		s->dirty = 0;
+	if (ts->sink == NULL)
+		return;
+	memset(&sv, 0, sizeof(sv));
+	pccx_strlcpy(sv.sid, s->sid, sizeof(sv.sid));
+	pccx_strlcpy(sv.user, s->user, sizeof(sv.user));
+	pccx_strlcpy(sv.device, s->device, sizeof(sv.device));
+	pccx_strlcpy(sv.jkt, s->jkt, sizeof(sv.jkt));
+	memcpy(sv.login_pk, s->login_pk, sizeof(sv.login_pk));
+	sv.exp = s->exp;
+	sv.last_use = s->last_use;
+	sv.gen = s->gen;
+	ts->sink(ts->sink_arg, ev, &sv);
+}
+
+/* A use of s at now: remembered, reported by the next token_flush. */
+static void
+sess_used(struct token_store *ts, struct token_sess *s, time_t now)
+{
+	if ((int64_t)now <= s->last_use)
+		return;
+	s->last_use = now;
+	if (s->dirty)
+		return;
+	s->dirty = 1;
+	if (ts->ndirty < ts->max)
+		ts->dirty[ts->ndirty++] = s - ts->sess;
+	else
+		ts->dirty_lost = 1;
 }
 
 /* Sign a token for session s at iat: header.claims.signature. */
@@ -499,6 +564,7 @@ token_issue(struct token_store *ts, const struct token_login *l, time_t now,
 		sess_drop(ts, s);
 		return TOKEN_INVALID;
 	}
+	sess_tell(ts, TOKEN_EV_NEW, s);
 	if (info != NULL)
 		info_fill(info, s);
 	return TOKEN_OK;
@@ -756,8 +822,7 @@ token_touch(struct token_store *ts, const char *sid, time_t now)
 		sess_drop(ts, s);
 		return -1;
 	}
-	if ((int64_t)now > s->last_use)
-		s->last_use = now;
+	sess_used(ts, s, now);
 	return 0;
 }
 
@@ -805,6 +870,7 @@ token_refresh(struct token_store *ts, const char *jwt, json_t *roles,
 	}
 	if ((int64_t)now > s->last_use)
 		s->last_use = now;
+	sess_tell(ts, TOKEN_EV_GEN, s);
 	if (info != NULL) {
 		info_fill(info, s);
 		info->iat = now;
@@ -870,4 +936,73 @@ token_expire(struct token_store *ts, time_t now)
 		n++;
 	}
 	return n;
+}
+
+void
+token_store_sink(struct token_store *ts, token_sink_fn fn, void *arg)
+{
+	ts->sink = fn;
+	ts->sink_arg = arg;
+}
+
+int
+token_flush(struct token_store *ts)
+{
+	struct token_sess	*s;
+	size_t			 i, n;
+	int			 done = 0;
+
+	n = ts->dirty_lost ? ts->max : ts->ndirty;
+	for (i = 0; i < n; i++) {
+		s = &ts->sess[ts->dirty_lost ? i : ts->dirty[i]];
+		if (!s->inuse || !s->dirty)
+			continue;
+		sess_tell(ts, TOKEN_EV_USE, s);
+		done++;
+	}
+	ts->ndirty = 0;
+	ts->dirty_lost = 0;
+	return done;
+}
+
+enum token_error
+token_restore(struct token_store *ts, const struct token_saved *sv,
+    time_t now)
+{
+	struct token_sess	*s;
+	unsigned char		 raw[TOKEN_SIDRAW], pk[TOKEN_KEYLEN];
+	char			 jkt[TOKEN_B64KEYLEN + 1];
+	size_t			 n;
+
+	if (!token_name_ok(sv->user) || !token_name_ok(sv->device) ||
+	    sv->gen == 0 || strlen(sv->sid) != TOKEN_SIDLEN ||
+	    b64url_decode(sv->sid, TOKEN_SIDLEN, raw, sizeof(raw), &n) != 0 ||
+	    n != sizeof(raw))
+		return TOKEN_INVALID;
+	memcpy(pk, sv->login_pk, sizeof(pk));
+	token_thumbprint(pk, jkt);
+	if (strcmp(jkt, sv->jkt) != 0)
+		return TOKEN_INVALID;
+	if ((int64_t)now >= sv->exp)
+		return TOKEN_EXPIRED;
+	if ((int64_t)now - sv->last_use > ts->idle)
+		return TOKEN_IDLE;
+	if (sess_find(ts, sv->sid) != NULL)
+		return TOKEN_INVALID;
+	if ((s = sess_link(ts, raw)) == NULL)
+		return TOKEN_FULL;
+	pccx_strlcpy(s->user, sv->user, sizeof(s->user));
+	pccx_strlcpy(s->device, sv->device, sizeof(s->device));
+	memcpy(s->login_pk, pk, sizeof(s->login_pk));
+	pccx_strlcpy(s->jkt, jkt, sizeof(s->jkt));
+	s->exp = sv->exp;
+	s->last_use = sv->last_use;
+	s->gen = sv->gen;
+	return TOKEN_OK;
+}
+
+int
+token_has(struct token_store *ts, const char *sid)
+{
+	return sess_find(ts, sid) != NULL;
 }

@@ -62,6 +62,29 @@ struct token_info {
 struct token_store;
 
 /*
+ * A session as its keeper stores it, and what happened to it:
+ * TOKEN_EV_NEW a login opened it, TOKEN_EV_GEN a refresh moved its
+ * generation (and last use), TOKEN_EV_USE its last use moved (reported
+ * in batches by token_flush), TOKEN_EV_END it ended (logout,
+ * revocation, expiry, idle).
+ */
+struct token_saved {
+	char		 sid[TOKEN_SIDLEN + 1];
+	char		 user[PROTO_NAMEMAX];
+	char		 device[PROTO_NAMEMAX];
+	char		 jkt[TOKEN_B64KEYLEN + 1];
+	unsigned char	 login_pk[TOKEN_KEYLEN];
+	int64_t		 exp;		/* hard expiry */
+	int64_t		 last_use;
+	uint32_t	 gen;
+};
+#define TOKEN_EV_NEW	1
+#define TOKEN_EV_GEN	2
+#define TOKEN_EV_USE	3
+#define TOKEN_EV_END	4
+typedef void	(*token_sink_fn)(void *, int, const struct token_saved *);
+
+/*
  * token_store_new: a signer and an empty session table.  pk and sk
  * are the daemon's Ed25519 key pair (crypto_sign sizes), copied; iss
  * the issuer name put in and required of every token; conf the
@@ -173,6 +196,30 @@ void			 token_thumbprint(const unsigned char *, char *);
 char			*token_jwks(const struct token_store *);
 /* token_kid: the signing key's thumbprint, as put in every header. */
 const char		*token_kid(const struct token_store *);
+
+/*
+ * token_store_sink: fn(arg, event, session) is called, on the caller's
+ * thread, for every change to the table from now on (NULL: none).
+ */
+void			 token_store_sink(struct token_store *,
+			    token_sink_fn, void *);
+/*
+ * token_flush: report TOKEN_EV_USE for each session used since the
+ * last flush; returns how many.  A use costs the request path only a
+ * flag: this is the batch.
+ */
+int			 token_flush(struct token_store *);
+/*
+ * token_restore: put a session kept by the sink back in the table, as
+ * it was (no event).  TOKEN_EXPIRED or TOKEN_IDLE when dead at now,
+ * TOKEN_FULL, TOKEN_INVALID for a malformed record (names, sid, a jkt
+ * that is not the key's thumbprint, a sid already there).
+ */
+enum token_error	 token_restore(struct token_store *,
+			    const struct token_saved *, time_t);
+
+/* token_has: non-zero when session sid is in the table (no use). */
+int			 token_has(struct token_store *, const char *);
 
 /* token_errname: the stable code ("expired"); token_errmsg: a sentence
  * for a person. */

@@ -259,6 +259,8 @@ child_on_read(evutil_socket_t fd, short ev, void *arg)
 		fatal("read from %s", proc_name(c->peer));
 	}
 	if (n == 0) {
+		if (role->stop != NULL)
+			role->stop();
 		if (c->peer == PROC_PARENT)
 			exit(0);
 		/* The parent names the child that went first. */
@@ -281,6 +283,8 @@ static void
 child_on_term(evutil_socket_t sig, short ev, void *arg)
 {
 	log_debug("terminating");
+	if (role->stop != NULL)
+		role->stop();
 	exit(0);
 }
 

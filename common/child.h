@@ -31,6 +31,8 @@ struct child_role {
 	int				(*serve)(void);
 	/* Called for MSG_CONF_END after a reload, when running. */
 	void				(*reload)(void);
+	/* Called on SIGTERM or a closed channel, just before exit. */
+	void				(*stop)(void);
 };
 
 /* child_main: run a role; never returns. */

@@ -316,6 +316,7 @@ proto_tunnel_decode_any(const struct msg *m)
 		proto_get_tunnel_peer_del(m, &u.d);
 		break;
 	case MSG_TUNNEL_SHOW:
+	case MSG_TUNNEL_READY:
 		proto_get_empty(m);
 		break;
 	case MSG_TUNNEL_PEER_INFO:

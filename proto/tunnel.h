@@ -22,6 +22,8 @@ enum tunnel_msg_type {
 	MSG_TUNNEL_SHOW,
 	/* tunnel -> parent -> ctl: one peer; then MSG_CTL_END */
 	MSG_TUNNEL_PEER_INFO,
+	/* tunnel -> auth: serving now, peers may be added (empty) */
+	MSG_TUNNEL_READY,
 	MSG_TUNNEL_MAX
 };
 

@@ -5,15 +5,12 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -552,52 +549,6 @@ children_signal(int sig)
 			kill(env->children[p].pid, sig);
 }
 
-/* One cgroup hierarchy mounted at path: remove dir there if empty. */
-static void
-cgroup_rmdir(const char *path, const char *dir)
-{
-	struct statfs	sf;
-	char		p[PATH_MAX];
-
-	if (statfs(path, &sf) == -1 || (sf.f_type != CGROUP_SUPER_MAGIC &&
-	    sf.f_type != CGROUP2_SUPER_MAGIC))
-		return;
-	if ((size_t)snprintf(p, sizeof(p), "%s/%s", path, dir) >= sizeof(p))
-		return;
-	if (rmdir(p) == 0)
-		log_debug("removed %s", p);
-}
-
-/*
- * The sessions' cgroup directories go with the suite, when empty (a
- * session left by a crash keeps them for the next start to clean up).
- */
-static void
-cgroups_remove(void)
-{
-	struct dirent	*e;
-	struct stat	 top, st;
-	char		 name[32], path[PATH_MAX];
-	DIR		*d;
-
-	cgroup_name(env->conf->state_dir, name, sizeof(name));
-	cgroup_rmdir("/sys/fs/cgroup", name);
-	if (stat("/sys/fs/cgroup", &top) == -1 ||
-	    (d = opendir("/sys/fs/cgroup")) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || (size_t)snprintf(path,
-		    sizeof(path), "/sys/fs/cgroup/%s", e->d_name) >=
-		    sizeof(path))
-			continue;
-		/* Only the hierarchies mounted there, not v2 children. */
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    st.st_dev != top.st_dev)
-			cgroup_rmdir(path, name);
-	}
-	closedir(d);
-}
-
 /*
  * children_stop: ask every child to end, give them a moment, then
  * kill what is left and reap it all.
@@ -617,5 +568,4 @@ children_stop(void)
 		while (children_alive() > 0)
 			usleep(1000);
 	}
-	cgroups_remove();
 }

@@ -48,6 +48,9 @@ static const struct {
 };
 
 static int	cg_fd[CG_NHIER] = { -1, -1, -1, -1, -1 };
+/* each hierarchy's mount, and the engine's name there, for cg_teardown */
+static int	cg_top[CG_NHIER] = { -1, -1, -1, -1, -1 };
+static char	cg_base[64];
 static int	cg_mem = -1, cg_cpu = -1, cg_pid = -1;	/* hierarchy */
 static int	cg_killv2, cg_freeze;
 
@@ -98,9 +101,12 @@ is_fs(const char *path, long magic)
 	return statfs(path, &sf) == 0 && (long)sf.f_type == magic;
 }
 
-/* Make and open <mount>/<name>; -1 when that cannot be done. */
+/*
+ * Make and open <mount>/<name> as hierarchy h, keeping the mount open
+ * for cg_teardown; -1 when that cannot be done.
+ */
 static int
-cg_open_base(const char *mount, const char *name)
+cg_open_base(int h, const char *mount, const char *name)
 {
 	char	path[PATH_MAX];
 
@@ -109,7 +115,9 @@ cg_open_base(const char *mount, const char *name)
 		log_warn("cgroup %s", path);
 		return -1;
 	}
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if ((cg_fd[h] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1)
+		cg_top[h] = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return cg_fd[h];
 }
 
 static int
@@ -162,7 +170,7 @@ cg_setup_v2(const char *name, char *ctrls, size_t size)
 		root = CG_ROOT;
 	else if (is_fs(CG_ROOT "/unified", CGROUP2_SUPER_MAGIC))
 		root = CG_ROOT "/unified";
-	if (root == NULL || (cg_fd[CG_V2] = cg_open_base(root, name)) == -1)
+	if (root == NULL || cg_open_base(CG_V2, root, name) == -1)
 		return;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
@@ -194,7 +202,7 @@ cg_setup_v1(int h, const char *name, int *slot)
 	snprintf(path, sizeof(path), "%s/%s", CG_ROOT, cg_v1[h].mount);
 	if (!is_fs(path, CGROUP_SUPER_MAGIC))
 		return;
-	if ((cg_fd[h] = cg_open_base(path, name)) == -1)
+	if (cg_open_base(h, path, name) == -1)
 		return;
 	if (faccessat(cg_fd[h], cg_v1[h].probe, F_OK, 0) == -1) {
 		close(cg_fd[h]);
@@ -222,6 +230,7 @@ cg_setup(const char *name, int no_v2)
 {
 	char	ctrls[256];
 
+	snprintf(cg_base, sizeof(cg_base), "%s", name);
 	if (!no_v2)
 		cg_setup_v2(name, ctrls, sizeof(ctrls));
 	cg_setup_v1(CG_MEMORY, name, &cg_mem);
@@ -237,6 +246,22 @@ cg_setup(const char *name, int no_v2)
 	if (cg_mem == -1 || cg_cpu == -1 || cg_pid == -1)
 		log_warnx("session cgroups: some limits cannot be enforced");
 	return 0;
+}
+
+/*
+ * cg_teardown: remove the engine's directory from every hierarchy, as
+ * the daemon exits.  One that still holds a session (its processes die
+ * with the daemon) stays for cg_leftovers at the next start.
+ */
+void
+cg_teardown(void)
+{
+	int	h;
+
+	for (h = 0; h < CG_NHIER; h++)
+		if (cg_top[h] != -1 &&
+		    unlinkat(cg_top[h], cg_base, AT_REMOVEDIR) == 0)
+			log_debug("cgroup %s removed", cg_base);
 }
 
 /*

@@ -268,6 +268,7 @@ int		 cg_populated(const char *);
 int		 cg_remove(const char *);
 void		 cg_stats(const char *, uint32_t *, uint64_t *);
 void		 cg_leftovers(void);
+void		 cg_teardown(void);
 /* cg_fds: the hierarchies' descriptors, for the helper to keep. */
 void		 cg_fds(int *, int *);
 

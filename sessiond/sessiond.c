@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "proto/audit.h"
+#include "sessiond/engine.h"
 #include "sessiond/front.h"
 #include "sessiond/trace.h"
 
@@ -96,6 +97,7 @@ static const struct child_role session_role = {
 	.rules = session_rules,
 	.setup = sessiond_setup,
 	.reload = sessiond_reload,
+	.stop = cg_teardown,
 };
 
 int

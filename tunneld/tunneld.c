@@ -397,8 +397,12 @@ tunnel_on_wgexit(evutil_socket_t fd, short ev, void *arg)
 static int
 tunnel_serve(void)
 {
-	struct timeval	tv = { 30, 0 };
+	struct timeval	 tv = { 30, 0 };
+	struct chan	*c = child_chan(PROC_AUTH);
 
+	/* The auth daemon may now ask again for its sessions' peers. */
+	if (c != NULL && proto_send_empty(c, MSG_TUNNEL_READY, 0) == 0)
+		child_commit(c);
 	if (!tconf.set)
 		return 0;
 	if (tconf.idle_timeout < 4 * tv.tv_sec)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The pccx-remote authors */
-/* Unit tests of the auth messages' codecs and of the auth daemon's store. */
+/* Unit tests of the auth messages' codecs, the auth store, kept sessions. */
 
 #include <sys/queue.h>
 
@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "authd/store.h"
+#include "authd/token.h"
 #include "common/msg.h"
 #include "proto/auth.h"
 
@@ -335,6 +336,232 @@ test_store_codes(void **state)
 	store_close(s);
 }
 
+static void
+session_sample(struct store_session *ss, char c, int64_t exp,
+    int64_t last_use)
+{
+	memset(ss, 0, sizeof(*ss));
+	memset(ss->sid, c, STORE_IDLEN);
+	strcpy(ss->user, "alice");
+	strcpy(ss->device, "dev1");
+	memset(ss->login_pk, c, sizeof(ss->login_pk));
+	memset(ss->jkt, 'j', 43);
+	ss->exp = exp;
+	ss->last_use = last_use;
+	ss->gen = 1;
+}
+
+static struct store_session	loaded[8];
+static int			nloaded;
+
+static void
+load_row(void *arg, const struct store_session *ss)
+{
+	assert_true(nloaded < 8);
+	loaded[nloaded++] = *ss;
+}
+
+static int
+load(struct store *s, time_t now, uint32_t idle)
+{
+	nloaded = 0;
+	return store_sessions_load(s, now, idle, load_row, NULL);
+}
+
+static void
+test_store_sessions(void **state)
+{
+	struct store		*s = store_fresh();
+	struct store_session	 a, b, c;
+
+	session_sample(&a, 'A', 5000, 1000);
+	session_sample(&b, 'B', 1500, 1000);
+	session_sample(&c, 'C', 5000, 100);
+	assert_int_equal(store_session_add(s, &a, 900), 0);
+	assert_int_equal(store_session_add(s, &b, 901), 0);
+	assert_int_equal(store_session_add(s, &c, 902), 0);
+	/* Generation and last use only move forward. */
+	assert_int_equal(store_session_use(s, a.sid, 3, 1100), 1);
+	assert_int_equal(store_session_use(s, a.sid, 2, 1050), 1);
+	assert_int_equal(store_session_lease(s, a.sid, "10.0.0.2/32",
+	    "fd00::2/128"), 1);
+	assert_int_equal(store_session_del(s, "nope"), 0);
+	assert_int_equal(store_session_use(s, "nope", 1, 1), 0);
+	/* At 1600, B is past its hard expiry and C idle for 1500 s. */
+	assert_int_equal(load(s, 1600, 600), 1);
+	assert_string_equal(loaded[0].sid, a.sid);
+	assert_string_equal(loaded[0].user, "alice");
+	assert_string_equal(loaded[0].device, "dev1");
+	assert_memory_equal(loaded[0].login_pk, a.login_pk, 32);
+	assert_string_equal(loaded[0].jkt, a.jkt);
+	assert_int_equal(loaded[0].exp, 5000);
+	assert_int_equal(loaded[0].last_use, 1100);
+	assert_int_equal(loaded[0].gen, 3);
+	assert_string_equal(loaded[0].addr4, "10.0.0.2/32");
+	assert_string_equal(loaded[0].addr6, "fd00::2/128");
+	/* The dead rows are gone for good, even with a longer idle time. */
+	assert_int_equal(load(s, 1600, 100000), 1);
+	/* A batch in one transaction. */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_session_use(s, a.sid, 3, 1200), 1);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(load(s, 1600, 600), 1);
+	assert_int_equal(loaded[0].last_use, 1200);
+	assert_int_equal(store_session_del(s, a.sid), 1);
+	assert_int_equal(load(s, 1600, 600), 0);
+	store_close(s);
+}
+
+/* The keeper of the test: auth.db, as the daemon's persist.c does. */
+static int	sink_calls[5];
+
+static void
+sink(void *arg, int ev, const struct token_saved *sv)
+{
+	struct store		*s = arg;
+	struct store_session	 ss;
+
+	sink_calls[ev]++;
+	switch (ev) {
+	case TOKEN_EV_NEW:
+		memset(&ss, 0, sizeof(ss));
+		strcpy(ss.sid, sv->sid);
+		strcpy(ss.user, sv->user);
+		strcpy(ss.device, sv->device);
+		strcpy(ss.jkt, sv->jkt);
+		memcpy(ss.login_pk, sv->login_pk, 32);
+		ss.exp = sv->exp;
+		ss.last_use = sv->last_use;
+		ss.gen = sv->gen;
+		assert_int_equal(store_session_add(s, &ss, 0), 0);
+		break;
+	case TOKEN_EV_GEN:
+	case TOKEN_EV_USE:
+		assert_int_equal(store_session_use(s, sv->sid, sv->gen,
+		    sv->last_use), 1);
+		break;
+	default:
+		assert_true(store_session_del(s, sv->sid) >= 0);
+	}
+}
+
+/* A fresh token table with the key pair, loaded from s at now. */
+static struct token_store *
+table_from(struct store *s, const unsigned char *pk,
+    const unsigned char *sk, time_t now)
+{
+	struct token_store	*ts;
+	struct token_saved	 sv;
+	int			 i;
+
+	assert_non_null(ts = token_store_new(pk, sk, "test", NULL, 16));
+	assert_true(load(s, now, 1800) >= 0);
+	for (i = 0; i < nloaded; i++) {
+		memset(&sv, 0, sizeof(sv));
+		strcpy(sv.sid, loaded[i].sid);
+		strcpy(sv.user, loaded[i].user);
+		strcpy(sv.device, loaded[i].device);
+		strcpy(sv.jkt, loaded[i].jkt);
+		memcpy(sv.login_pk, loaded[i].login_pk, 32);
+		sv.exp = loaded[i].exp;
+		sv.last_use = loaded[i].last_use;
+		sv.gen = loaded[i].gen;
+		assert_int_equal(token_restore(ts, &sv, now), TOKEN_OK);
+		/* Twice is refused. */
+		assert_int_equal(token_restore(ts, &sv, now), TOKEN_INVALID);
+	}
+	return ts;
+}
+
+static void
+test_token_kept(void **state)
+{
+	struct store		*s = store_fresh();
+	struct token_store	*ts, *ts2;
+	struct token_login	 l;
+	struct token_info	 ti;
+	struct token_saved	 sv;
+	unsigned char		 pk[32], sk[64], lpk[32];
+	char			*jwt, *jwt2;
+	time_t			 t0 = 1700000000;
+
+	crypto_sign_keypair(pk, sk);
+	randombytes_buf(lpk, sizeof(lpk));
+	memset(&l, 0, sizeof(l));
+	l.user = "alice";
+	l.device = "dev1";
+	l.login_pk = lpk;
+	assert_non_null(ts = token_store_new(pk, sk, "test", NULL, 16));
+	token_store_sink(ts, sink, s);
+	memset(sink_calls, 0, sizeof(sink_calls));
+	assert_int_equal(token_issue(ts, &l, t0, &jwt, &ti), TOKEN_OK);
+	assert_int_equal(sink_calls[TOKEN_EV_NEW], 1);
+	/* A use writes nothing until the batch. */
+	assert_int_equal(token_verify(ts, jwt, t0 + 10, NULL), TOKEN_OK);
+	assert_int_equal(token_touch(ts, ti.sid, t0 + 10), 0);
+	assert_int_equal(token_touch(ts, ti.sid, t0 + 20), 0);
+	assert_int_equal(sink_calls[TOKEN_EV_USE], 0);
+	assert_int_equal(token_flush(ts), 1);
+	assert_int_equal(sink_calls[TOKEN_EV_USE], 1);
+	assert_int_equal(token_flush(ts), 0);
+	assert_int_equal(load(s, t0 + 30, 1800), 1);
+	assert_int_equal(loaded[0].last_use, t0 + 20);
+
+	/* A restart: the same token verifies against the loaded table. */
+	ts2 = table_from(s, pk, sk, t0 + 30);
+	assert_int_equal(token_count(ts2), 1);
+	assert_int_equal(token_verify(ts2, jwt, t0 + 30, &ti), TOKEN_OK);
+	assert_int_equal(ti.exp, t0 + 12 * 3600);
+	token_store_free(ts2);
+
+	/* A refresh is written at once; the old token stays superseded. */
+	assert_int_equal(token_refresh(ts, jwt, NULL, t0 + 40, &jwt2, NULL),
+	    TOKEN_OK);
+	assert_int_equal(sink_calls[TOKEN_EV_GEN], 1);
+	ts2 = table_from(s, pk, sk, t0 + 50);
+	assert_int_equal(token_verify(ts2, jwt, t0 + 50, NULL),
+	    TOKEN_SUPERSEDED);
+	assert_int_equal(token_verify(ts2, jwt2, t0 + 50, NULL), TOKEN_OK);
+	token_store_free(ts2);
+
+	/* Past the sliding expiry at load time: not loaded. */
+	ts2 = table_from(s, pk, sk, t0 + 40 + 1801);
+	assert_int_equal(token_count(ts2), 0);
+	token_store_free(ts2);
+
+	/* Revoked: the row goes, and no later load brings it back. */
+	assert_int_equal(token_issue(ts, &l, t0 + 60, &jwt, &ti), TOKEN_OK);
+	assert_int_equal(load(s, t0 + 60, 1800), 1);
+	assert_int_equal(token_revoke_sid(ts, ti.sid), 1);
+	assert_int_equal(sink_calls[TOKEN_EV_END], 1);
+	ts2 = table_from(s, pk, sk, t0 + 70);
+	assert_int_equal(token_count(ts2), 0);
+	assert_int_equal(token_verify(ts2, jwt, t0 + 70, NULL),
+	    TOKEN_REVOKED);
+
+	/* A record that is not the session it claims is refused. */
+	memset(&sv, 0, sizeof(sv));
+	strcpy(sv.sid, ti.sid);
+	strcpy(sv.user, "alice");
+	strcpy(sv.device, "dev1");
+	memcpy(sv.login_pk, lpk, 32);
+	strcpy(sv.jkt, ti.jkt);
+	sv.exp = t0 + 1000;
+	sv.last_use = t0;
+	sv.gen = 1;
+	sv.jkt[0] ^= 1;
+	assert_int_equal(token_restore(ts2, &sv, t0), TOKEN_INVALID);
+	sv.jkt[0] ^= 1;
+	assert_int_equal(token_restore(ts2, &sv, t0 + 1000), TOKEN_EXPIRED);
+	assert_int_equal(token_restore(ts2, &sv, t0), TOKEN_OK);
+	assert_int_equal(token_verify(ts2, jwt, t0 + 10, NULL), TOKEN_OK);
+	free(jwt);
+	free(jwt2);
+	token_store_free(ts2);
+	token_store_free(ts);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -346,6 +573,8 @@ main(void)
 		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_store_devices),
 		cmocka_unit_test(test_store_codes),
+		cmocka_unit_test(test_store_sessions),
+		cmocka_unit_test(test_token_kept),
 	};
 	int	rv;
 
