@@ -46,8 +46,8 @@ struct relay {
 	SSL_CTX			*ctx;
 	struct addrinfo		*ai;
 	const char		*server;
-	int			 retry;	/* connect again after an end */
-	int			 wait;	/* seconds to the next attempt */
+	int			 retry;	/* again after an end */
+	int			 wait;	/* seconds to the next try */
 	int			 rv;
 	int			 up;
 };
