@@ -122,19 +122,27 @@ lease_state(const char *sid)
 	return l->state;
 }
 
-/* lease_json: the token answer's "tunnel" object for sid, or NULL. */
+/*
+ * lease_json: the token answer's "tunnel" object for sid, or NULL;
+ * with "fallback", the TLS listener's "ADDR:PORT", when there is one.
+ */
 json_t *
 lease_json(const char *sid)
 {
 	struct lease	*l = lease_by_sid(sid);
+	json_t		*t;
 
 	if (l == NULL || l->state != LEASE_OK || !lease_tun.set)
 		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
+	t = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
 	    "address4", l->addr4, "address6", l->addr6,
 	    "public_key", lease_tun.key, "port", (int)lease_tun.port,
 	    "server4", lease_tun.addr4, "server6", lease_tun.addr6,
 	    "api", lease_tun.api);
+	if (t != NULL && lease_tun.fallback[0] != '\0')
+		json_object_set_new(t, "fallback",
+		    json_string(lease_tun.fallback));
+	return t;
 }
 
 /* Does the numeric address a equal the "A/P" prefix p's address? */

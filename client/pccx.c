@@ -65,7 +65,8 @@ usage(void)
 	    "       pccx report [--html | --md | --json] [-o file] id\n"
 	    "       pccx reference put project name file\n"
 	    "       pccx relay [--listen addr:port] server:port\n"
-	    "       pccx up [-i interface] | down\n");
+	    "       pccx up [-i interface] [--tcp [--relay server:port]]\n"
+	    "       pccx down\n");
 	exit(EXIT_USAGE);
 }
 

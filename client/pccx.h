@@ -5,6 +5,8 @@
 #ifndef PCCX_CLIENT_H
 #define PCCX_CLIENT_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -218,6 +220,12 @@ int	 cmd_relay(struct client *, int, char **);
  * signal; an exit code.
  */
 int	 relay_run(struct client *, const char *, const char *);
+/*
+ * relay_spawn: the same relay in a detached child that connects again
+ * when the stream drops, on a free loopback UDP port (put in *port);
+ * the child's pid, or -1 with the reason said.
+ */
+pid_t	 relay_spawn(struct client *, const char *, unsigned *);
 
 /* devices.c */
 int	 cmd_devices(struct client *, int, char **);

@@ -4,11 +4,14 @@
 
 #include <sys/wait.h>
 
+#include <limits.h>
+
 #include <net/if.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include "client/pccx.h"
 
 #define TUNNEL_FILE	"tunnel"
+#define TUNNEL_RELAY	"relay.pid"	/* the relay of up --tcp */
 #define TUNNEL_IFDEF	"pccx0"
 #define TUNNEL_WAIT_MS	5000	/* for the interface, then the API */
 
@@ -233,84 +237,264 @@ tunnel_link_up(const char *ifname, json_t *t, const char *keyfile,
 int
 tunnel_link_down(const char *ifname)
 {
-	char *const	del[] = { "ip", "link", "del", (char *)ifname, NULL };
+	char *const	del[] = { "ip", "link", "del", (char *)ifname,
+	    NULL };
 
 	if (if_nametoindex(ifname) == 0)
 		return 0;
 	return tunnel_must(del);
 }
 
-/* The API through the tunnel answers health; the time it took, or -1. */
+/*
+ * The API through the tunnel answers health; the time it took, or -1
+ * once TUNNEL_WAIT_MS have passed (a request already sent may take up
+ * to curl's connect timeout more).
+ */
 static long
 tunnel_probe(struct client *c)
 {
 	struct timespec	 t0, t1;
 	struct reply	 r;
-	int		 i;
+	long		 ms = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < TUNNEL_WAIT_MS / 50; i++) {
+	while (ms < TUNNEL_WAIT_MS) {
 		if (http_call(c, "GET", "/v1/health", NULL, NULL, 0, &r) ==
 		    0) {
 			reply_free(&r);
-			if (r.status == 200) {
-				clock_gettime(CLOCK_MONOTONIC, &t1);
-				return (t1.tv_sec - t0.tv_sec) * 1000 +
-				    (t1.tv_nsec - t0.tv_nsec) / 1000000;
-			}
+			if (r.status == 200)
+				break;
 		}
 		usleep(50000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	}
-	return -1;
+	if (ms >= TUNNEL_WAIT_MS)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
 }
 
-static int
-tunnel_args(int argc, char **argv, const char **ifname)
-{
-	int	ch;
+/* pccx up's options. */
+struct tunnel_opts {
+	const char	*ifname;
+	const char	*relay;	/* --relay SERVER:PORT */
+	int		 tcp;
+};
 
-	*ifname = TUNNEL_IFDEF;
+static int
+tunnel_args(int argc, char **argv, struct tunnel_opts *o)
+{
+	static const struct option	 opts[] = {
+		{ "tcp", no_argument, NULL, 't' },
+		{ "relay", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->ifname = TUNNEL_IFDEF;
 	optind = 1;
-	while ((ch = getopt(argc, argv, "i:")) != -1) {
-		if (ch != 'i')
+	while ((ch = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 't':
+			o->tcp = 1;
+			break;
+		case 'r':
+			o->relay = optarg;
+			break;
+		default:
 			return -1;
-		*ifname = optarg;
+		}
 	}
-	if (optind != argc || strlen(*ifname) >= IFNAMSIZ ||
-	    **ifname == '\0' || strpbrk(*ifname, "/ \t\n") != NULL)
+	if (optind != argc || strlen(o->ifname) >= IFNAMSIZ ||
+	    *o->ifname == '\0' || strpbrk(o->ifname, "/ \t\n") != NULL ||
+	    (o->relay != NULL && !o->tcp))
 		return -1;
 	return 0;
 }
 
-/* cmd_up: pccx up [-i ifname]: the tunnel of the last login. */
+/*
+ * Is pid a live process of this very program (not a reused pid)?  A
+ * program replaced since the relay started counts as the same.
+ */
+static int
+tunnel_relay_ours(pid_t pid)
+{
+	static const char	 del[] = " (deleted)";
+	char			 p[64], st[512];
+	char			 self[PATH_MAX], exe[PATH_MAX];
+	ssize_t			 n, m;
+	FILE			*f;
+	char			*c;
+
+	snprintf(p, sizeof(p), "/proc/%d/exe", (int)pid);
+	if ((n = readlink("/proc/self/exe", self, sizeof(self))) <= 0 ||
+	    (m = readlink(p, exe, sizeof(exe))) <= 0)
+		return 0;
+	if ((size_t)m > sizeof(del) - 1 && memcmp(exe + m - sizeof(del) + 1,
+	    del, sizeof(del) - 1) == 0)
+		m -= sizeof(del) - 1;
+	if (n != m || memcmp(self, exe, n) != 0)
+		return 0;
+	/* A zombie, not yet reaped, is gone already. */
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(p, "re")) == NULL)
+		return 0;
+	c = fgets(st, sizeof(st), f);
+	fclose(f);
+	if (c == NULL || (c = strrchr(st, ')')) == NULL)
+		return 0;
+	return c[1] == ' ' && c[2] != 'Z' && c[2] != 'X';
+}
+
+/*
+ * Stop the background relay that relay.pid names, if it still runs:
+ * SIGTERM, then SIGKILL after two seconds.  The file goes.  0 or -1.
+ */
+static int
+tunnel_relay_stop(const struct client *c)
+{
+	char	path[CLIENT_URLMAX + 16], buf[32];
+	FILE	*f;
+	long	pid = 0;
+	int	i;
+
+	if (tunnel_path(c, TUNNEL_RELAY, path, sizeof(path)) == -1)
+		return -1;
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		pid = strtol(buf, NULL, 10);
+	fclose(f);
+	if (pid > 1 && pid <= INT_MAX && tunnel_relay_ours(pid)) {
+		kill(pid, SIGTERM);
+		for (i = 0; i < 200 && tunnel_relay_ours(pid); i++)
+			usleep(10000);
+		if (tunnel_relay_ours(pid)) {
+			log_warnx("relay %ld: no exit on SIGTERM, killed", pid);
+			kill(pid, SIGKILL);
+		}
+	}
+	if (unlink(path) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fallback's address: --relay, else the one the last login gave;
+ * a wildcard listener stands for the server's own host.  0 or -1.
+ */
+static int
+tunnel_fallback(const struct client *c, json_t *t, const char *opt,
+    char *out, size_t size)
+{
+	const char	*fb = opt != NULL ? opt : tunnel_str(t, "fallback");
+	char		 host[CLIENT_URLMAX];
+	const char	*port = strrchr(fb, ':');
+
+	if (*fb == '\0' || port == NULL) {
+		log_warnx("tunnel: no fallback address: the server gave none "
+		    "(use --relay server:port)");
+		return -1;
+	}
+	if (opt == NULL && (strncmp(fb, "0.0.0.0:", 8) == 0 ||
+	    strncmp(fb, "[::]:", 5) == 0)) {
+		if (tunnel_host(c->server, host, sizeof(host)) == -1)
+			return -1;
+		snprintf(out, size, "%s%s", host, port);
+	} else
+		pccx_strlcpy(out, fb, size);
+	return 0;
+}
+
+/*
+ * The relay of --tcp, started and recorded in relay.pid (0600); the
+ * WireGuard endpoint is then its loopback port.  0 or -1.
+ */
+static int
+tunnel_relay_start(struct client *c, json_t *t, const char *opt,
+    char *ep, size_t size)
+{
+	char		 server[CLIENT_URLMAX], pid[32];
+	unsigned	 port;
+	pid_t		 p;
+
+	if (tunnel_fallback(c, t, opt, server, sizeof(server)) == -1 ||
+	    (p = relay_spawn(c, server, &port)) == -1)
+		return -1;
+	snprintf(pid, sizeof(pid), "%d\n", (int)p);
+	if (state_write(c, TUNNEL_RELAY, pid, 0600) == -1) {
+		log_warnx("tunnel: cannot record the relay's pid");
+		kill(p, SIGTERM);
+		return -1;
+	}
+	snprintf(ep, size, "127.0.0.1:%u", port);
+	json_object_set_new(t, "relay", json_string(server));
+	return 0;
+}
+
+/* Where WireGuard sends: the suite's port, or the relay's. */
+static int
+tunnel_endpoint(struct client *c, json_t *t, const struct tunnel_opts *o,
+    char *ep, size_t size)
+{
+	char	host[CLIENT_URLMAX];
+
+	json_object_del(t, "relay");
+	if (o->tcp)
+		return tunnel_relay_start(c, t, o->relay, ep, size);
+	if (tunnel_host(c->server, host, sizeof(host)) == -1) {
+		log_warnx("tunnel: no endpoint");
+		return -1;
+	}
+	snprintf(ep, size, "%s:%lld", host,
+	    (long long)json_integer_value(json_object_get(t, "port")));
+	return 0;
+}
+
+/*
+ * cmd_up: pccx up [-i ifname] [--tcp [--relay server:port]]: the
+ * tunnel of the last login, over UDP or through the TLS fallback.
+ */
 int
 cmd_up(struct client *c, int argc, char **argv)
 {
-	char		 host[CLIENT_URLMAX], ep[CLIENT_URLMAX + 8];
-	char		 key[CLIENT_URLMAX + 16];
-	const char	*ifname;
-	json_t		*t;
-	long		 ms;
-	int		 rv = EXIT_REFUSED;
+	char			 ep[CLIENT_URLMAX + 8];
+	char			 key[CLIENT_URLMAX + 16];
+	struct tunnel_opts	 o;
+	json_t			*t;
+	long			 ms;
+	int			 rv = EXIT_REFUSED;
 
-	if (tunnel_args(argc, argv, &ifname) == -1)
+	if (tunnel_args(argc, argv, &o) == -1)
 		return EXIT_USAGE;
 	if ((t = tunnel_load(c)) == NULL) {
 		log_warnx("no tunnel: the last login gave none (pccx login)");
 		return EXIT_NOLOGIN;
 	}
-	if (tunnel_host(c->server, host, sizeof(host)) == -1 ||
-	    tunnel_path(c, "wg.key", key, sizeof(key)) == -1 ||
+	if (tunnel_path(c, "wg.key", key, sizeof(key)) == -1 ||
 	    *tunnel_str(t, "api") == '\0') {
-		log_warnx("tunnel: no endpoint or no API address");
+		log_warnx("tunnel: no API address");
 		goto done;
 	}
-	snprintf(ep, sizeof(ep), "%s:%lld", host,
-	    (long long)json_integer_value(json_object_get(t, "port")));
-	tunnel_link_down(ifname);
-	if (tunnel_link_up(ifname, t, key, ep) == -1)
+	if (tunnel_relay_stop(c) == -1)
 		goto done;
-	json_object_set_new(t, "interface", json_string(ifname));
+	tunnel_link_down(o.ifname);
+	if (tunnel_endpoint(c, t, &o, ep, sizeof(ep)) == -1)
+		goto done;
+	if (tunnel_link_up(o.ifname, t, key, ep) == -1) {
+		tunnel_relay_stop(c);
+		goto done;
+	}
+	json_object_set_new(t, "interface", json_string(o.ifname));
 	if (tunnel_save(c, t) == -1)
 		goto done;
 	pccx_strlcpy(c->server, tunnel_str(t, "api"), sizeof(c->server));
@@ -319,15 +503,19 @@ cmd_up(struct client *c, int argc, char **argv)
 		rv = EXIT_UNREACH;
 		goto done;
 	}
-	printf("Tunnel up on %s: %s, API %s (%ld ms)\n", ifname,
-	    tunnel_str(t, "address4"), c->server, ms);
+	printf("Tunnel up on %s: %s, API %s (%ld ms)%s%s\n", o.ifname,
+	    tunnel_str(t, "address4"), c->server, ms, o.tcp ?
+	    ", over TLS to " : "", tunnel_str(t, "relay"));
 	rv = EXIT_OK;
  done:
 	json_decref(t);
 	return rv;
 }
 
-/* cmd_down: pccx down: remove the interface; the login stays. */
+/*
+ * cmd_down: pccx down: end the relay of --tcp, if any, and remove the
+ * interface; the login stays.
+ */
 int
 cmd_down(struct client *c, int argc, char **argv)
 {
@@ -337,11 +525,14 @@ cmd_down(struct client *c, int argc, char **argv)
 
 	if (argc != 1)
 		return EXIT_USAGE;
+	if (tunnel_relay_stop(c) == -1)
+		rv = EXIT_REFUSED;
 	ifname = t != NULL ? tunnel_str(t, "interface") : "";
 	if (*ifname != '\0' && tunnel_link_down(ifname) == -1)
 		rv = EXIT_REFUSED;
 	if (t != NULL && rv == EXIT_OK) {
 		json_object_del(t, "interface");
+		json_object_del(t, "relay");
 		if (tunnel_save(c, t) == -1)
 			rv = EXIT_REFUSED;
 	}
@@ -387,8 +578,10 @@ tunnel_status(const struct client *c)
 	}
 	ifname = tunnel_str(t, "interface");
 	if (*ifname != '\0' && if_nametoindex(ifname) != 0)
-		printf("tunnel  up on %s, %s, API %s\n", ifname,
-		    tunnel_str(t, "address4"), tunnel_str(t, "api"));
+		printf("tunnel  up on %s, %s, API %s%s%s\n", ifname,
+		    tunnel_str(t, "address4"), tunnel_str(t, "api"),
+		    *tunnel_str(t, "relay") != '\0' ? ", over TLS to " : "",
+		    tunnel_str(t, "relay"));
 	else
 		printf("tunnel  down\n");
 	json_decref(t);

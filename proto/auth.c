@@ -184,6 +184,7 @@ proto_send_auth_tunnel(struct chan *c, const struct p_auth_tunnel *p)
 	wire_put_str(&w, p->addr4);
 	wire_put_str(&w, p->addr6);
 	wire_put_str(&w, p->api);
+	wire_put_str(&w, p->fallback);
 	return proto_send_plain(c, MSG_AUTH_CONF_TUNNEL, 0, &w);
 }
 
@@ -199,6 +200,7 @@ proto_get_auth_tunnel(const struct msg *m, struct p_auth_tunnel *p)
 	wire_get_str(&r, p->addr4, sizeof(p->addr4));
 	wire_get_str(&r, p->addr6, sizeof(p->addr6));
 	wire_get_str(&r, p->api, sizeof(p->api));
+	wire_get_str(&r, p->fallback, sizeof(p->fallback));
 	if (p->set > 1 || (p->set && (strlen(p->key) != 44 ||
 	    p->port == 0)))
 		return -1;

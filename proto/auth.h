@@ -134,8 +134,9 @@ struct p_auth_tokens {
  * What a client needs to reach the suite through its tunnel, given in
  * the token answer: the suite's WireGuard public key (base64) and UDP
  * port, its own tunnel addresses (without prefix, "" when none), and
- * the URL of the API on the tunnel door ("" when none is configured).
- * set is 0 when there is no tunnel.
+ * the URL of the API on the tunnel door ("" when none is configured),
+ * and the TLS fallback's listener as "ADDR:PORT" or "[ADDR]:PORT" (""
+ * when there is none).  set is 0 when there is no tunnel.
  */
 #define AUTH_WGKEYMAX		45
 #define AUTH_TUNADDRMAX		64
@@ -148,11 +149,12 @@ struct p_auth_tunnel {
 	char		addr4[AUTH_TUNADDRMAX];
 	char		addr6[AUTH_TUNADDRMAX];
 	char		api[AUTH_APIMAX];
+	char		fallback[AUTH_TUNADDRMAX + 8];
 };
 
-#define P_AUTH_TUNNEL_MIN	(1 + 2 + 2 + 3 * 2)
+#define P_AUTH_TUNNEL_MIN	(1 + 2 + 2 + 4 * 2)
 #define P_AUTH_TUNNEL_MAX	(P_AUTH_TUNNEL_MIN + AUTH_WGKEYMAX - 1 + \
-	2 * (AUTH_TUNADDRMAX - 1) + AUTH_APIMAX - 1)
+	2 * (AUTH_TUNADDRMAX - 1) + AUTH_APIMAX - 1 + AUTH_TUNADDRMAX + 7)
 
 /*
  * A client's request as the front end saw it.  target is the absolute

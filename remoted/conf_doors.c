@@ -90,6 +90,11 @@ conf_auth_tunnel(struct chan *c, const struct config *cf)
 		doors_addr(cf->tunnel.addr4, p.addr4, sizeof(p.addr4));
 		doors_addr(cf->tunnel.addr6, p.addr6, sizeof(p.addr6));
 		doors_api(cf, p.api, sizeof(p.api));
+		if (cf->tunnel.fb_addr[0] != '\0' && cf->tunnel.fb_port != 0)
+			snprintf(p.fallback, sizeof(p.fallback),
+			    strchr(cf->tunnel.fb_addr, ':') != NULL ?
+			    "[%s]:%u" : "%s:%u", cf->tunnel.fb_addr,
+			    (unsigned)cf->tunnel.fb_port);
 	}
 	if (proto_send_auth_tunnel(c, &p) == -1)
 		fatalx("send auth tunnel settings");

@@ -12,20 +12,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "common/child.h"
 #include "common/dgram.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/audit.h"
 #include "tunneld.h"
 
 /* One client of the fallback listener. */
@@ -35,7 +39,9 @@ struct relay_conn {
 	struct event		*ev_udp;
 	char			 addr[INET6_ADDRSTRLEN + 8];
 	char			 device[TUNNEL_IDMAX];
+	uint64_t		 bytes_in, bytes_out;	/* on the stream */
 	int			 authed;
+	int			 audit;	/* a refusal worth a row */
 };
 TAILQ_HEAD(relay_conns, relay_conn);
 
@@ -187,7 +193,67 @@ relay_stats(struct relay_stats *out)
 	}
 }
 
-/* XXX: refusals and closes are logged, not yet audited. */
+/*
+ * One audit row for a refusal or for the end of an authenticated
+ * connection: the device (when the certificate named one) and the
+ * peer's user as actor, the client's address as object, why and the
+ * traffic in the detail.  The audit daemon records the daemon from
+ * the channel; as for the peer table's rows, nothing waits for its
+ * ACK.
+ */
+static void
+relay_audit(const struct relay_conn *rc, const char *why)
+{
+	static uint32_t		 seq;
+	const struct tpeer	*p;
+	struct p_audit_row	 r;
+	struct timespec		 ts;
+	struct chan		*c;
+	char			*d;
+	json_t			*j;
+
+	if ((c = child_chan(PROC_AUDIT)) == NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.time = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pccx_strlcpy(r.actor, "-", sizeof(r.actor));
+	TAILQ_FOREACH(p, peer_list(), entry)
+		if (rc->device[0] != '\0' && strcmp(p->device,
+		    rc->device) == 0 && p->user[0] != '\0')
+			pccx_strlcpy(r.actor, p->user, sizeof(r.actor));
+	pccx_strlcpy(r.device, rc->device, sizeof(r.device));
+	pccx_strlcpy(r.source, "tunnel", sizeof(r.source));
+	pccx_strlcpy(r.action, rc->authed ? "tunnel.fallback.close" :
+	    "tunnel.fallback.refuse", sizeof(r.action));
+	pccx_strlcpy(r.object, rc->addr, sizeof(r.object));
+	pccx_strlcpy(r.outcome, rc->authed ? "ok" : "deny",
+	    sizeof(r.outcome));
+	j = json_pack("{s:s,s:I,s:I,s:I,s:I}", "reason", why,
+	    "bytes_in", (json_int_t)rc->bytes_in,
+	    "bytes_out", (json_int_t)rc->bytes_out,
+	    "datagrams_in", (json_int_t)rc->pipe.to_udp,
+	    "datagrams_out", (json_int_t)rc->pipe.to_stream);
+	d = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (d == NULL || pccx_strlcpy(r.detail, d, sizeof(r.detail)) >=
+	    sizeof(r.detail))
+		pccx_strlcpy(r.detail, "{}", sizeof(r.detail));
+	free(d);
+	json_decref(j);
+	if (++seq == 0)
+		seq = 1;
+	if (proto_send_audit_append(c, seq, &r) == -1) {
+		log_warnx("audit row lost: fallback %s", rc->addr);
+		return;
+	}
+	child_commit(c);
+}
+
+/*
+ * The end of a connection, logged; audited when it was authenticated
+ * or refused for its certificate or its device (a stray handshake or
+ * a port scan is only logged).
+ */
 static void
 relay_free(struct relay_conn *rc, const char *why)
 {
@@ -199,6 +265,8 @@ relay_free(struct relay_conn *rc, const char *why)
 		    (unsigned long long)rc->pipe.dropped);
 	else
 		log_info("fallback: %s refused: %s", rc->addr, why);
+	if (rc->authed || rc->audit)
+		relay_audit(rc, why);
 	relay.st.to_udp += rc->pipe.to_udp;
 	relay.st.to_stream += rc->pipe.to_stream;
 	relay.st.dropped += rc->pipe.dropped;
@@ -377,11 +445,13 @@ relay_authorize(struct relay_conn *rc)
 	if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK ||
 	    (x = SSL_get0_peer_certificate(ssl)) == NULL) {
 		relay.st.refused_cert++;
+		rc->audit = 1;
 		return "no valid certificate";
 	}
 	bad = relay_cert_device(x, rc->device, sizeof(rc->device));
 	if (bad || !relay_device_live(rc->device)) {
 		relay.st.refused_device++;
+		rc->audit = 1;
 		return bad ? "no device in the certificate" :
 		    "the device has no live peer";
 	}
@@ -396,12 +466,40 @@ relay_authorize(struct relay_conn *rc)
 	return NULL;
 }
 
+/*
+ * Why a handshake failed: for want of a certificate, for one from an
+ * issuer other than the device CA (both audited), or anything else.
+ */
+static const char *
+relay_refusal(struct relay_conn *rc, short what, unsigned long nocert)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(rc->pipe.bev);
+	long	 v;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		return "handshake timed out";
+	if (ssl != NULL && (v = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		rc->audit = 1;
+		return v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+		    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+		    v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+		    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ?
+		    "handshake failed: unknown CA" :
+		    "handshake failed: bad certificate";
+	}
+	if (nocert != 0) {
+		rc->audit = 1;
+		return "handshake failed: no certificate";
+	}
+	return "handshake failed";
+}
+
 static void
 relay_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct relay_conn	*rc = arg;
 	const char		*why;
-	unsigned long		 e;
+	unsigned long		 e, last = 0;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		if ((why = relay_authorize(rc)) != NULL) {
@@ -424,13 +522,16 @@ relay_on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (!rc->authed && (what & BEV_EVENT_ERROR))
 		relay.st.refused_cert++;
-	while ((e = bufferevent_get_openssl_error(bev)) != 0)
+	while ((e = bufferevent_get_openssl_error(bev)) != 0) {
+		if (ERR_GET_REASON(e) ==
+		    SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+			last = e;
 		if (ERR_reason_error_string(e) != NULL)
 			log_info("fallback: %s: %s", rc->addr,
 			    ERR_reason_error_string(e));
+	}
 	if (!rc->authed)
-		why = what & BEV_EVENT_TIMEOUT ? "handshake timed out" :
-		    "handshake failed";
+		why = relay_refusal(rc, what, last);
 	else
 		why = what & BEV_EVENT_TIMEOUT ? (what & BEV_EVENT_WRITING ?
 		    "too slow" : "silent") : what & BEV_EVENT_EOF ? "closed" :
@@ -443,8 +544,13 @@ static void
 relay_on_read(struct bufferevent *bev, void *arg)
 {
 	struct relay_conn	*rc = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	size_t			 n = evbuffer_get_length(in);
+	int			 bad;
 
-	if (dgram_pipe_stream(&rc->pipe) == -1)
+	bad = dgram_pipe_stream(&rc->pipe) == -1;
+	rc->bytes_in += n - evbuffer_get_length(in);
+	if (bad)
 		relay_free(rc, "bad frame");
 }
 
@@ -453,8 +559,14 @@ static void
 relay_on_udp(evutil_socket_t fd, short ev, void *arg)
 {
 	struct relay_conn	*rc = arg;
+	struct evbuffer		*out;
+	size_t			 n;
 
+	out = bufferevent_get_output(rc->pipe.bev);
+	n = evbuffer_get_length(out);
 	dgram_pipe_udp(&rc->pipe);
+	if (evbuffer_get_length(out) > n)
+		rc->bytes_out += evbuffer_get_length(out) - n;
 }
 
 /* relay_pem_fd: read a certificate or key file, 64 KiB at most. */

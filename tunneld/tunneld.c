@@ -273,9 +273,16 @@ tunnel_backend(void)
 /*
  * On the way out, for whatever reason, the interface goes: no peer
  * outlives the daemon, and wireguard-go, which this process may no
- * longer signal once it has dropped its ids, exits with it.
- * XXX: a SIGKILL skips this; wireguard-go then stays until its
- * interface is removed by hand.
+ * longer signal once it has dropped its ids, exits with it.  A
+ * SIGKILL skips this; then the kernel sends wireguard-go its
+ * parent-death SIGTERM (uapi.c), which this process, now another
+ * user, may send only because it keeps CAP_KILL (sandbox_tunnel.c),
+ * and wireguard-go removes its interface as it exits: both are gone
+ * within about a second (regress/tunnel/killwg.t).
+ * XXX: with the kernel's WireGuard, which no process holds, a SIGKILL
+ * leaves the interface and its peers until the next start takes it
+ * over (EEXIST) or it is removed by hand; untested here, as these
+ * machines have no WireGuard module.
  */
 static void
 tunnel_atexit(void)

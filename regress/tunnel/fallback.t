@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan 27
+plan 31
 
 ip netns add "$NS" &&
 ip link add "$VH" type veth peer name "$VL" netns "$NS" &&
@@ -266,6 +266,8 @@ RPID=
     tail -30
 
 # The real suite: pccx-tunneld serves the fallback under its sandbox.
+# Its state directory must let pccxctl, as the audit user, read audit.db.
+umask 022
 "$PCCX_TOP/etc/pccx-users" add
 PORT=$(free_port)
 FB2=$(free_port)
@@ -312,6 +314,40 @@ ok $? "the daemon refuses a client without a certificate"
 hostry -cert "$P/dev1.crt" -key "$P/dev1.key"
 waitlog 'fallback: 127.0.0.1:[0-9]+ refused: the device has no live peer'
 ok $? "a device certificate without a login's peer is refused"
+hostry -cert "$P/stranger.crt" -key "$P/stranger.key"
+waitlog 'fallback: 127.0.0.1:[0-9]+ refused: handshake failed: unknown CA'
+ok $? "a certificate from another CA is refused"
+
+# Each refusal is an audit row of the tunnel daemon.
+# rows: the fallback's audit rows, one line each: daemon, action,
+# outcome, device, object and detail.
+rows() {
+	ctl -j audit tail -d "$T/state" -n 100 2>/dev/null | node -e '
+let t = "";
+process.stdin.on("data", (d) => t += d);
+process.stdin.on("end", () => {
+	for (const r of JSON.parse(t || "[]"))
+		if (/^tunnel\.fallback\./.test(r.action))
+			console.log(`${r.daemon} ${r.action} ${r.outcome} ` +
+			    `${r.device || "-"} ${r.object} ${r.detail}`);
+});'
+}
+i=0
+while [ "$(rows | wc -l)" -lt 3 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+R=$(rows)
+like "$(echo "$R" | grep -m1 'no certificate')" \
+    '^tunnel tunnel\.fallback\.refuse deny - 127\.0\.0\.1:[0-9]+ ' \
+    "audit: the client without a certificate, refused by the tunnel daemon"
+like "$(echo "$R" | grep -m1 'no live peer')" \
+    "^tunnel tunnel\\.fallback\\.refuse deny dev1-$S 127\\.0\\.0\\.1:" \
+    "audit: the device without a live peer, with its name and address"
+like "$(echo "$R" | grep -m1 'unknown CA')" \
+    '^tunnel tunnel\.fallback\.refuse deny ' \
+    "audit: the certificate from another CA"
+[ $tap_failed -eq 0 ] || diag "$(ctl -j audit tail -d "$T/state" -n 20 2>&1)"
 is "$(awk '/^Seccomp:/ { print $2 }' "/proc/$TPID/status")" "2" \
     "the tunnel daemon still runs under its seccomp filter"
 is "$(child_pid tunnel)" "$TPID" "and survived the handshakes"

@@ -10,7 +10,8 @@
 # hpccx ARGS the same client on the host side, login ARGS a pccx login
 # the browser completes, through [SECONDS] health on the tunnel door
 # from the laptop, peer_gone SECONDS waits for the suite to have no
-# peer.
+# peer.  With DOORS_FALLBACK set, the tunnel also has a device CA and
+# a TLS fallback listener on the host's veth address, port $FBPORT.
 
 for c in wireguard-go wg ip node curl openssl /usr/bin/chromium; do
 	if [ "$(id -u)" -ne 0 ] || ! command -v "$c" >/dev/null; then
@@ -117,6 +118,22 @@ doors_suite() {
 	printf 'pccx-test-client-secret-0123456789' >"$T/oidc.secret"
 	(umask 077; wg genkey >"$T/wg.key")
 	chmod 600 "$T/oidc.secret"
+	FB_CONF=
+	if [ -n "${DOORS_FALLBACK:-}" ]; then
+		FBPORT=$(free_port)
+		while [ "$FBPORT" = "$PORT" ] || [ "$FBPORT" = "$TPORT" ] ||
+		    [ "$FBPORT" = "$APORT" ]; do
+			FBPORT=$(free_port)
+		done
+		(umask 077; openssl req -x509 -newkey ed25519 -nodes \
+		    -keyout "$O/device-ca.key" -out "$O/device-ca.crt" \
+		    -days 1 -subj "/CN=pccx doors device ca" 2>/dev/null) ||
+		    bail "openssl failed"
+		chmod 644 "$O/device-ca.crt"
+		FB_CONF="fallback listen on $HOSTIP port $FBPORT
+	fallback certificate \"$O/tls.crt\" key \"$O/tls.key\"
+	device-ca certificate \"$O/device-ca.crt\" key \"$O/device-ca.key\""
+	fi
 	cat >"$T/pccx.conf" <<CONF
 state-dir "$T/state"
 control-socket "$T/ctl.sock"
@@ -147,6 +164,7 @@ tunnel {
 	port $WGPORT
 	idle-timeout ${IDLE}s
 	private-key-file "$T/wg.key"
+	$FB_CONF
 }
 webauthn {
 	rp-id "localhost"
