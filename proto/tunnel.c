@@ -234,6 +234,12 @@ proto_send_tunnel_peer_del(struct chan *c, const struct p_tunnel_peer_del *p)
 }
 
 int
+proto_send_tunnel_wg(struct chan *c, int pidfd)
+{
+	return chan_compose(c, MSG_TUNNEL_WG, 0, pidfd, NULL, 0);
+}
+
+int
 proto_get_tunnel_peer_del(const struct msg *m, struct p_tunnel_peer_del *p)
 {
 	struct wire_r	r;
@@ -317,6 +323,7 @@ proto_tunnel_decode_any(const struct msg *m)
 		break;
 	case MSG_TUNNEL_SHOW:
 	case MSG_TUNNEL_READY:
+	case MSG_TUNNEL_WG:
 		proto_get_empty(m);
 		break;
 	case MSG_TUNNEL_PEER_INFO:

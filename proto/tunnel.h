@@ -24,6 +24,8 @@ enum tunnel_msg_type {
 	MSG_TUNNEL_PEER_INFO,
 	/* tunnel -> auth: serving now, peers may be added (empty) */
 	MSG_TUNNEL_READY,
+	/* tunnel -> parent: wireguard-go's pidfd (empty) */
+	MSG_TUNNEL_WG,
 	MSG_TUNNEL_MAX
 };
 
@@ -126,6 +128,8 @@ int	proto_get_tunnel_peer_addr(const struct msg *,
 	    struct p_tunnel_peer_addr *);
 int	proto_send_tunnel_peer_del(struct chan *,
 	    const struct p_tunnel_peer_del *);
+/* proto_send_tunnel_wg: hand wireguard-go's pidfd (taken) to the parent. */
+int	proto_send_tunnel_wg(struct chan *, int);
 int	proto_get_tunnel_peer_del(const struct msg *,
 	    struct p_tunnel_peer_del *);
 int	proto_send_tunnel_peer_info(struct chan *, uint32_t,

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -66,6 +67,10 @@ static void (*const conf_senders[PROC_MAX])(struct chan *,
 static int	parent_msg_log(struct chan *, struct msg *);
 static int	parent_msg_status(struct chan *, struct msg *);
 static int	parent_msg_status_req(struct chan *, struct msg *);
+static int	parent_msg_tunnel_wg(struct chan *, struct msg *);
+
+/* wireguard-go of pccx-tunneld, ended here if the daemon is not. */
+static int	wg_pidfd = -1;
 
 #define CHILDREN_MASK	(PROC_BIT(PROC_FRONT) | PROC_BIT(PROC_AUTH) | \
 	PROC_BIT(PROC_TUNNEL) | PROC_BIT(PROC_SESSION) | PROC_BIT(PROC_AUDIT))
@@ -85,6 +90,8 @@ static const struct msg_rule parent_rules[] = {
 	    P_TUNNEL_INFO_MIN, P_TUNNEL_INFO_MAX, ctl_tunnel_info },
 	{ MSG_CTL_END, PROC_BIT(PROC_TUNNEL), ST_ANY, MSG_FD_NEVER, 0, 0,
 	    ctl_tunnel_end },
+	{ MSG_TUNNEL_WG, PROC_BIT(PROC_TUNNEL), ST_ANY, MSG_FD_MUST, 0, 0,
+	    parent_msg_tunnel_wg },
 };
 
 struct child *
@@ -106,6 +113,30 @@ parent_commit(struct chan *c)
 	}
 	if (chan_pending(c) && ch != NULL && ch->wev != NULL)
 		event_add(ch->wev, NULL);
+}
+
+static int
+parent_msg_tunnel_wg(struct chan *c, struct msg *m)
+{
+	if (proto_get_empty(m) == -1)
+		return -1;
+	if (wg_pidfd != -1)
+		close(wg_pidfd);
+	wg_pidfd = m->fd;
+	m->fd = -1;
+	return 0;
+}
+
+/* After the children: wireguard-go goes too, whatever became of them. */
+static void
+children_wg_end(void)
+{
+	if (wg_pidfd == -1)
+		return;
+	if (syscall(SYS_pidfd_send_signal, wg_pidfd, SIGTERM, NULL, 0) == 0)
+		log_debug("wireguard-go told to end");
+	close(wg_pidfd);
+	wg_pidfd = -1;
 }
 
 static int
@@ -568,4 +599,5 @@ children_stop(void)
 		while (children_alive() > 0)
 			usleep(1000);
 	}
+	children_wg_end();
 }

@@ -53,12 +53,6 @@ const struct sandbox_policy sandbox_tunnel = {
 	"tunnel", tunnel_rules, SB_NRULES(tunnel_rules)
 };
 
-/*
- * CAP_NET_ADMIN: create and configure the WireGuard interface.
- * CAP_KILL: only for the kernel's parent-death signal to wireguard-go,
- * which runs as root; without it a SIGKILL of this process, now
- * another user, leaves wireguard-go running.  The filter above allows
- * no call that sends a signal, so nothing else can use it.
- */
-const int	caps_tunnel[] = { CAP_NET_ADMIN, CAP_KILL };
+/* CAP_NET_ADMIN: create and configure the WireGuard interface. */
+const int	caps_tunnel[] = { CAP_NET_ADMIN };
 const size_t	ncaps_tunnel = sizeof(caps_tunnel) / sizeof(caps_tunnel[0]);

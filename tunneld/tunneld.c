@@ -244,6 +244,24 @@ tunnel_private_key(uint8_t *priv)
 }
 
 /*
+ * The parent gets a pidfd of wireguard-go: should this process die
+ * unclean (SIGKILL), the parent, still root, ends it (children.c).
+ */
+static void
+tunnel_wg_to_parent(void)
+{
+	struct chan	*c = child_chan(PROC_PARENT);
+	int		 fd;
+
+	if (c == NULL || (fd = dup(wg_pidfd)) == -1 ||
+	    proto_send_tunnel_wg(c, fd) == -1) {
+		log_warnx("tunnel: the parent cannot watch wireguard-go");
+		return;
+	}
+	child_commit(c);
+}
+
+/*
  * Pick the backend: the kernel's when its genl family exists (or
  * when asked for), else wireguard-go, started here as root so that
  * its UAPI socket is connected before chroot.
@@ -267,6 +285,7 @@ tunnel_backend(void)
 	}
 	if ((fd = uapi_start(tconf.ifname, &wg_pidfd)) == -1)
 		return NULL;
+	tunnel_wg_to_parent();
 	return uapi_backend(fd);
 }
 
@@ -274,11 +293,10 @@ tunnel_backend(void)
  * On the way out, for whatever reason, the interface goes: no peer
  * outlives the daemon, and wireguard-go, which this process may no
  * longer signal once it has dropped its ids, exits with it.  A
- * SIGKILL skips this; then the kernel sends wireguard-go its
- * parent-death SIGTERM (uapi.c), which this process, now another
- * user, may send only because it keeps CAP_KILL (sandbox_tunnel.c),
- * and wireguard-go removes its interface as it exits: both are gone
- * within about a second (regress/tunnel/killwg.t).
+ * SIGKILL skips this; then the parent, which holds a pidfd of
+ * wireguard-go (tunnel_wg_to_parent), ends it as the suite stops, and
+ * wireguard-go removes its interface as it exits: both are gone
+ * within about two seconds (regress/tunnel/killwg.t).
  * XXX: with the kernel's WireGuard, which no process holds, a SIGKILL
  * leaves the interface and its peers until the next start takes it
  * over (EEXIST) or it is removed by hand; untested here, as these
