@@ -115,7 +115,7 @@ tests: all $(TEST_PROGS)
 
 check: deps
 	$(MAKE) tests
-	prove -e '' $(TESTS)
+	prove -f -e '' $(TESTS)
 	$(MAKE) fuzz FUZZ_SECONDS=5
 
 $(B)/fuzz/fuzz_%: regress/fuzz/fuzz_%.c

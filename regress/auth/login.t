@@ -42,6 +42,6 @@ timeout 85 node auth/login.mjs "$PORT" "$T/profile" "$T/browser.pids" \
     "$T/log"
 rc=$?
 if [ $rc -ne 0 ]; then
-	tail -40 "$T/log" | sed 's/^/# /'
+	tail -40 "$T/log" | sed 's/^/# /' >&2
 fi
 exit $rc

@@ -37,5 +37,5 @@ timeout 85 node client/client.mjs "$PORT" "$T/profile" "$T/browser.pids" \
     "$T/state/keys/token.key" "$PCCX_BIN/pccxctl" "$T/ctl.sock" "$CODE" \
     "$PCCX_BIN/pccx" "$T/home" "$DEAD"
 rc=$?
-[ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /'
+[ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /' >&2
 exit $rc

@@ -33,5 +33,5 @@ cd "$PCCX_TOP/regress" || peers_bail "no regress directory"
 timeout 150 node client/fido2.mjs "$PORT" "$T/profile" "$T/browser.pids" \
     "$SOFT" "$T/home" "$T/softkey" "$CODE"
 rc=$?
-[ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /'
+[ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /' >&2
 exit $rc

@@ -31,5 +31,5 @@ timeout "${PCCX_TIMEOUT:-170}" node client/remote.mjs "$PORT" "$T/profile" \
     "$T/browser.pids" "$T/state/keys/token.key" "$PCCX_BIN/pccxctl" \
     "$T/ctl.sock" "$CODE" "$PCCX_BIN/pccx" "$T/home" "$DEAD" "$T" "$TRACE"
 rc=$?
-[ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /'
+[ $rc -eq 0 ] || tail -40 "$T/log" | sed 's/^/# /' >&2
 exit $rc

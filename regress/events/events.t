@@ -15,5 +15,5 @@ cd "$PCCX_TOP/regress" || events_bail "no regress directory"
 timeout 150 node events/events.mjs "$PORT" "$T/profile" "$T/browser.pids" \
     "$PCCX_BIN/pccxctl" "$T/ctl.sock"
 rc=$?
-[ $rc -ne 0 ] && tail -40 "$T/log" | sed 's/^/# /'
+[ $rc -ne 0 ] && tail -40 "$T/log" | sed 's/^/# /' >&2
 exit $rc

@@ -16,5 +16,5 @@ cd "$PCCX_TOP/regress" || events_bail "no regress directory"
 timeout 85 node sessions_http/sessions.mjs "$PORT" "$T/profile" \
     "$T/browser.pids" "$PCCX_BIN/pccxctl" "$T/ctl.sock" "$P" "$T/tree.sum"
 rc=$?
-[ $rc -ne 0 ] && tail -40 "$T/log" | sed 's/^/# /'
+[ $rc -ne 0 ] && tail -40 "$T/log" | sed 's/^/# /' >&2
 exit $rc

@@ -32,5 +32,5 @@ timeout 150 node traces_http/traces.mjs "$PORT" "$T/profile" \
     "$T/browser.pids" "$PCCX_BIN/pccxctl" "$T/ctl.sock" "$T/state" \
     "$TRACE" "$T/log"
 rc=$?
-[ $rc -ne 0 ] && tail -40 "$T/log" | sed 's/^/# /'
+[ $rc -ne 0 ] && tail -40 "$T/log" | sed 's/^/# /' >&2
 exit $rc
