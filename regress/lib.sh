@@ -43,10 +43,12 @@ like() {
 
 diag() { echo "# $*"; }
 
-# A free TCP port on loopback.
+# A free TCP port on loopback: below the kernel's ephemeral range
+# (32768 up), where an outgoing connection of an earlier test could
+# hold it, and used by no socket in any state.
 free_port() {
-	p=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 30000 ))
-	while ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; do
+	p=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 12000 ))
+	while ss -tanH "sport = :$p" 2>/dev/null | grep -q .; do
 		p=$((p + 1))
 	done
 	echo "$p"

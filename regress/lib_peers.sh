@@ -92,12 +92,13 @@ peers_check() {
 	return 1
 }
 
-# peers_bail MESSAGE: bail out of a TAP test with the suite's and the
-# provider's logs.
+# peers_bail MESSAGE: bail out of a TAP test; the ends of the suite's
+# and the provider's logs go to stderr, which prove shows.
 peers_bail() {
 	echo "Bail out! $*"
-	[ -f "$T/log" ] && tail -30 "$T/log" | sed 's/^/# /'
-	[ -f "$T/provider.log" ] && sed 's/^/# /' "$T/provider.log"
+	[ -f "$T/log" ] && tail -30 "$T/log" | sed 's/^/# /' >&2
+	[ -f "$T/provider.log" ] && tail -30 "$T/provider.log" |
+	    sed 's/^/# /' >&2
 	exit 1
 }
 
