@@ -166,8 +166,8 @@ suite_start
 ok $? "the suite starts with a tunnel block"
 TPID=$(child_pid tunnel)
 is "$(awk '/^CapEff/ { print $2 }' "/proc/$TPID/status")" \
-    "0000000000001020" \
-    "the tunnel daemon keeps CAP_NET_ADMIN, and CAP_KILL for wireguard-go"
+    "0000000000001000" \
+    "the tunnel daemon keeps CAP_NET_ADMIN and nothing else"
 is "$(awk '/^Seccomp:/ { print $2 }' "/proc/$TPID/status")" "2" \
     "the tunnel daemon runs under its seccomp filter"
 is "$(ctl tunnel show | awk 'NR == 1 { print $1 } END { print NR }' |
