@@ -101,16 +101,11 @@ static int
 events_loop(struct wsc *w, struct events_out *o)
 {
 	struct pollfd	pfd[3];
+	int		r;
 
 	for (;;) {
-		if (wsc_flush(w) == -1)
-			return -1;
-		if (wsc_done(w))
-			return w->eof && w->code == 0 ? -1 : 0;
-		pfd[0].fd = w->fd;
-		pfd[0].events = POLLIN | (wsc_want_write(w) ? POLLOUT : 0);
-		pfd[1].fd = intr_fd();
-		pfd[1].events = POLLIN;
+		if ((r = wsc_poll_set(w, pfd)) != 1)
+			return r;
 		pfd[2].fd = STDOUT_FILENO;
 		pfd[2].events = 0;
 		if (poll(pfd, 3, 5000) == -1 && errno != EINTR)

@@ -124,17 +124,12 @@ static int
 shell_loop(struct wsc *w)
 {
 	struct pollfd	pfd[3];
+	int		r;
 	int		keys = 1;
 
 	for (;;) {
-		if (wsc_flush(w) == -1)
-			return -1;
-		if (wsc_done(w))
-			return w->eof && w->code == 0 ? -1 : 0;
-		pfd[0].fd = w->fd;
-		pfd[0].events = POLLIN | (wsc_want_write(w) ? POLLOUT : 0);
-		pfd[1].fd = intr_fd();
-		pfd[1].events = POLLIN;
+		if ((r = wsc_poll_set(w, pfd)) != 1)
+			return r;
 		pfd[2].fd = keys && wslay_event_get_queued_msg_length(w->ctx) <
 		    SHELL_QUEUE ? STDIN_FILENO : -1;
 		pfd[2].events = POLLIN;

@@ -282,6 +282,21 @@ wsc_silent(struct wsc *w)
 	return 1;
 }
 
+/* wsc_poll_set: queued bytes out, pfd[0] and pfd[1] set for poll. */
+int
+wsc_poll_set(struct wsc *w, struct pollfd *pfd)
+{
+	if (wsc_flush(w) == -1)
+		return -1;
+	if (wsc_done(w))
+		return w->eof && w->code == 0 ? -1 : 0;
+	pfd[0].fd = w->fd;
+	pfd[0].events = POLLIN | (wsc_want_write(w) ? POLLOUT : 0);
+	pfd[1].fd = intr_fd();
+	pfd[1].events = POLLIN;
+	return 1;
+}
+
 /* wsc_free: the connection and the context. */
 void
 wsc_free(struct wsc *w)

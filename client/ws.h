@@ -5,6 +5,7 @@
 #ifndef PCCX_CLIENT_WS_H
 #define PCCX_CLIENT_WS_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -88,6 +89,12 @@ int	 wsc_done(const struct wsc *);
 int	 wsc_silent(struct wsc *);
 /* wsc_want_write: 1 when queued bytes wait for the socket. */
 int	 wsc_want_write(const struct wsc *);
+/*
+ * wsc_poll_set: before a poll: send what is queued, then set pfd[0] for
+ * the socket and pfd[1] for intr_fd().  1 to poll; 0 when the
+ * connection is over, -1 when it failed or was lost.
+ */
+int	 wsc_poll_set(struct wsc *, struct pollfd *);
 /* wsc_fini: free what wsc_init made. */
 void	 wsc_fini(struct wsc *);
 /* wsc_free: close the connection of wsc_connect and free it. */

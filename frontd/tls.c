@@ -11,6 +11,7 @@
 
 #include "common/child.h"
 #include "common/log.h"
+#include "common/pem.h"
 #include "frontd.h"
 #include "server.h"
 
@@ -34,23 +35,11 @@ static int
 tls_load_chain(SSL_CTX *ctx, int fd)
 {
 	BIO	*b;
-	X509	*x;
-	int	 rv = -1;
+	int	 rv;
 
 	if ((b = BIO_new_fd(fd, BIO_NOCLOSE)) == NULL)
 		return -1;
-	if ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL ||
-	    SSL_CTX_use_certificate(ctx, x) != 1)
-		goto done;
-	X509_free(x);
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
-			goto done;
-	ERR_clear_error();	/* the end of the file */
-	x = NULL;
-	rv = 0;
- done:
-	X509_free(x);
+	rv = pem_load_chain(ctx, b);
 	BIO_free(b);
 	return rv;
 }

@@ -28,6 +28,7 @@
 #include "common/child.h"
 #include "common/dgram.h"
 #include "common/log.h"
+#include "common/pem.h"
 #include "common/util.h"
 #include "proto/audit.h"
 #include "tunneld.h"
@@ -76,20 +77,13 @@ static int
 relay_ctx_identity(SSL_CTX *ctx, const struct relay_conf *c)
 {
 	BIO		*b;
-	X509		*x;
 	EVP_PKEY	*k;
 	int		 rv = -1;
 
 	if ((b = BIO_new_mem_buf(c->cert, c->certlen)) == NULL)
 		return -1;
-	if ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL ||
-	    SSL_CTX_use_certificate(ctx, x) != 1)
+	if (pem_load_chain(ctx, b) == -1)
 		goto done;
-	X509_free(x);
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
-			goto done;
-	ERR_clear_error();
 	BIO_free(b);
 	if ((b = BIO_new_mem_buf(c->key, c->keylen)) == NULL)
 		return -1;

@@ -10,13 +10,12 @@
 // code.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import * as jose from 'jose';
 import { httpbis, createSigner } from 'http-message-signatures';
-import { chromium } from 'playwright-core';
+import { ALICE, launch as browserLaunch, oidc, loginPage }
+    from '../lib/browser.mjs';
 
 let base, ok, is;
-const ALICE = { login: 'alice', password: 'wonderland' };
 
 export function configure(o) {
 	({ base, ok, is } = o);
@@ -78,16 +77,8 @@ export async function authed(key, s, method, path, body = '', extra = {},
 
 // OIDC at the provider in the browser, then the page at the callback.
 export async function browserLogin(page, url, acct = ALICE) {
-	await page.goto(url);
-	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
-		if (await page.$('input[name=login]')) {
-			await page.fill('input[name=login]', acct.login);
-			await page.fill('input[name=password]', acct.password);
-		}
-		await Promise.all([page.waitForNavigation(),
-		    page.evaluate(() => document.forms[0].submit())]);
-	}
-	return page.url().startsWith(`${base}/v1/auth/callback`);
+	return (await oidc(base, page, url, acct))
+	    .startsWith(`${base}/v1/auth/callback`);
 }
 
 export async function login(ctx, reg, wgkey, acct = ALICE) {
@@ -121,18 +112,7 @@ export async function login(ctx, reg, wgkey, acct = ALICE) {
 	ok(/default-src 'none'; script-src 'nonce-/.test(csp),
 	    'login page under a strict Content-Security-Policy', csp);
 	const wg = wgkey ?? randomBytes(32).toString('base64');
-	if (reg) {
-		await page.waitForSelector('#register:not([hidden])');
-		await page.fill('#code', reg);
-		await page.fill('#wg', wg);
-		await page.click('#enrol');
-	} else {
-		await page.waitForSelector('#login:not([hidden])');
-		await page.click('#signin');
-	}
-	await page.waitForSelector('body[data-state=done], ' +
-	    'body[data-state=error]', { timeout: 15000 }).catch(() => {});
-	const done = is(await page.textContent('#status'),
+	const done = is(await loginPage(page, reg, wg),
 	    'Signed in. You can close this page.', 'WebAuthn step accepted');
 	if (!done)
 		log.forEach((l) => console.log(`# ${l}`));
@@ -148,37 +128,9 @@ export async function login(ctx, reg, wgkey, acct = ALICE) {
 	return { key, token: t.json.token, wg };
 }
 
-// The pids of this process's children: Chromium's, for the cleanup.
-function childPids() {
-	return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
-	    .filter((d) => {
-		try {
-			const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-			return Number(st.slice(st.lastIndexOf(')') + 2)
-			    .split(' ')[1]) === process.pid;
-		} catch {
-			return false;
-		}
-	});
-}
-
 // Headless Chromium with a virtual authenticator on its one page.
 export async function launch(profile, pidfile) {
-	const ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: '/usr/bin/chromium', headless: true,
-		ignoreHTTPSErrors: true,
-		args: ['--no-sandbox', '--disable-gpu',
-		    '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync',
-		    '--no-first-run'],
-	});
-	fs.writeFileSync(pidfile, childPids().map((p) => `${p}\n`).join(''));
-	ctx.page = ctx.pages()[0] ?? await ctx.newPage();
-	const cdp = await ctx.newCDPSession(ctx.page);
-	await cdp.send('WebAuthn.enable');
-	await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
-		protocol: 'ctap2', transport: 'usb', hasResidentKey: true,
-		hasUserVerification: true, isUserVerified: true,
-		automaticPresenceSimulation: true } });
+	const { ctx, page } = await browserLaunch(profile, pidfile);
+	ctx.page = page;
 	return ctx;
 }

@@ -4,30 +4,12 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { ok, is, plan } from '../lib/tap.mjs';
 
-let n = 0;
-let failed = 0;
-
-// ok: one TAP line; extra lines go out as diagnostics on failure.
-export function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) {
-		failed++;
-		if (diag !== undefined)
-			for (const l of String(diag).split('\n'))
-				console.log(`#   ${l}`);
-	}
-	return cond;
-}
-
-export function is(got, want, name) {
-	return ok(got === want, name, `got:  ${got}\nwant: ${want}`);
-}
+export { ok, is };
 
 export function done() {
-	console.log(`1..${n}`);
-	process.exitCode = failed ? 1 : 0;
+	process.exitCode = plan() ? 1 : 0;
 }
 
 // tool: start authz_tool; call(obj) sends one request, resolves to

@@ -15,7 +15,7 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import * as jose from 'jose';
 import { httpbis, createSigner } from 'http-message-signatures';
-import { chromium } from 'playwright-core';
+import { launch, oidcSteps } from '../lib/browser.mjs';
 
 const [port, profile, pidfile, enrol, count, outfile] =
     process.argv.slice(2);
@@ -72,14 +72,7 @@ async function login(page, code, wg) {
 		throw new Error(`login: ${r.status} ${JSON.stringify(r.json)}`);
 
 	await goto(page, r.json.authorization_url);
-	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
-		if (await page.$('input[name=login]')) {
-			await page.fill('input[name=login]', 'alice');
-			await page.fill('input[name=password]', 'wonderland');
-		}
-		await Promise.all([page.waitForNavigation(),
-		    page.evaluate(() => document.forms[0].submit())]);
-	}
+	await oidcSteps(base, page);
 	const where = async () => `at ${page.url()}: ` +
 	    (await page.textContent('body').catch(() => '')).slice(0, 300);
 	if (code !== null) {
@@ -105,33 +98,9 @@ async function login(page, code, wg) {
 	return `${t.json.token} ${key.seed} ${key.keyid} ${wg}\n`;
 }
 
-const ctx = await chromium.launchPersistentContext(profile, {
-	executablePath: '/usr/bin/chromium', headless: true,
-	ignoreHTTPSErrors: true,
-	args: ['--no-sandbox', '--disable-gpu',
-	    '--disable-background-networking', '--disable-component-update',
-	    '--disable-sync', '--no-first-run'],
-});
-const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-	try {
-		const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-		return Number(st.slice(st.lastIndexOf(')') + 2)
-		    .split(' ')[1]) === process.pid;
-	} catch {
-		return false;
-	}
-});
-fs.writeFileSync(pidfile, kids.map((p) => `${p}\n`).join(''));
+const { ctx, page } = await launch(profile, pidfile);
 let rc = 0;
 try {
-	const page = ctx.pages()[0] ?? await ctx.newPage();
-	const cdp = await ctx.newCDPSession(page);
-	await cdp.send('WebAuthn.enable');
-	await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
-		protocol: 'ctap2', transport: 'usb', hasResidentKey: true,
-		hasUserVerification: true, isUserVerified: true,
-		automaticPresenceSimulation: true } });
 	const wg = randomBytes(32).toString('base64');
 	const t0 = Date.now();
 	let out = '';

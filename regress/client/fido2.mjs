@@ -13,27 +13,15 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launch, oidc } from '../lib/browser.mjs';
+import { ok, done } from '../lib/tap.mjs';
 
 const [port, profile, pidfile, pccx, home, keydir, code] =
     process.argv.slice(2);
 const base = `http://localhost:${port}`;
 const key = `soft:${keydir}/key`;
-let n = 0, failed = 0;
 // PCCX_VALGRIND=1 runs every pccx under valgrind (exit 99 on an error).
 const vg = process.env.PCCX_VALGRIND === '1';
-
-function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) {
-		failed++;
-		if (diag !== undefined)
-			for (const l of String(diag).split('\n'))
-				console.log(`#   ${l}`);
-	}
-	return cond;
-}
 
 // Run pccx-soft with $PCCX_SOFTKEY = mode; onOut sees stdout.
 function run(args, mode, onOut) {
@@ -56,20 +44,6 @@ function run(args, mode, onOut) {
 }
 const show = (r) => `exit ${r.rc}\nstdout: ${r.out}\nstderr: ${r.err}`;
 
-// The OIDC provider in the browser, up to the suite's login page.
-async function oidc(page, url) {
-	await page.goto(url);
-	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
-		if (await page.$('input[name=login]')) {
-			await page.fill('input[name=login]', 'alice');
-			await page.fill('input[name=password]', 'wonderland');
-		}
-		await Promise.all([page.waitForNavigation(),
-		    page.evaluate(() => document.forms[0].submit())]);
-	}
-	return page.url();
-}
-
 // A pccx command whose printed address the browser follows; again
 // while the server's login backoff, set off by the refusals, holds.
 async function login(page, args, mode, server = base) {
@@ -91,7 +65,7 @@ async function login1(page, args, mode, server) {
 	    (o) => {
 		const url = o.match(/^(https:\/\/\S+)$/m);
 		if (started === null && url)
-			started = oidc(page, url[1])
+			started = oidc(base, page, url[1])
 			    .then((u) => { landed = u; })
 			    .catch((e) => { landed = String(e); });
 	});
@@ -164,31 +138,12 @@ async function main(page) {
 	ok(r.rc === 0, 'and the suite takes its token', show(r));
 }
 
-const ctx = await chromium.launchPersistentContext(profile, {
-	executablePath: '/usr/bin/chromium', headless: true,
-	ignoreHTTPSErrors: true,
-	args: ['--no-sandbox', '--disable-gpu',
-	    '--disable-background-networking', '--disable-component-update',
-	    '--disable-sync', '--no-first-run'],
-});
-const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-	try {
-		const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-		return Number(st.slice(st.lastIndexOf(')') + 2)
-		    .split(' ')[1]) === process.pid;
-	} catch {
-		return false;
-	}
-});
-fs.writeFileSync(pidfile, kids.map((p) => `${p}\n`).join(''));
+const { ctx, page } = await launch(profile, pidfile, false);
 fs.mkdirSync(keydir, { mode: 0o700 });
-const page = ctx.pages()[0] ?? await ctx.newPage();
 try {
 	await main(page);
 } catch (e) {
 	ok(false, 'the run went through', e.stack ?? e);
 }
 await ctx.close().catch(() => {});
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+done();

@@ -8,23 +8,9 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import { ok, is, done } from '../lib/tap.mjs';
 
 const port = Number(process.argv[2]);
-let n = 0, failed = 0;
-
-function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) {
-		failed++;
-		if (diag !== undefined)
-			for (const l of String(diag).split('\n'))
-				console.log(`#   ${l}`);
-	}
-	return cond;
-}
-const is = (got, want, name) =>
-    ok(got === want, name, `got:  ${got}\nwant: ${want}`);
 
 // One raw HTTP exchange: the status line and the headers.
 function rawHttp(text) {
@@ -269,5 +255,4 @@ try {
 } catch (e) {
 	ok(false, 'the run went through', e.stack ?? e);
 }
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+done();

@@ -13,25 +13,12 @@ import fs from 'node:fs';
 import WebSocket from 'ws';
 import { configure, send, code, authed, login, launch }
     from '../auth/session.mjs';
+import { ok, is, done } from '../lib/tap.mjs';
 
 const [port, profile, pidfile, pccxctl, sock, tree, sumfile] =
     process.argv.slice(2);
 const base = `http://localhost:${port}`;
-let n = 0, failed = 0;
 
-function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) {
-		failed++;
-		if (diag !== undefined)
-			for (const l of String(diag).split('\n'))
-				console.log(`#   ${l}`);
-	}
-	return cond;
-}
-const is = (got, want, name) =>
-    ok(got === want, name, `got:  ${got}\nwant: ${want}`);
 const ctl = (...a) => execFileSync(pccxctl, ['-s', sock, ...a],
     { encoding: 'utf8' }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -283,5 +270,4 @@ try {
 	ok(false, 'the run went through', e.stack ?? e);
 }
 await ctx.close().catch(() => {});
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+done();

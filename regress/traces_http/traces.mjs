@@ -13,26 +13,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { configure, send, code, authed, login, launch }
     from '../auth/session.mjs';
+import { ok, is, done } from '../lib/tap.mjs';
 
 const [port, profile, pidfile, pccxctl, sock, state, tracefile, logfile] =
     process.argv.slice(2);
 const base = `http://localhost:${port}`;
 const store = `${state}/session/traces/work`;
-let n = 0, failed = 0;
 
-function ok(cond, name, diag) {
-	n++;
-	console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
-	if (!cond) {
-		failed++;
-		if (diag !== undefined)
-			for (const l of String(diag).split('\n'))
-				console.log(`#   ${l}`);
-	}
-	return cond;
-}
-const is = (got, want, name) =>
-    ok(got === want, name, `got:  ${got}\nwant: ${want}`);
 const ctl = (...a) => execFileSync(pccxctl, ['-s', sock, ...a],
     { encoding: 'utf8' }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -396,5 +383,4 @@ try {
 	ok(false, 'the run went through', e.stack ?? e);
 }
 await ctx.close().catch(() => {});
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+done();

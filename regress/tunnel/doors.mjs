@@ -12,62 +12,12 @@
 // login page at BASE; one line goes out per input line: "done TEXT",
 // TEXT what the page said at the end.
 
-import fs from 'node:fs';
 import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { launch, browse } from '../lib/browser.mjs';
 
 const [base, profile, pidfile] = process.argv.slice(2);
 
-async function browse(page, url, code, wg) {
-	await page.goto(url);
-	for (let i = 0; i < 6 && !page.url().startsWith(base); i++) {
-		if (await page.$('input[name=login]')) {
-			await page.fill('input[name=login]', 'alice');
-			await page.fill('input[name=password]', 'wonderland');
-		}
-		await Promise.all([page.waitForNavigation(),
-		    page.evaluate(() => document.forms[0].submit())]);
-	}
-	if (code) {
-		await page.waitForSelector('#register:not([hidden])');
-		await page.fill('#code', code);
-		await page.fill('#wg', wg);
-		await page.click('#enrol');
-	} else {
-		await page.waitForSelector('#login:not([hidden])');
-		await page.click('#signin');
-	}
-	await page.waitForSelector('body[data-state=done], ' +
-	    'body[data-state=error]', { timeout: 15000 }).catch(() => {});
-	return page.textContent('#status');
-}
-
-const ctx = await chromium.launchPersistentContext(profile, {
-	executablePath: '/usr/bin/chromium', headless: true,
-	// The OpenID provider's certificate is from the test CA.
-	ignoreHTTPSErrors: true,
-	args: ['--no-sandbox', '--disable-gpu',
-	    '--disable-background-networking', '--disable-component-update',
-	    '--disable-sync', '--no-first-run'],
-});
-const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-	try {
-		const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-		return Number(st.slice(st.lastIndexOf(')') + 2)
-		    .split(' ')[1]) === process.pid;
-	} catch {
-		return false;
-	}
-});
-fs.writeFileSync(pidfile, kids.map((p) => `${p}\n`).join(''));
-const page = ctx.pages()[0] ?? await ctx.newPage();
-const cdp = await ctx.newCDPSession(page);
-await cdp.send('WebAuthn.enable');
-await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
-	protocol: 'ctap2', transport: 'usb', hasResidentKey: true,
-	hasUserVerification: true, isUserVerified: true,
-	automaticPresenceSimulation: true } });
+const { ctx, page } = await launch(profile, pidfile);
 console.log('ready');
 
 const rl = readline.createInterface({ input: process.stdin });
@@ -75,7 +25,7 @@ for await (const line of rl) {
 	const [url, code, wg] = line.trim().split(/\s+/);
 	let s;
 	try {
-		s = await browse(page, url, code, wg);
+		s = await browse(base, page, url, code, wg);
 	} catch (e) {
 		const body = await page.textContent('body')
 		    .catch(() => '');

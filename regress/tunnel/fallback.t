@@ -4,6 +4,7 @@
 # The TLS fallback carries WireGuard when UDP is blocked; bad certs are refused.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib_wg.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null ||
     ! command -v wg >/dev/null || ! command -v ip >/dev/null ||
@@ -43,9 +44,7 @@ cleanup() {
 	done
 	suite_stop
 	ip link del "pft$S" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
-	ip link del "$WGS" 2>/dev/null
+	wg_unwire
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -53,11 +52,7 @@ trap 'exit 1' INT TERM
 
 plan 31
 
-ip netns add "$NS" &&
-ip link add "$VH" type veth peer name "$VL" netns "$NS" &&
-ip addr add "$NET.1/30" dev "$VH" && ip link set "$VH" up &&
-ip -n "$NS" addr add "$NET.2/30" dev "$VL" &&
-ip -n "$NS" link set "$VL" up && ip -n "$NS" link set lo up
+wg_veth "$NET"
 ok $? "laptop namespace joined to the host by a veth pair"
 
 # The PKI: the suite's server CA, the device CA, a stranger's CA.
@@ -86,10 +81,7 @@ leaf dev2 device-ca "$CLI" "/CN=dev2-$S" &&
 leaf stranger other-ca "$CLI" "/CN=dev1-$S"
 ok $? "certificates for the server, two devices and a stranger"
 
-wg genkey >"$T/server.key"
-wg genkey >"$T/laptop.key"
-SPUB=$(wg pubkey <"$T/server.key")
-LPUB=$(wg pubkey <"$T/laptop.key")
+wg_keys
 WGPORT=$(( 40000 + S % 20000 ))
 FBPORT=$(( 20000 + S % 20000 ))
 RPORT=$(( 30000 + S % 10000 ))
@@ -105,15 +97,6 @@ FB_IDLE=3 FB_STALL=2 "$PCCX_BIN/regress/tunnel/fbharness" "$WGS" \
 HPID=$!
 exec 3>"$T/in"
 
-# reply N: wait (30 s at most) for the output's line N and print it.
-reply() {
-	i=0
-	while [ "$(wc -l <"$T/out")" -lt "$1" ] && [ $i -lt 600 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	sed -n "$1p" "$T/out"
-}
 cmd() {
 	n=$(( $(wc -l <"$T/out") + 1 ))
 	echo "$1" >&3
@@ -129,19 +112,7 @@ is "$(cmd "add alice@example.org dev1-$S s1 $LPUB")" "ok 10.78.0.2/32" \
     "a peer for the device"
 
 # The laptop's wireguard-go, first aimed straight at the WireGuard port.
-ip netns exec "$NS" wireguard-go -f "$WGL" >"$T/laptop.log" 2>&1 3>&- &
-LPID=$!
-i=0
-while [ ! -S "/var/run/wireguard/$WGL.sock" ] && [ $i -lt 600 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-ip netns exec "$NS" wg set "$WGL" private-key "$T/laptop.key" \
-    peer "$SPUB" endpoint "$NET.1:$WGPORT" \
-    allowed-ips 10.78.0.1/32 persistent-keepalive 1 &&
-ip -n "$NS" addr add 10.78.0.2/32 dev "$WGL" &&
-ip -n "$NS" link set "$WGL" up &&
-ip -n "$NS" route add 10.78.0.1/32 dev "$WGL"
+wg_laptop "$NET.1:$WGPORT" 10.78.0.2/32 10.78.0.1
 ok $? "laptop wireguard-go configured"
 
 # UDP to the WireGuard port is dropped on the laptop's way out.

@@ -19,25 +19,20 @@ WGL=pbw$S
 NET=172.31.$(( 200 + S % 50 ))
 T=$(mktemp -d /tmp/pccx-fbb.XXXXXX)
 PIDS=
+. "$top/regress/tunnel/lib_wg.sh"
 cleanup() {
 	exec 3>&- 2>/dev/null
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
-	ip link del "$WGS" 2>/dev/null
+	wg_unwire
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 die() { echo "bench-fallback: $*" >&2; exit 1; }
 
-ip netns add "$NS" && ip link add "$VH" type veth peer name "$VL" \
-    netns "$NS" && ip addr add "$NET.1/30" dev "$VH" &&
-    ip link set "$VH" up && ip -n "$NS" addr add "$NET.2/30" dev "$VL" &&
-    ip -n "$NS" link set "$VL" up && ip -n "$NS" link set lo up ||
-    die "namespace"
+wg_veth "$NET" || die "namespace"
 umask 077
 P=$T/pki
 mkdir -p "$P"
@@ -56,10 +51,7 @@ leaf() {
 leaf server server-ca "subjectAltName=IP:$NET.1" "/CN=$NET.1" &&
     leaf dev device-ca "extendedKeyUsage=clientAuth" "/CN=bench-$S" ||
     die pki
-wg genkey >"$T/server.key"
-wg genkey >"$T/laptop.key"
-SPUB=$(wg pubkey <"$T/server.key")
-LPUB=$(wg pubkey <"$T/laptop.key")
+wg_keys
 WGPORT=$(( 40000 + S % 20000 ))
 FBPORT=$(( 20000 + S % 20000 ))
 RPORT=$(( 30000 + S % 10000 ))
@@ -78,18 +70,10 @@ while ! grep -q ready "$T/out" && [ $i -lt 600 ]; do
 	i=$((i + 1))
 done
 echo "add bench@example.org bench-$S s1 $LPUB" >&3
-ip netns exec "$NS" wireguard-go -f "$WGL" >/dev/null 2>&1 3>&- &
-PIDS="$PIDS $!"
-i=0
-while [ ! -S "/var/run/wireguard/$WGL.sock" ] && [ $i -lt 600 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-ip netns exec "$NS" wg set "$WGL" private-key "$T/laptop.key" \
-    peer "$SPUB" endpoint "$NET.1:$WGPORT" allowed-ips 10.76.0.1/32 \
-    persistent-keepalive 1 && ip -n "$NS" addr add 10.76.0.2/32 \
-    dev "$WGL" && ip -n "$NS" link set "$WGL" up &&
-    ip -n "$NS" route add 10.76.0.1/32 dev "$WGL" || die "laptop wg"
+wg_laptop "$NET.1:$WGPORT" 10.76.0.2/32 10.76.0.1
+rc=$?
+PIDS="$PIDS $LPID"
+[ $rc -eq 0 ] || die "laptop wg"
 
 # The server sends MB mebibytes to each connection.
 perl -MIO::Socket::INET -e '

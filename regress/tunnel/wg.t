@@ -4,6 +4,7 @@
 # wireguard-go in a "laptop" namespace reaches the tunnel daemon's side.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib_wg.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null ||
     ! command -v wg >/dev/null || ! command -v ip >/dev/null; then
@@ -31,9 +32,7 @@ cleanup() {
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	suite_stop
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
-	ip link del "$WGS" 2>/dev/null
+	wg_unwire
 	ip link del "pxt$S" 2>/dev/null
 	rm -rf "$T"
 }
@@ -43,18 +42,11 @@ trap 'exit 1' INT TERM
 plan 18
 
 # The wire: host 172.31.254.1/30 <-> laptop 172.31.254.2/30.
-ip netns add "$NS" &&
-ip link add "$VH" type veth peer name "$VL" netns "$NS" &&
-ip addr add 172.31.254.1/30 dev "$VH" && ip link set "$VH" up &&
-ip -n "$NS" addr add 172.31.254.2/30 dev "$VL" &&
-ip -n "$NS" link set "$VL" up && ip -n "$NS" link set lo up
+wg_veth 172.31.254
 ok $? "laptop namespace joined to the host by a veth pair"
 
 umask 077
-wg genkey >"$T/server.key"
-wg genkey >"$T/laptop.key"
-SPUB=$(wg pubkey <"$T/server.key")
-LPUB=$(wg pubkey <"$T/laptop.key")
+wg_keys
 WGPORT=$(( 40000 + S % 20000 ))
 
 # The tunnel side: the daemon's backend and peer table, on the host.
@@ -66,16 +58,6 @@ mkfifo "$T/in"
 HPID=$!
 exec 3>"$T/in"
 
-# reply N: wait (30 s at most: a first wireguard-go start can be slow)
-# for the output to have N lines, print the last.
-reply() {
-	i=0
-	while [ "$(wc -l <"$T/out")" -lt "$1" ] && [ $i -lt 600 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	sed -n "$1p" "$T/out"
-}
 is "$(reply 1)" "ready" "wireguard-go started and configured"
 ip -o addr show dev "$WGS" 2>/dev/null | grep -q 'inet 10.77.0.1/24'
 ok $? "the interface has the suite's address"
@@ -87,19 +69,7 @@ LADDR=${got#ok }
 LADDR=${LADDR%% *}
 
 # The laptop: its own wireguard-go, set with wg, in the namespace.
-ip netns exec "$NS" wireguard-go -f "$WGL" >"$T/laptop.log" 2>&1 3>&- &
-LPID=$!
-i=0
-while [ ! -S "/var/run/wireguard/$WGL.sock" ] && [ $i -lt 600 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-ip netns exec "$NS" wg set "$WGL" private-key "$T/laptop.key" \
-    peer "$SPUB" endpoint "172.31.254.1:$WGPORT" \
-    allowed-ips 10.77.0.1/32 persistent-keepalive 1 &&
-ip -n "$NS" addr add "$LADDR" dev "$WGL" &&
-ip -n "$NS" link set "$WGL" up &&
-ip -n "$NS" route add 10.77.0.1/32 dev "$WGL"
+wg_laptop "172.31.254.1:$WGPORT" "$LADDR" 10.77.0.1
 ok $? "laptop wireguard-go configured"
 
 # A listener on the suite's tunnel address answers one line.
