@@ -95,6 +95,7 @@ int	session_engine_init(const struct session_params *);
 void	session_open(uint32_t, const struct p_session_open *);
 void	session_list(uint32_t, const struct p_session_list *);
 void	session_info(uint32_t, const struct p_session_ref *);
+/* session_exec: argv, env and in point into the payload's own buf. */
 void	session_exec(uint32_t, const struct p_session_exec *);
 void	session_pty(uint32_t, const struct p_session_pty *);
 void	session_resize(uint32_t, const struct p_session_pty *);

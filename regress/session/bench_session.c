@@ -129,9 +129,13 @@ b_spawn(const char *uuid, int n)
 	snprintf(x.user, sizeof(x.user), "bench");
 	snprintf(x.cwd, sizeof(x.cwd), "/project");
 	snprintf(arg, sizeof(arg), "%d", n);
-	x.argv[0] = "/project/.probe";
-	x.argv[1] = "forker";
-	x.argv[2] = arg;
+	/* As a decoded request has them: the strings inside x.buf. */
+	snprintf(x.buf, sizeof(x.buf), "/project/.probe%cforker%c%s", 0, 0,
+	    arg);
+	x.argv[0] = x.buf;
+	x.argv[1] = x.argv[0] + strlen(x.argv[0]) + 1;
+	x.argv[2] = x.argv[1] + strlen(x.argv[1]) + 1;
+	x.argv[3] = NULL;
 	x.argc = 3;
 	memset(&want, 0, sizeof(want));
 	want.reqid = 3;
