@@ -26,7 +26,8 @@ struct rp_entry {
 struct httpsig {
 	uint32_t	 window;
 	struct rp_entry	*e;
-	size_t		 max;
+	size_t		 max;		/* entries allocated */
+	size_t		 cap;		/* most they may grow to */
 	size_t		 count;
 	uint32_t	*bucket;
 	uint32_t	 mask;
@@ -81,6 +82,8 @@ static enum httpsig_error sig_value(const char *, struct httpsig_sig *);
 static int	 rp_check(struct httpsig *, const unsigned char *, int64_t,
 		    int64_t);
 static void	 rp_expire(struct httpsig *, int64_t);
+static int	 rp_resize(struct httpsig *, size_t);
+static uint32_t	*rp_bucket(struct httpsig *, const unsigned char *);
 
 const char *
 httpsig_errname(enum httpsig_error e)
@@ -98,34 +101,68 @@ httpsig_errmsg(enum httpsig_error e)
 	return httpsig_msgs[e];
 }
 
+/*
+ * Room for n entries: the new ones go on the free list and every live
+ * one is hashed again into a table twice the size.  The replay cache
+ * starts small and grows, up to its cap, only under load.
+ */
+static int
+rp_resize(struct httpsig *hs, size_t n)
+{
+	struct rp_entry	*e;
+	uint32_t	*heap, *bucket, *b, idx;
+	size_t		 nb = 1, i;
+
+	while (nb < 2 * n)
+		nb <<= 1;
+	if ((bucket = reallocarray(NULL, nb, sizeof(*bucket))) == NULL)
+		return -1;
+	if ((e = reallocarray(hs->e, n, sizeof(*e))) != NULL)
+		hs->e = e;
+	if ((heap = reallocarray(hs->heap, n, sizeof(*heap))) != NULL)
+		hs->heap = heap;
+	if (e == NULL || heap == NULL) {
+		free(bucket);
+		return -1;
+	}
+	for (i = n; i-- > hs->max; ) {
+		e[i].hnext = hs->freelist;
+		hs->freelist = i;
+	}
+	hs->max = n;
+	free(hs->bucket);
+	hs->bucket = bucket;
+	hs->mask = nb - 1;
+	for (i = 0; i < nb; i++)
+		bucket[i] = RP_NIL;
+	for (i = 0; i < hs->count; i++) {
+		idx = heap[i];
+		b = rp_bucket(hs, e[idx].id);
+		e[idx].hnext = *b;
+		*b = idx;
+	}
+	return 0;
+}
+
 struct httpsig *
 httpsig_new(uint32_t window, size_t max)
 {
 	struct httpsig	*hs;
-	size_t		 nb = 1, i;
 
 	if (sodium_init() == -1)
 		return NULL;
 	if (max == 0)
 		max = HTTPSIG_CACHE;
-	if (max >= RP_NIL / 2 || (hs = calloc(1, sizeof(*hs))) == NULL)
+	if (max >= RP_NIL / 4 || (hs = calloc(1, sizeof(*hs))) == NULL)
 		return NULL;
 	hs->window = window != 0 ? window : HTTPSIG_WINDOW;
-	while (nb < 2 * max)
-		nb <<= 1;
-	hs->max = max;
-	hs->mask = nb - 1;
-	hs->e = calloc(max, sizeof(*hs->e));
-	hs->heap = calloc(max, sizeof(*hs->heap));
-	hs->bucket = calloc(nb, sizeof(*hs->bucket));
-	if (hs->e == NULL || hs->heap == NULL || hs->bucket == NULL) {
+	hs->cap = max;
+	hs->freelist = RP_NIL;
+	if (rp_resize(hs, max / 16 >= 64 ? max / 16 : max < 64 ? max : 64) ==
+	    -1) {
 		httpsig_free(hs);
 		return NULL;
 	}
-	for (i = 0; i < nb; i++)
-		hs->bucket[i] = RP_NIL;
-	for (i = 0; i < max; i++)
-		hs->e[i].hnext = i + 1 < max ? i + 1 : RP_NIL;
 	randombytes_buf(hs->hkey, sizeof(hs->hkey));
 	return hs;
 }
@@ -232,8 +269,12 @@ rp_check(struct httpsig *hs, const unsigned char *id, int64_t until,
 	for (i = *b; i != RP_NIL; i = hs->e[i].hnext)
 		if (memcmp(hs->e[i].id, id, RP_IDLEN) == 0)
 			return HTTPSIG_REPLAYED;
-	if (hs->freelist == RP_NIL)
-		return HTTPSIG_BUSY;
+	if (hs->freelist == RP_NIL) {
+		if (hs->max == hs->cap || rp_resize(hs, hs->max * 2 <
+		    hs->cap ? hs->max * 2 : hs->cap) == -1)
+			return HTTPSIG_BUSY;
+		b = rp_bucket(hs, id);
+	}
 	i = hs->freelist;
 	hs->freelist = hs->e[i].hnext;
 	memcpy(hs->e[i].id, id, RP_IDLEN);

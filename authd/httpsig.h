@@ -10,8 +10,12 @@
 #include <time.h>
 
 #define HTTPSIG_WINDOW		60	/* seconds either side of now */
-/* default nonces remembered */
-#define HTTPSIG_CACHE		131072
+/*
+ * Nonces remembered at most (44 bytes each): a window's worth of about
+ * 17,000 signed requests a second; past that, requests are refused as
+ * busy.  The cache starts at a sixteenth of that and doubles under load.
+ */
+#define HTTPSIG_CACHE		1048576
 #define HTTPSIG_NONCE_MIN	16
 #define HTTPSIG_NONCE_MAX	64
 #define HTTPSIG_KEYID_MAX	128
@@ -89,7 +93,8 @@ struct httpsig;
 /*
  * httpsig_new: a verifier accepting signatures created within window
  * seconds of now (0: HTTPSIG_WINDOW), remembering up to cache nonces
- * (0: HTTPSIG_CACHE).  NULL on error.
+ * (0: HTTPSIG_CACHE) in a table that grows as they come.  NULL on
+ * error.
  */
 struct httpsig	*httpsig_new(uint32_t, size_t);
 void		 httpsig_free(struct httpsig *);

@@ -470,6 +470,40 @@ test_cache(void **state)
 	assert_int_equal(httpsig_cache_count(f->hs), 1);
 }
 
+/*
+ * A cache of 1024 starts at 64 and grows as nonces come: each one it
+ * took is still a replay after every growth, and the 1025th is busy.
+ */
+static void
+test_cache_grows(void **state)
+{
+	struct fix	*f = *state;
+	int		 i;
+
+	httpsig_free(f->hs);
+	assert_non_null(f->hs = httpsig_new(60, 1024));
+	for (i = 0; i < 1024; i++) {
+		prep(f, T0);
+		sign(f);
+		assert_int_equal(verify(f, T0), HTTPSIG_OK);
+		if ((i & (i + 1)) == 0 || i == 1023) {
+			f->nonce = 0;
+			prep(f, T0);
+			sign(f);
+			assert_int_equal(verify(f, T0), HTTPSIG_REPLAYED);
+			f->nonce = i + 1;
+		}
+	}
+	assert_int_equal(httpsig_cache_count(f->hs), 1024);
+	prep(f, T0);
+	sign(f);
+	assert_int_equal(verify(f, T0), HTTPSIG_BUSY);
+	prep(f, T0 + 61);
+	sign(f);
+	assert_int_equal(verify(f, T0 + 61), HTTPSIG_OK);
+	assert_int_equal(httpsig_cache_count(f->hs), 1);
+}
+
 /* Out-of-order expiry: the heap frees the earliest, not the oldest. */
 static void
 test_cache_order(void **state)
@@ -628,6 +662,7 @@ main(void)
 		T(test_bad_signature),
 		T(test_digest),
 		T(test_cache),
+		T(test_cache_grows),
 		T(test_cache_order),
 		T(test_base),
 		cmocka_unit_test(test_sfv),
