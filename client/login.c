@@ -331,14 +331,33 @@ cmd_login(struct client *c, int argc, char **argv)
 	return login_run(c, &o);
 }
 
+/* A code of "-": the first line of standard input instead. */
+static int
+code_stdin(const char **code)
+{
+	static char	buf[128];
+	size_t		n;
+
+	if (strcmp(*code, "-") != 0)
+		return 0;
+	/* Empty, or longer than any code. */
+	if (fgets(buf, sizeof(buf), stdin) == NULL ||
+	    (n = strcspn(buf, "\r\n")) == 0 || n == sizeof(buf) - 1) {
+		log_warnx("register: no enrolment code on standard input");
+		return -1;
+	}
+	buf[n] = '\0';
+	*code = buf;
+	return 0;
+}
+
 /*
  * cmd_register: pccx device register [-n] [-t SECONDS] [--fido2
  * [--device PATH] CODE]: a WireGuard key pair for this laptop (kept if
  * there is one), then a login whose page registers the security key
  * and the public key; with --fido2, the key at hand does, here, with
- * the enrolment code CODE.
- * XXX: that code is an argument, seen in the process list while pccx
- * runs (it is spent at its first use); no prompt or file for it yet.
+ * the enrolment code CODE, or with "-" the first line of standard
+ * input, which keeps it out of the process list.
  */
 int
 cmd_register(struct client *c, int argc, char **argv)
@@ -348,6 +367,8 @@ cmd_register(struct client *c, int argc, char **argv)
 
 	if (login_args(argc, argv, &o) == -1 ||
 	    (o.fido2 && o.fa.code == NULL))
+		return EXIT_USAGE;
+	if (o.fido2 && code_stdin(&o.fa.code) == -1)
 		return EXIT_USAGE;
 	o.reg = 1;
 	if ((rv = state_wg_load(c)) == -1)

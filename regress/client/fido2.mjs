@@ -23,8 +23,9 @@ const key = `soft:${keydir}/key`;
 // PCCX_VALGRIND=1 runs every pccx under valgrind (exit 99 on an error).
 const vg = process.env.PCCX_VALGRIND === '1';
 
-// Run pccx-soft with $PCCX_SOFTKEY = mode; onOut sees stdout.
-function run(args, mode, onOut) {
+// Run pccx-soft with $PCCX_SOFTKEY = mode; onOut sees stdout; input,
+// if any, is its standard input.
+function run(args, mode, onOut, input) {
 	return new Promise((resolve) => {
 		const env = { PATH: '/usr/bin:/bin', XDG_CONFIG_HOME: home };
 		if (mode)
@@ -33,6 +34,8 @@ function run(args, mode, onOut) {
 		    '--leak-check=full', '--errors-for-leak-kinds=definite',
 		    '--error-exitcode=99', pccx, ...args] : args, { env });
 		let out = '', err = '';
+		if (input !== undefined)
+			p.stdin.end(input);
 		p.stdout.on('data', (d) => {
 			out += d;
 			if (onOut)
@@ -46,11 +49,11 @@ const show = (r) => `exit ${r.rc}\nstdout: ${r.out}\nstderr: ${r.err}`;
 
 // A pccx command whose printed address the browser follows; again
 // while the server's login backoff, set off by the refusals, holds.
-async function login(page, args, mode, server = base) {
+async function login(page, args, mode, server = base, input) {
 	let r;
 
 	for (let i = 0; i < 40; i++) {
-		r = await login1(page, args, mode, server);
+		r = await login1(page, args, mode, server, input);
 		if (!/refused: rate_limited/.test(r.err))
 			break;
 		await new Promise((res) => setTimeout(res, 1000));
@@ -58,7 +61,7 @@ async function login(page, args, mode, server = base) {
 	return r;
 }
 
-async function login1(page, args, mode, server) {
+async function login1(page, args, mode, server, input) {
 	let started = null;
 	let landed = '';
 	const r = await run(['-s', server, ...args, '-n', '-t', '30'], mode,
@@ -68,7 +71,7 @@ async function login1(page, args, mode, server) {
 			started = oidc(base, page, url[1])
 			    .then((u) => { landed = u; })
 			    .catch((e) => { landed = String(e); });
-	});
+	}, input);
 	if (started !== null)
 		await started;
 	return { ...r, landed };
@@ -86,11 +89,16 @@ async function main(page) {
 	r = await run(['-s', base, 'login', '--device', key]);
 	ok(r.rc === 2, '--device without --fido2: exit 2', show(r));
 
+	r = await run(['-s', base, 'device', 'register', '--fido2', '-'],
+	    undefined, undefined, '\n');
+	ok(r.rc === 2 && /no enrolment code on standard input/.test(r.err),
+	    'register --fido2 -, an empty line: exit 2', show(r));
+	// The code from standard input, out of the process list.
 	r = await login(page, ['device', 'register', '--fido2', '--device',
-	    key, code]);
+	    key, '-'], undefined, base, `${code}\n`);
 	ok(r.rc === 0 && /^Security key registered$/m.test(r.out) &&
 	    /^Signed in as alice@example.com on device \S+$/m.test(r.out),
-	    'device register --fido2: key registered, signed in', show(r));
+	    'device register --fido2 -: key registered, signed in', show(r));
 	ok(r.landed.startsWith(`${base}/v1/auth/callback`),
 	    'the browser only passed OIDC', r.landed);
 	ok(counter() === 2, 'the soft key signed twice', counter());
