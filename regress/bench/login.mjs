@@ -15,7 +15,7 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import * as jose from 'jose';
 import { httpbis, createSigner } from 'http-message-signatures';
-import { launch, oidcSteps } from '../lib/browser.mjs';
+import { goto, launch, oidcSteps } from '../lib/browser.mjs';
 
 const [port, profile, pidfile, enrol, count, outfile] =
     process.argv.slice(2);
@@ -46,20 +46,6 @@ async function fetchToken(key, lid) {
 	return { status: r.status, json: await r.json().catch(() => ({})) };
 }
 
-// Chromium drops a navigation when a network interface comes or goes
-// (other tests on the machine make some): try again a few times.
-async function goto(page, url) {
-	for (let i = 0; ; i++) {
-		try {
-			return await page.goto(url);
-		} catch (e) {
-			if (i === 4 ||
-			    !String(e).includes('ERR_NETWORK_CHANGED'))
-				throw e;
-			await new Promise((res) => setTimeout(res, 200));
-		}
-	}
-}
 
 async function login(page, code, wg) {
 	const { publicKey, privateKey } = generateKeyPairSync('ed25519');

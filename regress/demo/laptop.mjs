@@ -19,6 +19,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
+import { goto } from '../lib/browser.mjs';
 
 const sep = process.argv.indexOf('--');
 const [ws, keyfile, pidfile, profile] = process.argv.slice(2, sep);
@@ -46,7 +47,7 @@ function childPids() {
 
 async function browse(page, url, wg) {
 	say(`opens ${url.replace(/\?.*/, '?...')}`);
-	await page.goto(url);
+	await goto(page, url);
 	for (let i = 0; i < 6 && !page.url().startsWith('http://localhost');
 	    i++) {
 		if (await page.$('input[name=login]')) {

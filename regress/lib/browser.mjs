@@ -62,9 +62,25 @@ export async function oidcSteps(base, page, acct = ALICE) {
 	return page.url();
 }
 
+// goto: page.goto, again a few times when Chromium drops the
+// navigation because a network interface came or went (tests make
+// namespaces and links while the browser runs).
+export async function goto(page, url) {
+	for (let i = 0; ; i++) {
+		try {
+			return await page.goto(url);
+		} catch (e) {
+			if (i === 4 ||
+			    !String(e).includes('ERR_NETWORK_CHANGED'))
+				throw e;
+			await new Promise((res) => setTimeout(res, 200));
+		}
+	}
+}
+
 // oidc: open url, then oidcSteps.
 export async function oidc(base, page, url, acct = ALICE) {
-	await page.goto(url);
+	await goto(page, url);
 	return oidcSteps(base, page, acct);
 }
 
