@@ -452,6 +452,10 @@ cmd_logout(struct client *c, int argc, char **argv)
 
 	if (argc != 1)
 		return EXIT_USAGE;
+	if (state_load(c) == 0) {
+		printf("Not logged in\n");
+		return EXIT_OK;
+	}
 	if ((rv = client_authed(c, "POST", "/v1/auth/logout", "{}", &r)) ==
 	    0) {
 		if (r.status != 200)

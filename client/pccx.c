@@ -40,14 +40,15 @@ static const struct cmd {
 	{ "relay", NULL, cmd_relay, 0 },
 };
 
+/* usage: to fp, then exit with status (0 when asked for with -h). */
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: pccx [-v] [-c dir] [-s url] command [arg ...]\n"
+	fprintf(fp, "usage: pccx [-hv] [-c dir] [-s url] command [arg ...]\n"
 	    "       pccx login [-n] [-t seconds] [--fido2 [--device path]]\n"
 	    "       pccx device register [-n] [-t seconds]\n"
 	    "       pccx device register [-n] [-t seconds] --fido2 "
-	    "[--device path] code\n"
+	    "[--device path] code | -\n"
 	    "       pccx status | refresh | logout\n"
 	    "       pccx devices [list | delete id]\n"
 	    "       pccx session open [--end squash|discard] [--memory n] "
@@ -67,7 +68,7 @@ usage(void)
 	    "       pccx relay [--listen addr:port] server:port\n"
 	    "       pccx up [-i interface] [--tcp [--relay server:port]]\n"
 	    "       pccx down\n");
-	exit(EXIT_USAGE);
+	exit(status);
 }
 
 /*
@@ -136,8 +137,12 @@ main(int argc, char *argv[])
 	int			 ch, skip, rv, verbose = 0;
 
 	log_init("pccx", 1, 0);
-	while ((ch = getopt(argc, argv, "+c:s:v")) != -1) {
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		usage(stdout, 0);
+	while ((ch = getopt(argc, argv, "+c:hs:v")) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
 		case 'c':
 			dir = optarg;
 			break;
@@ -148,14 +153,14 @@ main(int argc, char *argv[])
 			verbose++;
 			break;
 		default:
-			usage();
+			usage(stderr, EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	log_setverbose(verbose);
 	if (argc < 1 || (cmd = main_find(argc, argv, &skip)) == NULL)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	if (sodium_init() == -1 || curl_global_init(CURL_GLOBAL_ALL) != 0)
 		fatalx("cannot initialise the libraries");
 	if (state_init(&c, dir) == -1)
@@ -180,6 +185,6 @@ main(int argc, char *argv[])
 	state_wipe(&c);
 	curl_global_cleanup();
 	if (rv == EXIT_USAGE)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	return rv;
 }

@@ -243,6 +243,10 @@ state_parse(struct client *c, const char *text)
 	if (s == NULL || t == NULL || sodium_base642bin(seed, sizeof(seed),
 	    s, strlen(s), NULL, &n, NULL, B64URL) != 0 || n != sizeof(seed))
 		goto done;
+	if (c->token != NULL) {		/* loaded before */
+		sodium_memzero(c->token, strlen(c->token));
+		free(c->token);
+	}
 	if (sign_key_from_seed(&c->key, seed) == -1 ||
 	    (c->token = strdup(t)) == NULL)
 		goto done;

@@ -108,6 +108,9 @@ async function main(page) {
 	r = await run(['devices']);
 	ok(r.rc === 4 && /not logged in/.test(r.err),
 	    'after logout: not logged in, exit 4', show(r));
+	r = await run(['logout']);
+	ok(r.rc === 0 && r.out === 'Not logged in\n' && r.err === '',
+	    'logout again: says so once, exit 0', show(r));
 
 	r = await login(page, ['login']);
 	ok(r.rc === 0, 'login again', show(r));

@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { goto } from '../lib/browser.mjs';
+import { childPids, goto } from '../lib/browser.mjs';
 
 const sep = process.argv.indexOf('--');
 const [ws, keyfile, pidfile, profile] = process.argv.slice(2, sep);
@@ -29,20 +29,6 @@ delete process.env.PCCX_DEMO_CODE;
 
 function say(s) {
 	process.stdout.write(`  browser: ${s}\n`);
-}
-
-// The pids of this process's children: Chromium's, for the cleanup.
-function childPids() {
-	return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
-	    .filter((d) => {
-		try {
-			const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-			return Number(st.slice(st.lastIndexOf(')') + 2)
-			    .split(' ')[1]) === process.pid;
-		} catch {
-			return false;
-		}
-	});
 }
 
 async function browse(page, url, wg) {
