@@ -137,7 +137,12 @@ demo: deps
 	$(MAKE) all
 	regress/demo/run
 
-bench: all $(BENCHES)
+# One at a time, each with the peers it is measured beside.
+bench: deps
+	$(MAKE) all
+	$(MAKE) -j1 $(BENCHES)
+
+$(BENCHES): | deps
 
 # Install and uninstall.  The parent runs its children from its own
 # directory, so all seven programs go to SBINDIR.  With DESTDIR set

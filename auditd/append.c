@@ -21,8 +21,14 @@
 #define APPEND_WAIT_USEC	0
 /* Rows indexed into FTS5 per transaction, between commits. */
 #define APPEND_FTS_CHUNK	1024
-/* Past this many unindexed rows, indexing runs even under load. */
-#define APPEND_FTS_LAG		32768
+/*
+ * Past this many unindexed rows, indexing runs even under load: a few
+ * seconds of appends at full rate.  Search says how many rows it does
+ * not see yet; a lower bound makes a long burst pay for its index
+ * while it is acknowledged, which is what keeping it off the durable
+ * path avoids.
+ */
+#define APPEND_FTS_LAG		262144
 /* Indexing waits until appends have paused this long. */
 #define APPEND_FTS_IDLE_MS	5
 /* With shipping on, a checkpoint (and object) is cut this soon. */

@@ -12,6 +12,11 @@ T=$(mktemp -d /tmp/pccx-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
 
 rate() { sed -n 's/.*: \([0-9]*\) rows\/s.*/\1/p'; }
+# indexed: rows acknowledged and indexed per second, of a run's line.
+indexed() {
+	sed -n 's/.*indexed and shipped after \([0-9.]*\) s.*/\1/p' |
+	    awk -v n="$1" '{ printf "%.0f", n / $1 }'
+}
 
 echo "audit append path, $N rows, batches of 256, WAL + synchronous=FULL"
 naive=$("$H" naive -n "$N" "$T/naive.db")
@@ -24,8 +29,24 @@ r1=$(echo "$naive" | rate)
 r2=$(echo "$store" | rate)
 r3=$(echo "$msgs" | rate)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "  ratio, store path / naive: $(ratio "$r2" "$r1") (goal >= 1.0)"
-echo "  ratio, messages + store / naive: $(ratio "$r3" "$r1")"
+echo "  ratio, store path / naive: $(ratio "$r2" "$r1")"
+echo "  ratio, messages + store / naive: $(ratio "$r3" "$r1")" \
+    "(goal >= 1.0)"
+
+# A burst longer than the index may lag (APPEND_FTS_LAG, 262144 rows):
+# the index then shares the loop with the appends.  Both ratios: rows
+# acknowledged, and rows acknowledged and indexed, per second.
+L=$((N * 4))
+echo "sustained, $L rows"
+naive=$("$H" naive -n "$L" "$T/naive4.db")
+echo "  $naive"
+msgs=$("$H" run -t 600 -n "$L" -w 1024 "$T/msgs4")
+echo "  through messages: $msgs"
+r1=$(echo "$naive" | rate)
+r3=$(echo "$msgs" | rate)
+r4=$(echo "$msgs" | indexed "$L")
+echo "  ratio, acknowledged / naive: $(ratio "$r3" "$r1") (goal >= 1.0)"
+echo "  ratio, acknowledged and indexed / naive: $(ratio "$r4" "$r1")"
 
 echo "FTS5 search at $BIG rows (generating the log once)"
 t0=$(date +%s)

@@ -198,6 +198,7 @@ doors_browser() {
 
 # login ARGS...: pccx ARGS -n, the browser completing it; pccx's exit.
 login() {
+	: >"$T/pccx.out"	# before the background job opens it
 	pccx "$@" -n -t 40 >"$T/pccx.out" 2>"$T/pccx.err" &
 	lp=$!
 	i=0
