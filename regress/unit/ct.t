@@ -8,19 +8,8 @@
 # sodium_memcmp() or CRYPTO_memcmp().  Then no plain comparison in the
 # programs may take an operand whose name says it is a secret, except
 # the few listed below with the reason they are not secrets.
-cd "$(dirname "$0")/../.." || { echo "Bail out! no tree"; exit 1; }
-
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/../lib.sh"
+cd "$PCCX_TOP" || { echo "Bail out! no tree"; exit 1; }
 
 # site FILE FIXED-STRING WHAT
 site() {
@@ -28,7 +17,7 @@ site() {
 	ok $? "$3 ($1)"
 }
 
-echo "1..14"
+plan 14
 site authd/oidc.c 'sodium_memcmp(p->state, state,' \
     "OIDC state of a pending login"
 site authd/oidc.c 'sodium_memcmp(json_string_value(v), x->nonce, n)' \
@@ -82,4 +71,4 @@ printf 'if (strcmp(x->state_dir, d) == 0)\n' >"$T/b.c"
 [ "$(scan "$T/a.c" "$T/b.c" | wc -l)" -eq 1 ]
 ok $? "the scan finds a planted plain comparison, and only that"
 
-[ "$failed" -eq 0 ]
+finish
