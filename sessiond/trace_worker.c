@@ -35,7 +35,7 @@ static int	tw_complete(const struct verify_info *);
 static void	tw_ref_err(void *, unsigned, const char *);
 
 static char	tw_vbuf[BUFSIZ], tw_rbuf[BUFSIZ];
-static uint8_t	tw_in[TW_BUFSZ];
+static uint8_t	tw_in[TW_BUFSZ] __attribute__((aligned(4096)));
 
 /* Put the descriptors where trace.h says and close the others. */
 static void
