@@ -475,6 +475,26 @@ project_free(struct conf_project *pr)
 }
 
 void
+config_adopt(struct config *dst, struct config *src)
+{
+	TAILQ_HEAD(, conf_user)		users;
+	TAILQ_HEAD(, conf_project)	projects;
+
+	TAILQ_INIT(&users);
+	TAILQ_CONCAT(&users, &dst->users, entry);
+	TAILQ_CONCAT(&dst->users, &src->users, entry);
+	TAILQ_CONCAT(&src->users, &users, entry);
+	TAILQ_INIT(&projects);
+	TAILQ_CONCAT(&projects, &dst->projects, entry);
+	TAILQ_CONCAT(&dst->projects, &src->projects, entry);
+	TAILQ_CONCAT(&src->projects, &projects, entry);
+	dst->limits = src->limits;
+	dst->tokens = src->tokens;
+	dst->ratelimit = src->ratelimit;
+	dst->sessions.per_user = src->sessions.per_user;
+}
+
+void
 config_free(struct config *conf)
 {
 	struct listen_addr	*la;

@@ -206,6 +206,12 @@ struct config	*config_parse(const char *, char *const *);
  */
 struct config	*config_parse_buf(const char *, const char *, size_t,
 		    char *const *);
+/*
+ * config_adopt: take from src what a reload changes (the limits, users,
+ * projects, token lifetimes, rate limits, the per-user session cap);
+ * src keeps dst's old users and projects, to be freed with it.
+ */
+void		 config_adopt(struct config *, struct config *);
 /* config_free: free conf and its listeners; NULL is fine. */
 void		 config_free(struct config *);
 /*

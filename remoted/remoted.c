@@ -145,7 +145,7 @@ remoted_reload(char *err, size_t errsz)
 	    !config_same_listeners(nc, env->conf))
 		log_warnx("reload: state directory, control socket and "
 		    "listeners change only on restart");
-	env->conf->limits = nc->limits;
+	config_adopt(env->conf, nc);
 	config_free(nc);
 	children_configure(0);
 	snprintf(err, errsz, "configuration reloaded");

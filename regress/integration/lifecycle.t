@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 40
+plan 43
 
 # Every child killed in turn takes the whole suite down within 1 s.
 for role in front auth tunnel session audit; do
@@ -52,6 +52,13 @@ is "$out" "configuration has errors; nothing changed" \
 cp "$T/good.conf" "$T/pccx.conf"
 echo "limits { body 2M }" >>"$T/pccx.conf"
 is "$(ctl reload)" "configuration reloaded" "a good file reloads"
+# A user added to the file is known from the reload on.
+ctl enrol bob@example.com >/dev/null 2>&1
+ok $(( $? != 0 ? 0 : 1 )) "before the reload, bob cannot be enrolled"
+echo 'user "bob@example.com" account "nobody"' >>"$T/pccx.conf"
+is "$(ctl reload)" "configuration reloaded" "a file with a new user reloads"
+like "$(ctl enrol bob@example.com)" '^[A-Za-z0-9_-]{32}$' \
+    "after the reload, bob can be enrolled"
 kill -TERM "$SUITE_PID"
 wait_gone "$SUITE_PID" 2000
 ok $? "SIGTERM stops the suite"
