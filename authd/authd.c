@@ -352,6 +352,10 @@ auth_reload(void)
 	token_store_setconf(auth->tokens, &auth->tok_conf);
 	ratelimit_setconf(auth->limits, &auth->rl_conf);
 	log_info("configuration reloaded");
+	/* The parent has no audit channel: the reload is recorded here. */
+	auth_audit("operator", "", "control", "config.reload", "", "ok",
+	    NULL);
+	reply_hold_end();
 }
 
 static const struct child_role auth_role = {

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 43
+plan 44
 
 # Every child killed in turn takes the whole suite down within 1 s.
 for role in front auth tunnel session audit; do
@@ -59,6 +59,17 @@ echo 'user "bob@example.com" account "nobody"' >>"$T/pccx.conf"
 is "$(ctl reload)" "configuration reloaded" "a file with a new user reloads"
 like "$(ctl enrol bob@example.com)" '^[A-Za-z0-9_-]{32}$' \
     "after the reload, bob can be enrolled"
+# Each reload that took is an audit row; the refused ones are not.
+reloads() {
+	sqlite3 "$T/state/audit/audit.db" \
+	    "SELECT count(*) FROM rows WHERE action = 'config.reload'"
+}
+i=0
+while [ "$(reloads)" != 2 ] && [ $i -lt 40 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+is "$(reloads)" 2 "two reloads took, two config.reload rows"
 kill -TERM "$SUITE_PID"
 wait_gone "$SUITE_PID" 2000
 ok $? "SIGTERM stops the suite"
