@@ -9,10 +9,8 @@
  * after ?since=SEQ and then sends new ones.  Replayed rows come in a
  * window granted EVENTS_GRANT at a time, and only while the client
  * keeps up; live rows come as they commit, and a client that falls
- * behind is closed by its WebSocket's bounded queue.
- *
- * XXX: feeds are not limited per user; only max_connections (upgraded
- * connections count) and the audit daemon's cap on feeds bound them.
+ * behind is closed by its WebSocket's bounded queue.  One user holds
+ * at most the feeds limit at once; one more is answered with 429.
  */
 
 #include <sys/queue.h>
@@ -76,6 +74,19 @@ events_find(uint32_t id)
 	return NULL;
 }
 
+/* The feeds user holds open now. */
+static uint32_t
+events_held(const char *user)
+{
+	struct evsub	*s;
+	uint32_t	 n = 0;
+
+	TAILQ_FOREACH(s, &subs, entry)
+		if (strcmp(s->user, user) == 0)
+			n++;
+	return n;
+}
+
 /* ?since=SEQ: digits only; AUDIT_SINCE_HEAD when absent. */
 static int
 events_since(struct http_req *req, uint64_t *since)
@@ -134,6 +145,13 @@ events_open(struct http_req *req)
 	if (events_since(req, &since) == -1) {
 		http_reply_error(req, 400, "bad_since",
 		    "since must be a sequence number");
+		return;
+	}
+	if (events_held(who->user) >= server_limits()->feeds_per_user) {
+		log_info("events: %s holds %u feeds, one more refused",
+		    who->user, server_limits()->feeds_per_user);
+		http_reply_error(req, 429, "too_many_feeds",
+		    "close a feed before opening another");
 		return;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||

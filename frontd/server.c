@@ -147,6 +147,7 @@ static const struct p_limits srv_default_limits = {
 	.ws_frame_bytes = 1024 * 1024,
 	.ws_message_bytes = 16 * 1024 * 1024,
 	.max_connections = 1024,
+	.feeds_per_user = 8,
 };
 
 static void	conn_process(struct http_conn *);

@@ -181,6 +181,7 @@ proto_send_limits(struct chan *c, const struct p_limits *p)
 	wire_put_u32(&w, p->ws_frame_bytes);
 	wire_put_u32(&w, p->ws_message_bytes);
 	wire_put_u32(&w, p->max_connections);
+	wire_put_u32(&w, p->feeds_per_user);
 	return proto_send_wire(c, MSG_CONF_LIMITS, 0, -1, &w);
 }
 
@@ -200,6 +201,7 @@ proto_get_limits(const struct msg *m, struct p_limits *p)
 	p->ws_frame_bytes = wire_get_u32(&r);
 	p->ws_message_bytes = wire_get_u32(&r);
 	p->max_connections = wire_get_u32(&r);
+	p->feeds_per_user = wire_get_u32(&r);
 	if (wire_done(&r) == -1)
 		return -1;
 	return proto_check_limits(p);
@@ -223,7 +225,8 @@ proto_check_limits(const struct p_limits *p)
 	    !in_range(p->request_timeout, LIM_TIMEOUT_MIN, LIM_TIMEOUT_MAX) ||
 	    !in_range(p->ws_frame_bytes, LIM_WSFRAME_MIN, LIM_WSFRAME_MAX) ||
 	    !in_range(p->ws_message_bytes, LIM_WSMSG_MIN, LIM_WSMSG_MAX) ||
-	    !in_range(p->max_connections, LIM_CONN_MIN, LIM_CONN_MAX))
+	    !in_range(p->max_connections, LIM_CONN_MIN, LIM_CONN_MAX) ||
+	    !in_range(p->feeds_per_user, LIM_FEEDS_MIN, LIM_FEEDS_MAX))
 		return -1;
 	return 0;
 }

@@ -118,6 +118,7 @@ struct p_limits {
 	uint32_t	ws_frame_bytes;
 	uint32_t	ws_message_bytes;
 	uint32_t	max_connections;
+	uint32_t	feeds_per_user;	/* open /v1/events of one user */
 };
 
 /*
@@ -153,7 +154,7 @@ struct p_status {
 };
 
 #define P_STATUS_LEN	33		/* encoded size of p_status */
-#define P_LIMITS_LEN	44		/* encoded size of p_limits */
+#define P_LIMITS_LEN	48		/* encoded size of p_limits */
 
 struct p_ctl_proc {
 	char		name[PROTO_NAMEMAX];
@@ -212,6 +213,8 @@ int	proto_get_ctl_result(const struct msg *, struct p_ctl_result *);
 #define LIM_WSMSG_MAX		(64 * 1024 * 1024)
 #define LIM_CONN_MIN		1
 #define LIM_CONN_MAX		65536
+#define LIM_FEEDS_MIN		1
+#define LIM_FEEDS_MAX		1024
 
 /*
  * proto_send_wire: queue an encoded payload as one message, with fd

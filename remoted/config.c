@@ -69,6 +69,8 @@ static const struct limit_def limit_defs[] = {
 	    LIM_WSMSG_MIN, LIM_WSMSG_MAX, 1 * MB },
 	{ "connections", LIMIT_COUNT, U32(max_connections),
 	    LIM_CONN_MIN, LIM_CONN_MAX, 1024 },
+	{ "feeds", LIMIT_COUNT, U32(feeds_per_user),
+	    LIM_FEEDS_MIN, LIM_FEEDS_MAX, 8 },
 };
 #define NLIMITS	(sizeof(limit_defs) / sizeof(limit_defs[0]))
 

@@ -41,7 +41,16 @@ async function feed(u, query = '') {
 		const f = { w, rows: [], status: 101, code: null, bad: [] };
 		w.on('unexpected-response', (req, res) => {
 			f.status = res.statusCode;
-			resolve(f);
+			let b = '';
+			res.on('data', (d) => { b += d; });
+			res.on('end', () => {
+				try {
+					f.error = JSON.parse(b).error?.code;
+				} catch {
+					f.error = null;
+				}
+				resolve(f);
+			});
 		});
 		w.on('message', (d, binary) => {
 			try {
@@ -203,12 +212,33 @@ async function main(ctx) {
 	    alice.f.rows.filter((x) => x.seq <= last).map((x) => x.seq)
 	    .join(), `the replay of ${a2.rows.length} rows is what came live`);
 
-	for (const f of [alice.f, carol.f, dave.f, c2, d2, a2])
+	// The per-user cap (feeds, 8 by default): alice holds two.
+	const more = [];
+	for (let i = 0; i < 6; i++)
+		more.push(await feed(alice, ''));
+	ok(more.every((f) => f.status === 101),
+	    'alice opens six more feeds, eight in all');
+	const over = await feed(alice, '');
+	ok(over.status === 429 && over.error === 'too_many_feeds',
+	    'a ninth feed of alice: 429 too_many_feeds',
+	    `${over.status} ${over.error}`);
+	const d3 = await feed(dave, '');
+	is(d3.status, 101, 'dave, another user, still opens one');
+	more.pop().w.close(1000);
+	let again;
+	for (let t = 0; t < 40; t++) {
+		await sleep(50);
+		again = await feed(alice, '');
+		if (again.status === 101)
+			break;
+	}
+	is(again.status, 101, 'after alice closes one, she opens one again');
+
+	const all = [alice.f, carol.f, dave.f, c2, d2, a2, d3, again, ...more];
+	for (const f of all)
 		f.w.close(1000);
 	await sleep(300);
-	ok([alice.f, carol.f, dave.f, c2, d2, a2].every((f) =>
-	    f.code === 1000),
-	    'feeds close with 1000');
+	ok(all.every((f) => f.code === 1000), 'feeds close with 1000');
 	ok(/^front\s+\d+/m.test(ctl('status')), 'the front end still runs');
 }
 

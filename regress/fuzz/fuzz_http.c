@@ -19,6 +19,7 @@ static const struct p_limits flim = {
 	.ws_frame_bytes = 125,
 	.ws_message_bytes = 125,
 	.max_connections = 1,
+	.feeds_per_user = 1,
 };
 
 /* What every accepted head must be, whatever the input. */

@@ -41,6 +41,7 @@ static const struct p_limits tlim = {
 	.ws_frame_bytes = 1024,
 	.ws_message_bytes = 1024,
 	.max_connections = 8,
+	.feeds_per_user = 1,
 };
 
 static struct event_base	*base;

@@ -40,6 +40,7 @@ static const struct p_limits tlim = {
 	.ws_frame_bytes = 1024,
 	.ws_message_bytes = 1024,
 	.max_connections = 4,
+	.feeds_per_user = 1,
 };
 
 /* Parser harness. */

@@ -366,6 +366,7 @@ test_limits_roundtrip(void **state)
 	in.ws_frame_bytes = 65536;
 	in.ws_message_bytes = 1 << 20;
 	in.max_connections = 1024;
+	in.feeds_per_user = 8;
 
 	assert_int_equal(proto_send_limits(&p->a, &in), 0);
 	assert_int_equal(chan_flush(&p->a), 0);
