@@ -148,8 +148,7 @@ check_limits(const struct p_auth_req *r, struct check *k, int kind,
  * What user may read on the events feed (or list of traces): the
  * projects where the action is allowed (into a, when given) and, for
  * events, rows of no project.  1 when that is anything at all, else 0.
- * XXX: a user in more than AUTH_MAXPROJECTS projects sees only the
- * first AUTH_MAXPROJECTS of them on the feed or the list.
+ * The configuration puts no user in more than AUTH_MAXPROJECTS.
  */
 static int
 check_events_scope(const char *user, int action, struct p_auth_allow *a)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/conf_lex.h"
+#include "proto/auth.h"
 #include "config.h"
 
 enum limit_kind {
@@ -1075,6 +1076,24 @@ config_add_project(struct config *conf, const char *name, char *err,
 	return pr;
 }
 
+/*
+ * The projects user is a member of.  The auth daemon's answers name at
+ * most AUTH_MAXPROJECTS projects of a user, so no user may have more.
+ */
+static int
+member_count(const struct config *conf, const char *user)
+{
+	const struct conf_project	*pr;
+	const struct conf_member	*m;
+	int				 n = 0;
+
+	TAILQ_FOREACH(pr, &conf->projects, entry)
+		TAILQ_FOREACH(m, &pr->members, entry)
+			if (strcmp(m->user, user) == 0)
+				n++;
+	return n;
+}
+
 int
 config_add_member(struct config *conf, struct conf_project *pr,
     const char *user, int role, char *err, size_t errlen)
@@ -1100,6 +1119,11 @@ config_add_member(struct config *conf, struct conf_project *pr,
 			    rn, q, config_role_name(m->role), p);
 			return -1;
 		}
+	if (member_count(conf, user) >= AUTH_MAXPROJECTS) {
+		snprintf(err, errlen, "%s %s: already in %d projects, the "
+		    "most for one user", rn, q, AUTH_MAXPROJECTS);
+		return -1;
+	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", rn);
 		return -1;
