@@ -19,6 +19,8 @@
 /* one token, in milli-tokens */
 #define RL_ONE		1000
 #define RL_MAXFAILS	32
+/* entries with failures passed over to evict one */
+#define RL_SCAN		256
 
 /* One key's bucket and login failures. */
 struct rl_entry {
@@ -58,7 +60,8 @@ static struct rl_entry *rl_get(struct ratelimit *, struct rl_table *,
 		    const char *, uint64_t);
 static void	 rl_lru_unlink(struct rl_table *, uint32_t);
 static void	 rl_lru_push(struct rl_table *, uint32_t);
-static void	 rl_evict(struct ratelimit *, struct rl_table *);
+static int	 rl_backoff(const struct rl_entry *, uint64_t);
+static void	 rl_evict(struct ratelimit *, struct rl_table *, uint64_t);
 static void	 rl_refill(const struct rl_table *, struct rl_entry *,
 		    uint64_t);
 static void	 rl_key(enum ratelimit_kind, const char *, char *);
@@ -204,18 +207,33 @@ rl_lru_push(struct rl_table *t, uint32_t i)
 		t->tail = i;
 }
 
+/* Whether e still counts failed logins (see RATELIMIT_FORGET). */
+static int
+rl_backoff(const struct rl_entry *e, uint64_t now)
+{
+	return e->fails > 0 && (now <= e->last_fail ||
+	    now - e->last_fail <= (uint64_t)RATELIMIT_FORGET * 1000);
+}
+
 /*
- * Forget the least recently used entry.
- * XXX: a lockout goes with its entry: a client that cycles through more
- * than maxentries user names or addresses between two attempts on one
- * key clears that key's backoff.  The tables are sized well above the
- * configured users; the address table stays open to such a flood.
+ * Forget the least recently used entry that counts no failures: one
+ * that does is made recent instead, so a flood of new keys does not
+ * clear a backoff.  After RL_SCAN of those the least recent goes
+ * anyway, which bounds the work a new key costs.
+ * XXX: so a client with more than RL_SCAN addresses (or /64s), each
+ * with a failed login, and a flood of new ones can still clear one.
  */
 static void
-rl_evict(struct ratelimit *rl, struct rl_table *t)
+rl_evict(struct ratelimit *rl, struct rl_table *t, uint64_t now)
 {
-	uint32_t	 i = t->tail, *p;
+	uint32_t	 i = t->tail, n, *p;
 
+	for (n = 0; n < RL_SCAN && n < t->count &&
+	    rl_backoff(&t->e[i], now); n++) {
+		rl_lru_unlink(t, i);
+		rl_lru_push(t, i);
+		i = t->tail;
+	}
 	rl_lru_unlink(t, i);
 	p = &t->bucket[rl_hash(rl, t, t->e[i].key)];
 	while (*p != i)
@@ -241,7 +259,7 @@ rl_get(struct ratelimit *rl, struct rl_table *t, const char *key,
 		return e;
 	}
 	if (t->freelist == RL_NIL)
-		rl_evict(rl, t);
+		rl_evict(rl, t, now);
 	i = t->freelist;
 	e = &t->e[i];
 	t->freelist = e->hnext;

@@ -233,6 +233,47 @@ test_backoff(void **state)
 	    t + 500), 2);
 }
 
+/* A flood of new keys does not push out a key's failures. */
+static void
+test_evict_backoff(void **state)
+{
+	struct ratelimit	*rl = *state;
+	char			 name[16];
+	int			 i;
+
+	assert_int_equal(ratelimit_fail(rl, RATELIMIT_ADDR, "192.0.2.7", T0),
+	    1);
+	assert_int_equal(ratelimit_fail(rl, RATELIMIT_ADDR, "192.0.2.7",
+	    T0 + 2 * MS), 2);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "198.51.100.%d", i);
+		ratelimit_take(rl, RATELIMIT_ADDR, name, T0 + 2 * MS);
+	}
+	assert_int_equal(ratelimit_count(rl, RATELIMIT_ADDR), 4);
+	assert_int_equal(ratelimit_locked(rl, RATELIMIT_ADDR, "192.0.2.7",
+	    T0 + 3 * MS), 1);
+	assert_int_equal(ratelimit_fail(rl, RATELIMIT_ADDR, "192.0.2.7",
+	    T0 + 4 * MS), 4);
+
+	/* When every entry counts failures, the least recent still goes. */
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "203.0.113.%d", i);
+		ratelimit_fail(rl, RATELIMIT_ADDR, name, T0 + 5 * MS);
+	}
+	assert_int_equal(ratelimit_count(rl, RATELIMIT_ADDR), 4);
+	assert_int_equal(ratelimit_locked(rl, RATELIMIT_ADDR, "192.0.2.7",
+	    T0 + 5 * MS), 0);
+	assert_int_equal(ratelimit_locked(rl, RATELIMIT_ADDR, "203.0.113.3",
+	    T0 + 5 * MS), 1);
+
+	/* Failures past RATELIMIT_FORGET no longer hold an entry. */
+	ratelimit_take(rl, RATELIMIT_ADDR, "198.51.100.200",
+	    T0 + (RATELIMIT_FORGET + 6) * MS);
+	assert_int_equal(ratelimit_count(rl, RATELIMIT_ADDR), 4);
+	assert_int_equal(ratelimit_locked(rl, RATELIMIT_ADDR, "203.0.113.0",
+	    T0 + 5 * MS), 0);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, fix_setup, fix_teardown)
 
 int
@@ -244,6 +285,7 @@ main(void)
 		T(test_addresses),
 		T(test_lru),
 		T(test_backoff),
+		T(test_evict_backoff),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
