@@ -2,11 +2,13 @@
 /* Copyright (c) 2026 The pccx-remote authors */
 /* Requests to the server over libcurl: signed, with token and device key. */
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "common/log.h"
@@ -209,10 +211,7 @@ http_call(const struct client *c, const char *method, const char *path,
 	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
 	rep->retry_after = (long)ra;
 	log_debug("%s %s: HTTP %ld", method, path, rep->status);
-	/*
-	 * XXX: jansson's copy of a token in an answer is freed without
-	 * being wiped; the raw body is wiped below.
-	 */
+	/* jansson's copies are wiped as they go (http_init). */
 	if (b.data != NULL)
 		rep->json = json_loadb(b.data, b.len, 0, NULL);
 	rv = 0;
@@ -224,6 +223,28 @@ http_call(const struct client *c, const char *method, const char *path,
 		free(b.data);
 	}
 	return rv;
+}
+
+/* http_wipe: zero all of a block from malloc, as far as it is usable. */
+void
+http_wipe(void *p)
+{
+	if (p != NULL)
+		sodium_memzero(p, malloc_usable_size(p));
+}
+
+/* jansson's free: answers hold tokens, so nothing goes back unwiped. */
+void
+http_json_free(void *p)
+{
+	http_wipe(p);
+	free(p);
+}
+
+void
+http_init(void)
+{
+	json_set_alloc_funcs(malloc, http_json_free);
 }
 
 /* http_clean: a server's text, cut short, no control characters. */

@@ -164,6 +164,7 @@ main(int argc, char *argv[])
 		usage(stderr, EXIT_USAGE);
 	if (sodium_init() == -1 || curl_global_init(CURL_GLOBAL_ALL) != 0)
 		fatalx("cannot initialise the libraries");
+	http_init();
 	if (state_init(&c, dir) == -1)
 		return EXIT_USAGE;
 	if (server != NULL)

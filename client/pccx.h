@@ -163,6 +163,11 @@ int	 state_tls_cert(const struct client *, const char *);
 void	 state_wipe(struct client *);
 
 /* http.c */
+/* http_init: jansson frees through http_json_free, which wipes first. */
+void	 http_init(void);
+void	 http_json_free(void *);
+/* http_wipe: zero the usable size of a block from malloc (or NULL). */
+void	 http_wipe(void *);
 /*
  * http_call: send method path with body (may be NULL).  With key, the
  * request is signed; with auth also the bearer token and device key.

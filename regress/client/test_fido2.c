@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The pccx-remote authors */
-/* The client's option decoder, and the soft key checked by libfido2. */
+/* The client's fido2 options, its soft key under libfido2, JSON wiping. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <fido/es256.h>
 
 #include "client/fido2.h"
+#include "client/pccx.h"
 
 #define CH	"\"challenge\":\"AAAAAAAAAAAAAAAAAAAAAA\""
 #define RP	"\"rp_id\":\"localhost\""
@@ -167,6 +168,28 @@ test_softkey_libfido2(void **state)
 	rmdir(tmpl);
 }
 
+/* Answers hold tokens: what jansson frees is wiped first. */
+static void
+test_json_wipe(void **state)
+{
+	json_malloc_t	 m;
+	json_free_t	 f;
+	unsigned char	*p;
+	size_t		 i;
+
+	http_init();
+	json_get_alloc_funcs(&m, &f);
+	assert_ptr_equal(f, http_json_free);
+	assert_non_null(p = malloc(100));
+	memset(p, 'S', 100);
+	http_wipe(p);
+	for (i = 0; i < 100 && p[i] == 0; i++)
+		;
+	assert_int_equal(i, 100);
+	free(p);
+	http_wipe(NULL);
+}
+
 int
 main(void)
 {
@@ -175,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_opts_begin),
 		cmocka_unit_test(test_opts_refused),
 		cmocka_unit_test(test_softkey_libfido2),
+		cmocka_unit_test(test_json_wipe),
 	};
 
 	fido_init(0);
