@@ -136,7 +136,10 @@ auth_msg_oidc(struct chan *c, struct msg *m)
 	if (proto_get_auth_oidc(m, &o) == -1)
 		return -1;
 	if (child_state() == ST_RUN) {
-		/* XXX: a changed provider needs a restart (CA file). */
+		/*
+		 * XXX: a changed provider needs a restart (CA file); the
+		 * parent's reload answer names oidc then.
+		 */
 		return 0;
 	}
 	memset(co, 0, sizeof(*co));

@@ -127,8 +127,8 @@ conf_tunnel_listen(struct chan *c, const struct conf_tunnel *t)
  * The fallback, the first time only: its socket, its certificate and
  * key, and the device CA's certificate.  Without one of them there is
  * no fallback, with a warning; the WireGuard path stays.
- * XXX: a reload that changes these settings is not told apart from
- * one that does not: they apply at the next start, silently.
+ * XXX: a change to these settings waits for the next start (the
+ * reload's answer says so): the socket is bound before any chroot.
  */
 static void
 conf_tunnel_fallback(struct chan *c, const struct conf_tunnel *t)

@@ -1291,22 +1291,6 @@ config_fill(struct config *conf, char *err, size_t errlen)
 	return origin_default(&conf->webauthn, err, errlen);
 }
 
-int
-config_same_listeners(const struct config *a, const struct config *b)
-{
-	const struct listen_addr	*x, *y;
-
-	y = TAILQ_FIRST(&b->listens);
-	TAILQ_FOREACH(x, &a->listens, entry) {
-		if (y == NULL || x->port != y->port || x->tls != y->tls ||
-		    x->tunnel != y->tunnel || x->public != y->public ||
-		    strcmp(x->addr, y->addr) != 0)
-			return 0;
-		y = TAILQ_NEXT(y, entry);
-	}
-	return y == NULL;
-}
-
 /* A string the lexer reads back as it was. */
 static void
 print_str(FILE *fp, const char *s)
@@ -1533,8 +1517,9 @@ print_blocks(FILE *fp, const struct config *conf)
 		print_block(fp, conf, pr, CONFIG_B_PROJECT, 0);
 }
 
-void
-config_print(FILE *fp, const struct config *conf)
+/* What stands before the limits: paths, listeners, keys, sandbox. */
+static void
+print_head(FILE *fp, const struct config *conf)
 {
 	const struct listen_addr	*la;
 
@@ -1555,6 +1540,64 @@ config_print(FILE *fp, const struct config *conf)
 	print_setting(fp, "audit-key", conf->audit_key);
 	fprintf(fp, "sandbox %s\n", conf->seccomp_debug ? "debug" :
 	    "enforce");
+}
+
+void
+config_print(FILE *fp, const struct config *conf)
+{
+	print_head(fp, conf);
 	print_limits(fp, &conf->limits);
 	print_blocks(fp, conf);
+}
+
+/* The printed text of one part (a block, or CONFIG_B_MAX: the head). */
+static char *
+part_text(const struct config *conf, int part)
+{
+	FILE	*fp;
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	if (part == CONFIG_B_MAX)
+		print_head(fp, conf);
+	else if ((part != CONFIG_B_OIDC || conf->oidc.set) &&
+	    (part != CONFIG_B_TUNNEL || conf->tunnel.set))
+		print_block(fp, conf, NULL, part, 0);
+	if (fclose(fp) == EOF) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int
+config_pending(const struct config *a, const struct config *b, char *buf,
+    size_t len)
+{
+	const char	*name;
+	char		*ta, *tb;
+	size_t		 off = 0;
+	int		 part, n = 0, same;
+
+	buf[0] = '\0';
+	for (part = CONFIG_B_OIDC; part <= CONFIG_B_MAX; part++) {
+		if (part == CONFIG_B_S3 || part == CONFIG_B_PROJECT)
+			continue;
+		ta = part_text(a, part);
+		tb = part_text(b, part);
+		same = ta != NULL && tb != NULL && strcmp(ta, tb) == 0;
+		free(ta);
+		free(tb);
+		if (same)
+			continue;
+		name = part == CONFIG_B_MAX ? "top-level settings" :
+		    block_names[part];
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%s",
+			    n > 0 ? ", " : "", name);
+		n++;
+	}
+	return n;
 }

@@ -212,6 +212,13 @@ struct config	*config_parse_buf(const char *, const char *, size_t,
  * src keeps dst's old users and projects, to be freed with it.
  */
 void		 config_adopt(struct config *, struct config *);
+/*
+ * config_pending: after config_adopt(a, b), name in buf the parts of b
+ * that a did not take ("oidc, tunnel": they wait for a restart);
+ * returns how many.
+ */
+int		 config_pending(const struct config *,
+		    const struct config *, char *, size_t);
 /* config_free: free conf and its listeners; NULL is fine. */
 void		 config_free(struct config *);
 /*
@@ -221,9 +228,6 @@ void		 config_free(struct config *);
  * that again gives the same text.
  */
 void		 config_print(FILE *, const struct config *);
-/* config_same_listeners: non-zero when a and b listen on the same. */
-int		 config_same_listeners(const struct config *,
-		    const struct config *);
 
 /* The embedded etc/pccx-remote.conf (built by remoted/embed.sh). */
 extern const char config_default_text[];

@@ -133,6 +133,7 @@ int
 remoted_reload(char *err, size_t errsz)
 {
 	struct config	*nc;
+	char		 wait[128];
 
 	if ((nc = config_parse(env->conf_path, env->defs)) == NULL) {
 		snprintf(err, errsz, "configuration has errors; "
@@ -140,16 +141,17 @@ remoted_reload(char *err, size_t errsz)
 		log_warnx("reload failed: %s", err);
 		return -1;
 	}
-	if (strcmp(nc->state_dir, env->conf->state_dir) != 0 ||
-	    strcmp(nc->control_socket, env->conf->control_socket) != 0 ||
-	    !config_same_listeners(nc, env->conf))
-		log_warnx("reload: state directory, control socket and "
-		    "listeners change only on restart");
 	config_adopt(env->conf, nc);
+	if (config_pending(env->conf, nc, wait, sizeof(wait)) > 0) {
+		snprintf(err, errsz, "configuration reloaded; changes to %s "
+		    "wait for a restart", wait);
+		log_warnx("%s", err);
+	} else {
+		snprintf(err, errsz, "configuration reloaded");
+		log_info("%s", err);
+	}
 	config_free(nc);
 	children_configure(0);
-	snprintf(err, errsz, "configuration reloaded");
-	log_info("configuration reloaded");
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 44
+plan 46
 
 # Every child killed in turn takes the whole suite down within 1 s.
 for role in front auth tunnel session audit; do
@@ -70,6 +70,14 @@ while [ "$(reloads)" != 2 ] && [ $i -lt 40 ]; do
 	i=$((i + 1))
 done
 is "$(reloads)" 2 "two reloads took, two config.reload rows"
+# What waits for a restart is named; the per-user cap, taken, is not.
+printf 'sessions { per-user 2 }\naudit { checkpoint rows 100 }\n' \
+    >>"$T/pccx.conf"
+is "$(ctl reload)" \
+    "configuration reloaded; changes to audit wait for a restart" \
+    "a reload names the part that waits for a restart"
+like "$(cat "$T/log")" "changes to audit wait for a restart" \
+    "and logs it"
 kill -TERM "$SUITE_PID"
 wait_gone "$SUITE_PID" 2000
 ok $? "SIGTERM stops the suite"
