@@ -122,7 +122,7 @@ static const struct session_wire *trace_wire;
 static struct chan		*(*trace_audit_chan)(void);
 static uint32_t			 trace_audit_seq;
 static int			 traces_fd = -1, keys_fd = -1, refs_fd = -1;
-static rlim_t			 trace_as;
+static int			 statm_fd = -1;	/* /proc/self/statm */
 
 static void	trace_error(uint32_t, uint32_t, const char *);
 static int	trace_key(const char *, struct age_identity *);
@@ -150,20 +150,20 @@ static void	trace_ref_go(uint32_t, const struct p_session_trace *, int);
 static void	up_done(struct upload *);
 
 /*
- * The worker's address space: what it starts with, and its own room.
- * XXX: measured once at start-up; a daemon grown by many sessions
- * since leaves its worker less than TRACE_WORKER_AS of room.
+ * The worker's address space: what the daemon holds as it forks one
+ * (from /proc/self/statm, opened before the chroot), and its own room.
  */
 static rlim_t
 trace_as_limit(void)
 {
+	char		buf[64];
+	ssize_t		n;
 	unsigned long	pages = 0;
-	FILE		*fp;
 
-	if ((fp = fopen("/proc/self/statm", "r")) != NULL) {
-		if (fscanf(fp, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(fp);
+	if (statm_fd != -1 &&
+	    (n = pread(statm_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		pages = strtoul(buf, NULL, 10);
 	}
 	return (rlim_t)pages * sysconf(_SC_PAGESIZE) + TRACE_WORKER_AS;
 }
@@ -238,7 +238,8 @@ trace_init(const char *dir, struct event_base *base,
 	trace_base = base;
 	trace_wire = wire;
 	trace_audit_chan = audit;
-	trace_as = trace_as_limit();
+	if ((statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+		log_warn("trace: /proc/self/statm");
 	return 0;
 }
 
@@ -743,6 +744,7 @@ static int
 up_start(struct upload *u, int ref, int body)
 {
 	int	in[2], v[2], r[2];
+	rlim_t	as = trace_as_limit();
 
 	if (pipe2(in, O_CLOEXEC) == -1)
 		return -1;
@@ -753,7 +755,7 @@ up_start(struct upload *u, int ref, int body)
 	if ((u->pid = fork()) == -1)
 		goto close_r;
 	if (u->pid == 0)
-		trace_worker_run(in[0], v[1], r[1], ref, 0, trace_as);
+		trace_worker_run(in[0], v[1], r[1], ref, 0, as);
 	close(in[0]);
 	close(r[1]);
 	if (ref != -1)
@@ -1501,13 +1503,14 @@ ref_on_read(evutil_socket_t fd, short ev, void *arg)
 static int
 ref_check(int fd)
 {
+	rlim_t	as = trace_as_limit();
 	pid_t	pid;
 	int	st;
 
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0)
-		trace_worker_run(-1, -1, -1, fd, 1, trace_as);
+		trace_worker_run(-1, -1, -1, fd, 1, as);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
