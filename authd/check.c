@@ -416,6 +416,8 @@ check_answer(struct check_run *cr, int rv)
 		pccx_strlcpy(a.user, k->ti.user, sizeof(a.user));
 		pccx_strlcpy(a.device, k->ti.device, sizeof(a.device));
 		pccx_strlcpy(a.sid, k->ti.sid, sizeof(a.sid));
+		a.any = *r->project != '\0' && rbac_can(auth->rbac,
+		    k->ti.user, r->project, RBAC_SESSION_KILL_ANY);
 		check_events_allow(r, k, &a);
 		reply_allow(c, cr->id, &a);
 		break;

@@ -169,33 +169,16 @@ gated_project(struct http_req *req, char *dst, size_t size)
 }
 
 /*
- * Whether the caller owns project, from the roles claim of the token
- * the auth daemon has just verified for this very request.
- * XXX: roles are those of the login; a role taken away since still
- * counts here until the token ends (revocation ends it at once).
+ * Whether the caller may act on anyone's sessions of the project the
+ * gate checked: the auth daemon's word for this very request, from
+ * the roles in force now (session.kill_any, an owner's action).
  */
 static int
-caller_owns(struct http_req *req, const char *project)
+caller_owns(struct http_req *req)
 {
-	const char	*a = http_req_header(req, "Authorization");
-	const char	*p, *e;
-	unsigned char	 buf[4096];
-	size_t		 n;
-	json_t		*j, *r;
-	int		 own = 0;
+	const struct p_auth_allow	*who = authgate_identity(req);
 
-	if (a == NULL || strncmp(a, "Bearer ", 7) != 0 ||
-	    (p = strchr(a + 7, '.')) == NULL || (e = strchr(++p, '.')) ==
-	    NULL || sodium_base642bin(buf, sizeof(buf) - 1, p, e - p, NULL,
-	    &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return 0;
-	buf[n] = '\0';
-	if ((j = json_loadb((char *)buf, n, 0, NULL)) == NULL)
-		return 0;
-	r = json_object_get(json_object_get(j, "roles"), project);
-	own = json_is_string(r) && strcmp(json_string_value(r), "owner") == 0;
-	json_decref(j);
-	return own;
+	return who != NULL && who->any;
 }
 
 static int
@@ -429,7 +412,7 @@ sessions_list(struct http_req *req)
 		http_reply_error(req, 400, "bad_project", "no project named");
 		return;
 	}
-	if (!caller_owns(req, p.project))
+	if (!caller_owns(req))
 		pccx_strlcpy(p.user, who->user, sizeof(p.user));
 	if ((s = sreq_new(req, SREQ_LIST)) == NULL)
 		return;
@@ -455,7 +438,7 @@ sessions_ref(struct http_req *req, enum sreq_kind kind, uint8_t mode)
 
 	if ((s = sreq_path(req, SREQ_CHECK)) == NULL)
 		return;
-	own = caller_owns(req, s->project);
+	own = caller_owns(req);
 	pccx_strlcpy(s->ref.uuid, s->uuid, sizeof(s->ref.uuid));
 	if (!own)
 		pccx_strlcpy(s->ref.user, s->user, sizeof(s->ref.user));

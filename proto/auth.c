@@ -282,6 +282,7 @@ proto_send_auth_allow(struct chan *c, uint32_t peerid,
 	wire_put_str(&w, p->device);
 	wire_put_str(&w, p->sid);
 	wire_put_u8(&w, p->events_suite);
+	wire_put_u8(&w, p->any);
 	wire_put_u64(&w, p->grant);
 	wire_put_u8(&w, p->nprojects);
 	for (i = 0; i < p->nprojects && i < AUTH_MAXPROJECTS; i++)
@@ -300,10 +301,12 @@ proto_get_auth_allow(const struct msg *m, struct p_auth_allow *p)
 	wire_get_str(&r, p->device, sizeof(p->device));
 	wire_get_str(&r, p->sid, sizeof(p->sid));
 	p->events_suite = wire_get_u8(&r);
+	p->any = wire_get_u8(&r);
 	p->grant = wire_get_u64(&r);
 	p->nprojects = wire_get_u8(&r);
 	if (p->user[0] == '\0' || p->sid[0] == '\0' ||
-	    p->events_suite > 1 || p->nprojects > AUTH_MAXPROJECTS)
+	    p->events_suite > 1 || p->any > 1 ||
+	    p->nprojects > AUTH_MAXPROJECTS)
 		return -1;
 	for (i = 0; i < p->nprojects; i++) {
 		wire_get_str(&r, p->projects[i], sizeof(p->projects[i]));

@@ -198,6 +198,8 @@ struct p_auth_allow {
 	char		device[PROTO_NAMEMAX];
 	char		sid[PROTO_NAMEMAX];
 	uint8_t		events_suite;
+	/* the caller may act on anyone's sessions in the gated project */
+	uint8_t		any;
 	/* events.read: the grant sent to the audit daemon; 0: none */
 	uint64_t	grant;
 	uint8_t		nprojects;	/* 0 .. AUTH_MAXPROJECTS */
@@ -205,7 +207,7 @@ struct p_auth_allow {
 };
 
 /* Bounds of an encoded MSG_AUTH_ALLOW. */
-#define P_AUTH_ALLOW_MIN	(3 * 2 + 2 + 8)
+#define P_AUTH_ALLOW_MIN	(3 * 2 + 3 + 8)
 #define P_AUTH_ALLOW_MAX	(P_AUTH_ALLOW_MIN + 3 * PROTO_NAMEMAX +	\
 	AUTH_MAXPROJECTS * (2 + PROTO_NAMEMAX))
 

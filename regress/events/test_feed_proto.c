@@ -210,14 +210,24 @@ test_allow(void **state)
 		memset(a->projects[i], 'p', sizeof(a->projects[i]) - 1);
 	assert_int_equal(proto_send_auth_allow(c, 1, a), 0);
 	queued(c, &m);
-	/* three strings (16, 3, 3 bytes), two bytes, the grant, 64 names */
-	assert_int_equal(m.len, 3 * 2 + 16 + 3 + 3 + 2 + 8 +
+	/* three strings (16, 3, 3 bytes), 3 bytes, the grant, 64 names */
+	assert_int_equal(m.len, 3 * 2 + 16 + 3 + 3 + 3 + 8 +
 	    AUTH_MAXPROJECTS * (2 + PROTO_NAMEMAX - 1));
 	assert_true(m.len <= P_AUTH_ALLOW_MAX);
 	cuts_refused(&m, get_allow, g);
 	assert_int_equal(g->nprojects, AUTH_MAXPROJECTS);
 
 	a->nprojects = 0;
+	a->any = 1;
+	assert_int_equal(proto_send_auth_allow(c, 1, a), 0);
+	queued(c, &m);
+	assert_int_equal(proto_get_auth_allow(&m, g), 0);
+	assert_int_equal(g->any, 1);
+	a->any = 2;
+	assert_int_equal(proto_send_auth_allow(c, 1, a), 0);
+	queued(c, &m);
+	assert_int_equal(proto_get_auth_allow(&m, g), -1);
+	a->any = 0;
 	a->events_suite = 2;
 	assert_int_equal(proto_send_auth_allow(c, 1, a), 0);
 	queued(c, &m);

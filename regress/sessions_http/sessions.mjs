@@ -260,6 +260,28 @@ async function main(ctx) {
 	ok(k.r.status === 200 && k.r.json.id === other,
 	    'the owner kills the maintainer\'s session',
 	    JSON.stringify(k.r.json));
+
+	// A role taken away by a reload counts from the next request on,
+	// though alice's token still says she owns the project.
+	r = await open(carol, 'discard');
+	const late = r.json.id;
+	const conf = sock.replace(/ctl\.sock$/, 'pccx.conf');
+	const text = fs.readFileSync(conf, 'utf8');
+	fs.writeFileSync(conf, text.replace('owner "alice@example.com"',
+	    'maintainer "alice@example.com"'));
+	is(ctl('reload'), 'configuration reloaded',
+	    'a reload makes alice a maintainer');
+	r = await req(alice, 'GET', `/v1/sessions${Q}`);
+	ok(r.status === 200 && !r.json.sessions.some((s) => s.id === late),
+	    'alice, no longer owner, lists only her own sessions',
+	    JSON.stringify(r.json));
+	r = await req(alice, 'DELETE', `/v1/sessions/${late}${Q}`);
+	is(r.status, 404, 'nor may she kill carol\'s (404)');
+	fs.writeFileSync(conf, text);
+	is(ctl('reload'), 'configuration reloaded', 'and owner again');
+	k = await kill(alice, late, 'discard');
+	ok(k.r.status === 200 && k.r.json.id === late,
+	    'the owner again kills it', JSON.stringify(k.r.json));
 	ok(/^front\s+\d+/m.test(ctl('status')), 'the front end still runs');
 }
 
