@@ -65,7 +65,7 @@ check_deny(struct check *k, int status, const char *code, const char *msg)
 	return -1;
 }
 
-/* The token, its signature now known, and the session's use. */
+/* The token, its signature now known. */
 static int
 check_token(struct check_run *cr)
 {
@@ -77,6 +77,18 @@ check_token(struct check_run *cr)
 	if ((e = token_verify_end(auth->tokens, &cr->tp, ok, cr->now,
 	    &k->ti)) != TOKEN_OK)
 		return check_deny(k, 401, token_errname(e), token_errmsg(e));
+	return 0;
+}
+
+/*
+ * The session's use, once all else allowed the request: a token sent
+ * alone, without the login's key, does not keep its session alive.
+ */
+static int
+check_touch(struct check_run *cr)
+{
+	struct check	*k = &cr->k;
+
 	if (token_touch(auth->tokens, k->ti.sid, cr->now) == -1)
 		return check_deny(k, 401, token_errname(TOKEN_REVOKED),
 		    token_errmsg(TOKEN_REVOKED));
@@ -233,8 +245,13 @@ check_rbac(const struct p_auth_req *r, uint16_t type, struct check *k)
 {
 	int	action = r->action;
 
-	if (type == MSG_AUTH_REFRESH || type == MSG_AUTH_LOGOUT)
+	if (type == MSG_AUTH_LOGOUT)
 		return 0;
+	/* A user taken out of the configuration may not go on. */
+	if (type == MSG_AUTH_REFRESH)
+		return rbac_known(auth->rbac, k->ti.user) ? 0 :
+		    check_deny(k, 403, "unknown_user",
+		    "you are no longer a user here");
 	if (type == MSG_AUTH_DEV_LIST)
 		action = RBAC_DEVICE_LIST;
 	else if (type == MSG_AUTH_DEV_DELETE)
@@ -315,7 +332,7 @@ check_rest(struct check_run *cr)
 	if (check_token(cr) == -1 || check_sig(cr) == -1 ||
 	    check_device(r, k) == -1 || check_door(r, k) == -1 ||
 	    check_limits(r, k, RATELIMIT_USER, k->ti.user) == -1 ||
-	    check_rbac(r, cr->type, k) == -1)
+	    check_rbac(r, cr->type, k) == -1 || check_touch(cr) == -1)
 		return -1;
 	return 0;
 }

@@ -341,7 +341,9 @@ login_callback(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	if ((e = oidc_callback(auth->oidc, r->arg, r->body,
 	    login_on_identity, w)) != OIDC_OK) {
 		free(w);
-		login_free(l);
+		/* A replayed callback leaves the first one's exchange be. */
+		if (e != OIDC_E_STATE_REUSED)
+			login_free(l);
 		login_fail(r->addr, NULL);
 		reply_error(c, id, 400, oidc_strerror(e),
 		    "the login cannot be finished", 0);

@@ -78,7 +78,6 @@ struct rbac {
 };
 
 static int	 rbac_name_ok(const char *);
-static int	 rbac_known(const struct rbac *, const char *);
 static int	 rbac_owns_any(const struct rbac *, const char *);
 
 static int
@@ -103,7 +102,7 @@ rbac_free(struct rbac *r)
 	free(r);
 }
 
-static int
+int
 rbac_known(const struct rbac *r, const char *user)
 {
 	size_t	 i;

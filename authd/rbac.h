@@ -49,6 +49,8 @@ void		 rbac_free(struct rbac *);
  * even when it is a member of no project.  0, or -1 on a bad name.
  */
 int		 rbac_add_user(struct rbac *, const char *);
+/* rbac_known: non-zero when the table knows user. */
+int		 rbac_known(const struct rbac *, const char *);
 /*
  * rbac_add_member: user has role (ROLE_VIEWER..ROLE_OWNER) in project
  * (user first, as in rbac_can); implies rbac_add_user.  A second entry

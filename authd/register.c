@@ -105,6 +105,13 @@ login_reg_begin(struct chan *c, uint32_t id, const struct p_auth_req *r)
 		    "too many failed attempts", wait);
 		goto done;
 	}
+	if (store_device_count(auth->store, l->user) >= STORE_MAXDEVICES) {
+		auth_audit(l->user, "", r->addr, "device.enrol", "", "deny",
+		    "too_many_devices");
+		reply_error(c, id, 409, "too_many_devices",
+		    "revoke a device before registering another", 0);
+		goto done;
+	}
 	code = json_string_value(json_object_get(o, "code"));
 	if (code == NULL || store_code_use(auth->store, l->user, code,
 	    time(NULL)) != 0) {
@@ -169,6 +176,7 @@ reg_verify(struct auth_login *l, json_t *cred, struct webauthn_cred *wc)
 	return e == WEBAUTHN_OK ? NULL : webauthn_strerror(e);
 }
 
+/* 0, 1 when the user has all the devices a login looks through, -1. */
 static int
 reg_store(struct auth_login *l, const struct webauthn_cred *wc,
     struct store_device *d)
@@ -201,6 +209,7 @@ login_reg_finish(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	const char		*why;
 	char			*ch, *cid;
 	json_t			*o;
+	int			 rv;
 
 	if ((o = reg_body(c, id, r)) == NULL)
 		return;
@@ -209,11 +218,13 @@ login_reg_finish(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	if ((l = reg_step(c, id, o, LOGIN_REG)) == NULL)
 		goto done;
 	l->phase = LOGIN_STEP;
-	if ((why = reg_verify(l, json_object_get(o, "credential"), wc)) !=
-	    NULL || reg_store(l, wc, &d) == -1) {
+	if ((why = reg_verify(l, json_object_get(o, "credential"), wc)) ==
+	    NULL && (rv = reg_store(l, wc, &d)) != 0)
+		why = rv == 1 ? "too_many_devices" : "not_stored";
+	if (why != NULL) {
 		auth_audit(l->user, "", r->addr, "device.register", "",
-		    "deny", why != NULL ? why : "not_stored");
-		reply_error(c, id, 400, why != NULL ? why : "not_stored",
+		    "deny", why);
+		reply_error(c, id, 400, why,
 		    "the new security key was refused", 0);
 		goto done;
 	}

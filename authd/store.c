@@ -147,10 +147,15 @@ int
 store_device_add(struct store *s, struct store_device *d, time_t now)
 {
 	sqlite3_stmt	*st;
+	int		 n;
 
 	if (!store_wgkey_ok(d->wg_key) || d->cred_idlen == 0 ||
 	    d->coselen == 0 || d->user[0] == '\0')
 		return -1;
+	if ((n = store_device_count(s, d->user)) == -1)
+		return -1;
+	if (n >= STORE_MAXDEVICES)
+		return 1;
 	store_new_id(d->id, 16, sizeof(d->id));
 	d->created = now;
 	d->revoked = 0;
@@ -168,6 +173,22 @@ store_device_add(struct store *s, struct store_device *d, time_t now)
 	sqlite3_bind_text(st, 8, d->wg_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now);
 	return store_run(s, st) == 1 ? 0 : -1;
+}
+
+int
+store_device_count(struct store *s, const char *user)
+{
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	if ((st = store_prep(s, "SELECT count(*) FROM devices "
+	    "WHERE user = ? AND revoked = 0")) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }
 
 #define DEVICE_COLS	"id, user, name, cred_id, cose, sign_count, " \

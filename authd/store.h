@@ -63,10 +63,14 @@ void		 store_close(struct store *);
 
 /*
  * store_device_add: record a new device; d->id is filled in.  The WireGuard
- * key must be the base64 of exactly 32 bytes.  0, or -1.
+ * key must be the base64 of exactly 32 bytes.  0; 1 when the user
+ * already has STORE_MAXDEVICES live devices (all a login looks
+ * through); or -1.
  */
 int		 store_device_add(struct store *, struct store_device *,
 		    time_t);
+/* store_device_count: the live devices of user, or -1. */
+int		 store_device_count(struct store *, const char *);
 /*
  * store_devices: up to max live devices of user into out; returns how
  * many, or -1 on error.

@@ -55,6 +55,40 @@ async function badEnrol(ctx) {
 	    'a made-up enrolment code is refused');
 }
 
+// The callback replayed while the first one's code exchange runs:
+// whichever comes second is refused, and the other goes on to the
+// login page (the login is not dropped under the first).
+async function replayCallback(ctx) {
+	const key = await loginKey();
+	const r = await send({ method: 'POST', url: `${base}/v1/auth/login`,
+	    headers: { 'content-type': 'application/json' },
+	    body: JSON.stringify({ login_key: key.x }) });
+	const page = ctx.page;
+	let replay = null, first = null;
+	const onreq = (q) => {
+		if (replay === null && q.url().startsWith(
+		    `${base}/v1/auth/callback`))
+			replay = send({ method: 'GET', url: q.url(),
+			    headers: {}, body: undefined });
+	};
+	const onres = (q) => {
+		if (q.url().startsWith(`${base}/v1/auth/callback`))
+			first = q.status();
+	};
+	page.on('request', onreq);
+	page.on('response', onres);
+	await browserLogin(page, r.json.authorization_url);
+	page.off('request', onreq);
+	page.off('response', onres);
+	const rr = replay !== null ? await replay : null;
+	const st = [first, rr?.status].sort().join();
+	ok(st === '200,400', 'a callback and its replay at once: one ' +
+	    'reaches the login page, the other is refused', st);
+	ok(rr === null || rr.status !== 400 ||
+	    ['state_reused', 'bad_state'].includes(code(rr)),
+	    'the refusal names the state', rr && code(rr));
+}
+
 async function main(ctx) {
 	const s1 = await login(ctx, code0);
 	const key = s1.key;
@@ -184,6 +218,7 @@ async function main(ctx) {
 	    'revoked', 'the token of the deleted device');
 
 	await badEnrol(ctx);
+	await replayCallback(ctx);
 
 	let limited = null;
 	for (let i = 0; i < 400 && limited === null; i++) {

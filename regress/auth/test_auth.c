@@ -295,6 +295,35 @@ test_store_devices(void **state)
 	store_close(s);
 }
 
+/* A user has at most the devices a login looks through. */
+static void
+test_store_device_cap(void **state)
+{
+	struct store		*s = store_fresh();
+	struct store_device	 d, first;
+	int			 i;
+
+	for (i = 0; i < STORE_MAXDEVICES; i++) {
+		device_sample(&d, "carol", 10 + i);
+		assert_int_equal(store_device_add(s, &d, 1000 + i), 0);
+		if (i == 0)
+			first = d;
+	}
+	assert_int_equal(store_device_count(s, "carol"), STORE_MAXDEVICES);
+	device_sample(&d, "carol", 90);
+	assert_int_equal(store_device_add(s, &d, 2000), 1);
+	assert_int_equal(store_device_count(s, "carol"), STORE_MAXDEVICES);
+	/* another user is not affected; a revocation makes room */
+	device_sample(&d, "dan", 91);
+	assert_int_equal(store_device_add(s, &d, 2000), 0);
+	assert_int_equal(store_device_revoke(s, first.id, NULL, 2001), 1);
+	device_sample(&d, "carol", 92);
+	assert_int_equal(store_device_add(s, &d, 2002), 0);
+	assert_int_equal(store_device_count(s, "carol"), STORE_MAXDEVICES);
+	assert_int_equal(store_device_count(s, "nobody"), 0);
+	store_close(s);
+}
+
 static int
 code_in_db(const char *code)
 {
@@ -572,6 +601,7 @@ main(void)
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_store_devices),
+		cmocka_unit_test(test_store_device_cap),
 		cmocka_unit_test(test_store_codes),
 		cmocka_unit_test(test_store_sessions),
 		cmocka_unit_test(test_token_kept),
