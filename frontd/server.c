@@ -111,6 +111,7 @@ struct http_req {
 #define REQ_GONE	0x02
 #define REQ_STREAMING	0x04		/* chunked reply under way */
 #define REQ_RAWSTREAM	0x08		/* HTTP/1.0: no chunks */
+#define REQ_CONTINUED	0x10		/* 100 Continue sent */
 	void			(*gone_cb)(struct http_req *, void *);
 	void			*gone_arg;
 	void			(*data_cb)(struct http_req *, const char *,
@@ -155,6 +156,7 @@ static void	conn_free(struct http_conn *);
 static void	conn_fail(struct http_conn *, int, const char *,
 		    const char *);
 static void	conn_linger(struct http_conn *);
+static void	conn_continue(struct http_conn *);
 static int	ws_handshake_check(struct http_req *);
 
 void
@@ -670,6 +672,7 @@ http_req_pause(struct http_req *req, int pause)
 		return;
 	}
 	c->flags &= ~CONN_PAUSED;
+	conn_continue(c);
 	if (!(c->flags & CONN_INLOOP))
 		event_active(c->resume, EV_TIMEOUT, 1);
 }
@@ -1009,16 +1012,24 @@ http_reply_upgrade(struct http_req *req)
 	return bev;
 }
 
+/*
+ * Invite the body of a request that asked to be (Expect: 100-continue),
+ * once: not while the gate holds it paused, so a request it refuses
+ * is not asked for its body.
+ */
 static void
 conn_continue(struct http_conn *c)
 {
 	struct http_req	*req = c->req;
 
-	if (req != NULL && !(req->flags & REQ_REPLIED) &&
+	if (req != NULL && !(req->flags & (REQ_REPLIED | REQ_CONTINUED)) &&
+	    !(c->flags & CONN_PAUSED) &&
 	    (req->head.flags & HTTP_HEAD_CONTINUE) &&
-	    req->head.version == 11 && conn_body_pending(c))
+	    req->head.version == 11 && conn_body_pending(c)) {
+		req->flags |= REQ_CONTINUED;
 		evbuffer_add_printf(bufferevent_get_output(c->bev),
 		    "HTTP/1.1 100 Continue\r\n\r\n");
+	}
 }
 
 /* The head is in: route it, bound the body, maybe start the handler. */

@@ -41,6 +41,7 @@
 #include "frontd.h"
 #include "server.h"
 #include "sessions.h"
+#include "traces.h"
 #include "ws.h"
 
 #define SESSIONS_MAXPENDING	1024
@@ -205,8 +206,9 @@ sreq_new(struct http_req *req, enum sreq_kind kind)
 			http_reply_error(req, 503, "busy", "try again later");
 		return NULL;
 	}
+	/* below TRACES_ID_BIT: the replies of traces have it set */
 	s->id = next_id++;
-	if (next_id == 0)
+	if (next_id == TRACES_ID_BIT)
 		next_id = 1;
 	s->kind = kind;
 	s->req = req;

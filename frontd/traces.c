@@ -252,8 +252,8 @@ treq_free(struct treq *t)
 	free(t);
 }
 
-/* Queue a trace message for t; on failure answer 503 and free t. */
-static void
+/* Queue a trace message for t; on failure answer 503, free t, -1. */
+static int
 treq_send(struct treq *t, uint16_t type, int fd, struct p_session_trace *p)
 {
 	struct chan	*c = child_chan(PROC_SESSION);
@@ -261,12 +261,13 @@ treq_send(struct treq *t, uint16_t type, int fd, struct p_session_trace *p)
 	if (c != NULL && proto_send_session_trace(c, type, t->id, fd,
 	    p) == 0) {
 		child_commit(c);
-		return;
+		return 0;
 	}
 	if (fd != -1)
 		close(fd);
 	http_reply_error(t->req, 503, "busy", "try again later");
 	treq_free(t);
+	return -1;
 }
 
 /* The request's fields for the session daemon, as the caller. */
@@ -649,7 +650,12 @@ up_begin(struct http_req *req, struct treq *t, const uint8_t *want)
 	t->up = u;
 	http_req_on_body(req, up_on_data, up_on_end, u);
 	http_req_on_gone(req, up_on_gone, u);
-	treq_send(t, MSG_SESSION_TRACE_PUT, rfd, &p);
+	if (treq_send(t, MSG_SESSION_TRACE_PUT, rfd, &p) == -1) {
+		/* the daemon never heard of it; a bodiless request ends */
+		u->ended = u->finished = 1;
+		up_release(u);
+		return -1;
+	}
 	return 0;
 }
 

@@ -52,6 +52,8 @@ async function upload(u, path, body, o = {}) {
 		headers['transfer-encoding'] = 'chunked';
 	else
 		headers['content-length'] = out.length;
+	if (o.expect)
+		headers.expect = '100-continue';
 	const r = { status: 0, text: '', early: false, lines: [],
 	    headers: {}, done: false };
 	return new Promise((resolve) => {
@@ -87,6 +89,11 @@ async function upload(u, path, body, o = {}) {
 		/* a refusal may close before the client has sent all */
 		q.on('error', () => setTimeout(finish, 300));
 		(async () => {
+			if (o.expect)
+				r.continued = await new Promise((w) => {
+					q.once('continue', () => w(true));
+					q.once('response', () => w(false));
+				});
 			const step = Math.ceil(out.length / parts);
 			for (let i = 0; i < parts; i++) {
 				if (o.stopAt === i) {
@@ -105,6 +112,27 @@ async function upload(u, path, body, o = {}) {
 			r.done = true;
 			q.end();
 		})();
+	});
+}
+
+// An upload that only asks whether it may send its body, unsigned.
+function unsignedExpect() {
+	return new Promise((resolve) => {
+		const q = http.request({ host: 'localhost', port,
+		    path: `/v1/traces${Q}`, method: 'POST',
+		    headers: { 'content-length': 10,
+		    expect: '100-continue' } });
+		let cont = false;
+		q.on('continue', () => {
+			cont = true;
+			q.end('0123456789');
+		});
+		q.on('response', (res) => {
+			res.resume();
+			res.on('end', () => resolve({ status: res.statusCode,
+			    cont }));
+		});
+		q.on('error', () => resolve({ status: 0, cont }));
 	});
 }
 
@@ -373,6 +401,17 @@ async function main(ctx) {
 	    x.action === 'trace.store' && x.outcome === 'fail' &&
 	    /Content-Digest/.test(x.detail)),
 	    'the stored verdict and the digest refusal are recorded');
+	// Expect: 100-continue: the body is asked for once the gate let
+	// the request through, and never from a request it refuses.
+	const ue = await unsignedExpect();
+	ok(ue.status === 401 && !ue.cont, 'an unsigned upload that expects ' +
+	    '100-continue: 401, its body never asked for',
+	    JSON.stringify(ue));
+	up = await upload(carol, `/v1/traces${Q}`, trace, { expect: true,
+	    parts: 1, delay: 0 });
+	ok(up.continued === true && up.last.event === 'stored',
+	    'a signed one: 100 Continue, then the verdict and stored',
+	    JSON.stringify({ continued: up.continued, last: up.last }));
 	ok(/^front\s+\d+/m.test(ctl('status')), 'the front end still runs');
 }
 
