@@ -271,16 +271,17 @@ static json_t *
 login_page_data(struct auth_login *l)
 {
 	json_t	*ids;
-	char	*ch;
+	char	*ch, code[LOGIN_CODELEN];
 	int	 n;
 
 	ids = login_cred_ids(l->user, &n);
 	ch = b64url(l->challenge, sizeof(l->challenge));
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}",
+	login_code(l->login_pk, code);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:s}",
 	    "step", l->step, "user", l->user, "rp_id", auth->wa.rp_id,
 	    "challenge", ch, "credentials", ids, "register", n <= 0,
 	    "user_verification", auth->wa.uv_required ? "required" :
-	    "preferred");
+	    "preferred", "login_code", code);
 }
 
 static void

@@ -110,7 +110,7 @@ login_start(struct client *c, const struct sign_key *k,
 {
 	struct reply	 r;
 	const char	*lid, *url;
-	char		*body, *id = NULL;
+	char		*body, *id = NULL, code[LOGIN_CODELEN];
 
 	if ((body = login_body("login_key", k->x, c->tls_pub)) == NULL) {
 		*rv = EXIT_REFUSED;
@@ -129,7 +129,9 @@ login_start(struct client *c, const struct sign_key *k,
 		reply_free(&r);
 		return NULL;
 	}
+	login_code(k->pk, code);
 	printf("To sign in, open this address in a browser:\n%s\n", url);
+	printf("The page must show the login code %s.\n", code);
 	if (o->reg && !o->fido2)
 		printf("On the page, enter your enrolment code and this "
 		    "WireGuard public key:\n%s\n", c->wg_pub);

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "util.h"
 
 size_t
@@ -105,4 +107,30 @@ cgroup_name(const char *state, char *buf, size_t size)
 	for (; *state != '\0'; state++)
 		h = (h ^ (unsigned char)*state) * 16777619U;
 	snprintf(buf, size, "pccx-%08x", h);
+}
+
+void
+login_code(const unsigned char *pk, char *out)
+{
+	static const char		 abc[] =
+	    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	static const char		 tag[] = "pccx-login-code";
+	crypto_hash_sha256_state	 st;
+	unsigned char			 h[crypto_hash_sha256_BYTES];
+	uint64_t			 v = 0;
+	int				 i, j = 0;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)tag,
+	    sizeof(tag) - 1);
+	crypto_hash_sha256_update(&st, pk, 32);
+	crypto_hash_sha256_final(&st, h);
+	for (i = 0; i < 5; i++)
+		v = v << 8 | h[i];
+	for (i = 7; i >= 0; i--) {
+		out[j++] = abc[(v >> (5 * i)) & 31];
+		if (i == 4)
+			out[j++] = '-';
+	}
+	out[j] = '\0';
 }

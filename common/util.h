@@ -34,4 +34,15 @@ uint64_t now_mono_ms(void);
  */
 void	 cgroup_name(const char *, char *, size_t);
 
+/* "ABCD-EFGH" and its NUL */
+#define LOGIN_CODELEN	10
+/*
+ * login_code: what the login page shows and the client prints, so that
+ * the person at the browser can tell the login is the one their own
+ * terminal started: the first 40 bits of SHA-256("pccx-login-code" ||
+ * the login's public key), as eight characters of an alphabet without
+ * 0, O, 1 and I, in two groups of four.
+ */
+void	 login_code(const unsigned char *, char *);
+
 #endif

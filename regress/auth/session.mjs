@@ -12,7 +12,7 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import { httpbis, createSigner } from 'http-message-signatures';
-import { ALICE, launch as browserLaunch, oidc, loginPage }
+import { ALICE, launch as browserLaunch, oidc, loginPage, loginCode }
     from '../lib/browser.mjs';
 
 let base, ok, is;
@@ -111,6 +111,9 @@ export async function login(ctx, reg, wgkey, acct = ALICE) {
 	    'OIDC: back at the callback', page.url());
 	ok(/default-src 'none'; script-src 'nonce-/.test(csp),
 	    'login page under a strict Content-Security-Policy', csp);
+	const check = await page.textContent('#check');
+	ok(check.startsWith(`Login code ${loginCode(key.x)}:`),
+	    'the page shows the login code of this login\'s key', check);
 	const wg = wgkey ?? randomBytes(32).toString('base64');
 	const done = is(await loginPage(page, reg, wg),
 	    'Signed in. You can close this page.', 'WebAuthn step accepted');

@@ -42,6 +42,10 @@ async function main(page) {
 	if (!ok(r.status === 'Signed in. You can close this page.',
 	    'the page registered the key and signed in', r.status))
 		throw new Error('no login: nothing more to test');
+	const lc = r.out.match(/^The page must show the login code (\S+)\.$/m);
+	ok(lc !== null && r.check.startsWith(`Login code ${lc[1]}:`),
+	    'pccx prints the login code the page shows', `${r.check}\n` +
+	    show(r));
 	ok(mode(`${cfg}/state`) === '600' && mode(`${cfg}/wg.key`) === '600',
 	    'state and WireGuard key are mode 0600',
 	    `${mode(`${cfg}/state`)} ${mode(`${cfg}/wg.key`)}`);

@@ -62,7 +62,9 @@ export async function login(px, base, page, args, reg) {
 	});
 	if (started !== null)
 		await started;
-	return { ...r, status };
+	const check = started !== null ?
+	    await page.textContent('#check').catch(() => '') : '';
+	return { ...r, status, check };
 }
 
 // A token like this one, signed with the suite's key, long expired.

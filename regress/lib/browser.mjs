@@ -2,10 +2,29 @@
 // Copyright (c) 2026 The pccx-remote authors
 // Headless Chromium for the node checks: launch, OIDC and the login page.
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 
 export const ALICE = { login: 'alice', password: 'wonderland' };
+
+// The login code for a login key (x, base64url), worked out here from
+// its definition: SHA-256 of "pccx-login-code" and the key, 40 bits in
+// eight letters of ABCDEFGHJKLMNPQRSTUVWXYZ23456789, XXXX-XXXX.
+export function loginCode(x) {
+	const abc = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+	const h = createHash('sha256').update('pccx-login-code')
+	    .update(Buffer.from(x, 'base64url')).digest();
+	let v = 0n, s = '';
+	for (let i = 0; i < 5; i++)
+		v = (v << 8n) | BigInt(h[i]);
+	for (let i = 7; i >= 0; i--) {
+		s += abc[Number((v >> BigInt(5 * i)) & 31n)];
+		if (i === 4)
+			s += '-';
+	}
+	return s;
+}
 
 // childPids: the pids of this process's children (Chromium's).
 export function childPids() {
