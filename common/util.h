@@ -34,6 +34,16 @@ uint64_t now_mono_ms(void);
  */
 void	 cgroup_name(const char *, char *, size_t);
 
+/*
+ * utf8_len: the length of the well-formed UTF-8 sequence at s (no
+ * overlong form, no surrogate, nothing past U+10FFFF), or 0.
+ */
+size_t	 utf8_len(const unsigned char *);
+/* utf8_valid: non-zero when all of s is well-formed UTF-8. */
+int	 utf8_valid(const char *);
+/* utf8_mend: replace each byte not in a well-formed sequence by '?'. */
+void	 utf8_mend(char *);
+
 /* "ABCD-EFGH" and its NUL */
 #define LOGIN_CODELEN	10
 /*

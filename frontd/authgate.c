@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "authgate.h"
 #include "frontd.h"
+#include "traces.h"
 
 #define GATE_MAXPENDING	4096
 
@@ -343,6 +344,13 @@ gate_handler(struct http_req *req)
 		    gate_header(req, "X-Project", r->project,
 		    sizeof(r->project)) == -1)
 			r->project[0] = '\0';
+		/* no configured project has another name */
+		if (r->project[0] != '\0' && !traces_name_ok(r->project)) {
+			http_reply_error(req, 400, "bad_project",
+			    "a project name is of [A-Za-z0-9_.-]");
+			free(r);
+			return;
+		}
 		if (rt != NULL && (rt->flags & (ROUTE_STREAM | ROUTE_UPLOAD)))
 			http_req_pause(req, 1);
 		authgate_send(req, MSG_AUTH_CHECK, r, gate_continue);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "common/wire.h"
 #include "proto/audit.h"
 
@@ -23,14 +24,31 @@ audit_outcome_valid(const char *s)
 	    strcmp(s, "ok") == 0 || strcmp(s, "fail") == 0 ? 0 : -1;
 }
 
-/* No byte below 0x20 and no DEL: these fields end up on terminals. */
+/*
+ * No byte below 0x20 and no DEL: these fields end up on terminals; and
+ * well-formed UTF-8, as the rows are shipped and fed as JSON text.
+ */
 static int
 text_clean(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return -1;
-	return 0;
+	return utf8_valid(s) ? 0 : -1;
+}
+
+/* A field as text_clean wants it: what is not, becomes '?'. */
+static void
+text_mend(char *s)
+{
+	char	*p;
+
+	utf8_mend(s);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 static int
@@ -45,12 +63,24 @@ json_valid(const char *s)
 	return 0;
 }
 
+/*
+ * The sender mends what the receiver would refuse: a name that came
+ * from outside (a project in a query, say) must not make a row that
+ * could not be stored, or could be stored but not shipped.
+ */
 int
 proto_send_audit_append(struct chan *c, uint32_t peerid,
-    const struct p_audit_row *p)
+    const struct p_audit_row *row)
 {
-	struct wire_w	w;
+	struct p_audit_row	 t = *row, *p = &t;
+	struct wire_w		 w;
 
+	text_mend(t.actor);
+	text_mend(t.device);
+	text_mend(t.source);
+	text_mend(t.action);
+	text_mend(t.project);
+	text_mend(t.object);
 	wire_w_init(&w);
 	wire_put_u64(&w, p->time);
 	wire_put_str(&w, p->actor);

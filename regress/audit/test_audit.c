@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "common/util.h"
+#include "common/wire.h"
+#include "proto/proto.h"
 #include "auditd/auditd.h"
 
 /* what child_chan(PROC_SESSION) is */
@@ -70,6 +72,43 @@ pair(struct chan *a, struct chan *b, int pa, int pb)
 	assert_int_equal(chan_init(b, sp[1], pb), 0);
 }
 
+/* A row as a careless sender would encode it: nothing mended. */
+static void
+raw_row(struct chan *a, const struct p_audit_row *p)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_u64(&w, p->time);
+	wire_put_str(&w, p->actor);
+	wire_put_str(&w, p->device);
+	wire_put_str(&w, p->source);
+	wire_put_str(&w, p->action);
+	wire_put_str(&w, p->project);
+	wire_put_str(&w, p->object);
+	wire_put_str(&w, p->outcome);
+	wire_put_str(&w, p->detail);
+	assert_int_equal(proto_send_plain(a, MSG_AUDIT_APPEND, 1, &w), 0);
+}
+
+/* Well-formed UTF-8 only: overlong, surrogate, past U+10FFFF are not. */
+static void
+test_utf8(void **state)
+{
+	char	s[16];
+
+	assert_true(utf8_valid("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	assert_false(utf8_valid("\xff"));
+	assert_false(utf8_valid("\xc0\x80"));		/* overlong NUL */
+	assert_false(utf8_valid("\xe0\x80\xaf"));	/* overlong '/' */
+	assert_false(utf8_valid("\xed\xa0\x80"));	/* a surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80"));	/* U+110000 */
+	assert_false(utf8_valid("\xe2\x82"));		/* cut short */
+	strcpy(s, "a\xff" "b\xe2\x82\xac\xe2\x82");
+	utf8_mend(s);
+	assert_string_equal(s, "a?b\xe2\x82\xac??");
+}
+
 static void
 test_append_codec(void **state)
 {
@@ -97,9 +136,22 @@ test_append_codec(void **state)
 	assert_int_equal(roundtrip(&a, &b, &m), 0);
 	assert_int_equal(proto_get_audit_append(&m, &got), -1);
 	row_fill(&r, "log\nin", "{}");
-	proto_send_audit_append(&a, 1, &r);
+	raw_row(&a, &r);
 	assert_int_equal(roundtrip(&a, &b, &m), 0);
 	assert_int_equal(proto_get_audit_append(&m, &got), -1);
+	row_fill(&r, "login", "{}");
+	strcpy(r.project, "\xff");
+	raw_row(&a, &r);
+	assert_int_equal(roundtrip(&a, &b, &m), 0);
+	assert_int_equal(proto_get_audit_append(&m, &got), -1);
+	/* The sender's codec mends them instead. */
+	row_fill(&r, "log\nin", "{}");
+	strcpy(r.project, "n\xff" "pu\xc0\x80");
+	proto_send_audit_append(&a, 1, &r);
+	assert_int_equal(roundtrip(&a, &b, &m), 0);
+	assert_int_equal(proto_get_audit_append(&m, &got), 0);
+	assert_string_equal(got.action, "log?in");
+	assert_string_equal(got.project, "n?pu??");
 	row_fill(&r, "", "{}");
 	proto_send_audit_append(&a, 1, &r);
 	assert_int_equal(roundtrip(&a, &b, &m), 0);
@@ -562,6 +614,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_append_codec),
 		cmocka_unit_test(test_small_codecs),
 		cmocka_unit_test(test_conf_check),

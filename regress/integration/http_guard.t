@@ -38,7 +38,7 @@ raw() {
 H='Host: x\r\n'
 check() { is "$(raw "$1")" "$2" "$3"; }
 
-plan 32
+plan 34
 suite_start
 ok $? "suite starts"
 
@@ -81,5 +81,11 @@ check "GET /v1/health HTTP/1.1\r\n${H}X: $(printf '%03000d' 0)\r\n\r\n" \
     "431 headers_too_large" "header bytes over the limit"
 check "GET /v1/health HTTP/1.1\r\n${H}Content-Length: 5000\r\n\r\n" \
     "413 body_too_large" "body over the limit"
+# A project that no configuration can name is refused before the gate,
+# so it never reaches the audit log as a row.
+check "GET /v1/auth/check?project=%%FF&action=x HTTP/1.1\r\n$H\r\n" \
+    "400 bad_project" "a project of byte 0xff in the query"
+check "GET /v1/sessions HTTP/1.1\r\n${H}X-Project: a b\r\n\r\n" \
+    "400 bad_project" "a project with a space in X-Project"
 suite_stop
 finish
