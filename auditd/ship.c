@@ -272,12 +272,24 @@ ship_free_cur(void)
 }
 
 /*
- * The spool: "KEY\n" then the object.  One that names the object we
- * want is sent as it is; anything else is replaced.
+ * The spool: "KEY\n" (or "KEY age\n" when it is encrypted) then the
+ * object.  One that names the object we want, in the form we want, is
+ * sent as it is; anything else is replaced: a segment staged plain is
+ * never sent once a recipient is set, nor the other way round.
  */
+static const char *
+spool_tag(void)
+{
+	static char	tag[sizeof(cur.key) + 4];
+
+	snprintf(tag, sizeof(tag), "%s%s", cur.key, encrypt ? " age" : "");
+	return tag;
+}
+
 static int
 spool_read(void)
 {
+	const char	*tag = spool_tag();
 	struct stat	 st;
 	char		*nl;
 	FILE		*f;
@@ -295,8 +307,8 @@ spool_read(void)
 	fclose(f);
 	if (n != (size_t)st.st_size ||
 	    (nl = memchr(cur.body, '\n', n)) == NULL ||
-	    (size_t)(nl - cur.body) != strlen(cur.key) ||
-	    memcmp(cur.body, cur.key, nl - cur.body) != 0) {
+	    (size_t)(nl - cur.body) != strlen(tag) ||
+	    memcmp(cur.body, tag, nl - cur.body) != 0) {
 		free(cur.body);
 		cur.body = NULL;
 		return -1;
@@ -316,7 +328,7 @@ spool_write(const char *text, size_t len)
 		log_warn("s3: %s", SHIP_SPOOL_TMP);
 		return -1;
 	}
-	if (fprintf(f, "%s\n", cur.key) < 0 ||
+	if (fprintf(f, "%s\n", spool_tag()) < 0 ||
 	    fwrite(text, 1, len, f) != len || fflush(f) != 0 ||
 	    fsync(fileno(f)) == -1)
 		rv = -1;

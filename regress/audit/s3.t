@@ -5,7 +5,7 @@
 
 . "$(dirname "$0")/lib_audit.sh"
 
-plan 21
+plan 23
 audit_setup
 s3_start
 ok $? "s3rver and the SigV4 proxy start"
@@ -92,4 +92,15 @@ like "$(cat "$T/v3")" 'age-encrypted: give -i' \
     "verify --from-s3 asks for an identity"
 actl audit verify --from-s3 -i "$T/id.txt" -d "$T/enc" >"$T/v4" 2>&1
 ok $? "and with -i decrypts and verifies every object"
+
+# A segment staged plain while the store refused it is staged again,
+# encrypted, once a recipient is set: it never leaves plain.
+AUDIT_S3_SECRET_FILE="$T/bad.secret" AUDIT_HOST=spoolhost "$HARNESS" \
+    run -t 3 -n 200 "$T/sp" >"$T/run6" 2>&1
+AUDIT_RECIPIENT="$rcpt" AUDIT_HOST=spoolhost "$HARNESS" run -S -t 60 \
+    -n 100 "$T/sp" >"$T/run7" 2>&1
+ok $? "with a recipient set after an outage, the backlog ships"
+k=$(s3_keys | grep spoolhost | head -1)
+is "$(head -c 21 "$T/s3data/$S3_BUCKET/$k._S3rver_object")" \
+    "age-encryption.org/v1" "the segment staged plain goes out encrypted"
 finish
