@@ -49,9 +49,14 @@ chan_clear(struct chan *c)
 	c->wqbytes = 0;
 }
 
-/* Keep descriptors that arrived; too many is a broken peer. */
+/*
+ * Keep descriptors that arrived with len bytes; too many is a broken
+ * peer.  The kernel hands a descriptor over with the read that holds
+ * its message's first byte (it ends a read), so that message must
+ * start within those bytes.
+ */
 static int
-chan_take_fds(struct chan *c, struct msghdr *mh)
+chan_take_fds(struct chan *c, struct msghdr *mh, size_t len)
 {
 	struct cmsghdr	*cm;
 	int		 i, n, fd, bad = 0;
@@ -64,9 +69,11 @@ chan_take_fds(struct chan *c, struct msghdr *mh)
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
 			    sizeof(int));
-			if (c->nrfds < MSG_MAXFDS)
+			if (c->nrfds < MSG_MAXFDS) {
+				c->rfdpos[c->nrfds] = c->rbase + c->rlen;
+				c->rfdend[c->nrfds] = c->rbase + c->rlen + len;
 				c->rfds[c->nrfds++] = fd;
-			else {
+			} else {
 				close(fd);
 				bad = 1;
 			}
@@ -93,6 +100,7 @@ chan_read(struct chan *c)
 	if (c->roff > 0) {
 		memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
 		c->rlen -= c->roff;
+		c->rbase += c->roff;
 		c->roff = 0;
 	}
 	if (c->rlen == RBUFSZ) {
@@ -111,7 +119,7 @@ chan_read(struct chan *c)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
-	if (chan_take_fds(c, &mh) == -1)
+	if (chan_take_fds(c, &mh, n) == -1)
 		return -1;
 	c->rlen += n;
 	return n;
@@ -122,6 +130,7 @@ chan_get(struct chan *c, struct msg *m)
 {
 	struct msg_hdr	 h;
 	size_t		 avail = c->rlen - c->roff;
+	uint64_t	 pos;
 
 	if (avail < MSG_HDRSZ)
 		return MSG_EMORE;
@@ -132,13 +141,25 @@ chan_get(struct chan *c, struct msg *m)
 		return MSG_EFLAGS;
 	if (avail < MSG_HDRSZ + h.len)
 		return MSG_EMORE;
+	/*
+	 * A descriptor belongs to a flagged message that starts within
+	 * the bytes it came with; one that none of those claimed breaks
+	 * the framing.
+	 */
+	pos = c->rbase + c->roff;
+	if (c->nrfds > 0 && c->rfdend[0] <= pos)
+		return MSG_ESTRAY;
 	m->fd = -1;
 	if (h.flags & MSG_F_FD) {
-		if (c->nrfds == 0)
+		if (c->nrfds == 0 || c->rfdpos[0] > pos)
 			return MSG_ENOFD;
 		m->fd = c->rfds[0];
-		memmove(c->rfds, c->rfds + 1,
-		    --c->nrfds * sizeof(c->rfds[0]));
+		c->nrfds--;
+		memmove(c->rfds, c->rfds + 1, c->nrfds * sizeof(c->rfds[0]));
+		memmove(c->rfdpos, c->rfdpos + 1,
+		    c->nrfds * sizeof(c->rfdpos[0]));
+		memmove(c->rfdend, c->rfdend + 1,
+		    c->nrfds * sizeof(c->rfdend[0]));
 	}
 	m->hdr = h;
 	m->data = c->rbuf + c->roff + MSG_HDRSZ;
@@ -310,6 +331,8 @@ msg_errstr(int e)
 		return "descriptor missing";
 	case MSG_ESHORT:
 		return "stream ended inside a message";
+	case MSG_ESTRAY:
+		return "a descriptor no message claims";
 	}
 	return "unknown error";
 }

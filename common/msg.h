@@ -52,7 +52,11 @@ struct chan {
 	size_t			 rlen;		/* bytes held */
 	size_t			 roff;		/* bytes consumed */
 	int			 rfds[MSG_MAXFDS];
+	/* the stream offsets of the bytes each came with: [pos, end) */
+	uint64_t		 rfdpos[MSG_MAXFDS];
+	uint64_t		 rfdend[MSG_MAXFDS];
 	int			 nrfds;
+	uint64_t		 rbase;		/* stream offset of rbuf[0] */
 	TAILQ_HEAD(, msg_out)	 wq;
 	size_t			 wqbytes;
 	uint64_t		 nin;		/* messages received */
@@ -69,6 +73,7 @@ enum msg_err {
 	MSG_EFLAGS = -2,	/* unknown flag bits */
 	MSG_ENOFD = -3,		/* flagged descriptor not received */
 	MSG_ESHORT = -4,	/* end of stream inside a message */
+	MSG_ESTRAY = -5,	/* a descriptor no message claims */
 };
 
 /* chan_init: take ownership of fd for a channel to peer. */

@@ -203,6 +203,13 @@ parent_on_read(evutil_socket_t fd, short ev, void *arg)
 
 	if ((n = chan_read(&ch->c)) == -1 && errno == EAGAIN)
 		return;
+	if (n == -1 && errno != ECONNRESET) {
+		/* too many descriptors, cut control data: hostile */
+		log_warnx("%s: read: %s", proc_name(ch->proc),
+		    strerror(errno));
+		children_stop();
+		exit(1);
+	}
 	if (n <= 0) {
 		/* The exit itself is reported by the SIGCHLD handler. */
 		event_del(ch->rev);

@@ -34,6 +34,8 @@ struct ctl_conn {
 	int			 have[PROC_MAX];
 	struct p_status		 st[PROC_MAX];
 	struct event		*qtimer;
+	int			 inread;	/* in ctl_on_read's loop */
+	int			 dead;		/* to close when it ends */
 };
 
 static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
@@ -74,11 +76,15 @@ ctl_close(struct ctl_conn *cc)
 	free(cc);
 }
 
+/* Send what is queued; a broken peer is closed, after the read loop. */
 static void
 ctl_commit(struct ctl_conn *cc)
 {
 	if (chan_flush(&cc->c) == -1) {
-		ctl_close(cc);
+		if (cc->inread)
+			cc->dead = 1;
+		else
+			ctl_close(cc);
 		return;
 	}
 	if (chan_pending(&cc->c))
@@ -205,7 +211,8 @@ ctl_on_read(evutil_socket_t fd, short ev, void *arg)
 		ctl_close(cc);
 		return;
 	}
-	while ((rv = chan_get(&cc->c, &m)) == MSG_OK) {
+	cc->inread = 1;
+	while (!cc->dead && (rv = chan_get(&cc->c, &m)) == MSG_OK) {
 		if (msg_dispatch(ctl_rules, sizeof(ctl_rules) /
 		    sizeof(ctl_rules[0]), ST_ANY, &cc->c, &m, &why) == -1) {
 			if (m.fd != -1)
@@ -215,7 +222,8 @@ ctl_on_read(evutil_socket_t fd, short ev, void *arg)
 			return;
 		}
 	}
-	if (rv != MSG_EMORE)
+	cc->inread = 0;
+	if (cc->dead || rv != MSG_EMORE)
 		ctl_close(cc);
 }
 

@@ -44,7 +44,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan 7
+plan 8
 
 "$PCCX_TOP/etc/pccx-users" add
 (umask 077; wg genkey >"$T/wg.key")
@@ -68,6 +68,17 @@ WGPID=$(suite_wg)
 ok $? "wireguard-go ($WGPID) is pccx-tunneld's ($TPID) child"
 ip link show "$WGS" >/dev/null 2>&1
 ok $? "the interface $WGS exists"
+# It holds none of pccx-tunneld's channels: no socket of its is one
+# that pccx-tunneld holds too.
+socks() {
+	for f in /proc/$1/fd/*; do
+		readlink "$f"
+	done 2>/dev/null | grep '^socket:' | sort -u
+}
+socks "$TPID" >"$T/tsocks"
+shared=$(socks "$WGPID" | comm -12 - "$T/tsocks" | wc -l)
+[ -s "$T/tsocks" ] && [ "$shared" -eq 0 ]
+ok $? "wireguard-go holds no socket of pccx-tunneld's ($shared shared)"
 
 t0=$(date +%s%N)
 kill -KILL "$TPID"

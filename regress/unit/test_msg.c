@@ -215,6 +215,52 @@ test_hdr_missing_fd(void **state)
 	assert_int_equal(chan_get(&p->b, &m), MSG_ENOFD);
 }
 
+/* Raw bytes with a descriptor on their first byte. */
+static void
+raw_send_fd(struct pair *p, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr	 mh;
+	struct iovec	 iov = { (void *)buf, len };
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &fd, sizeof(int));
+	assert_int_equal(sendmsg(p->a.fd, &mh, 0), (ssize_t)len);
+}
+
+/* A descriptor on a message that does not claim one: never kept. */
+static void
+test_fd_stray(void **state)
+{
+	struct pair	*p = *state;
+	struct msg_hdr	 h[2] = { { MSG_LOG, 0, 0, 0, 0 },
+			    { MSG_LOG, 0, 0, 0, 0 } };
+	struct msg	 m;
+	int		 fd = open("/dev/null", O_RDONLY);
+
+	assert_true(fd >= 0);
+	raw_send_fd(p, h, sizeof(h), fd);
+	close(fd);
+	assert_true(chan_read(&p->b) > 0);
+	/* both start within the bytes it came with; neither claims it */
+	assert_int_equal(chan_get(&p->b, &m), MSG_OK);
+	assert_int_equal(chan_get(&p->b, &m), MSG_OK);
+	hdr_send(p, MSG_LOG, 0, 0);
+	assert_true(chan_read(&p->b) > 0);
+	assert_int_equal(chan_get(&p->b, &m), MSG_ESTRAY);
+}
+
 /* The stream ends inside a header, then inside a payload. */
 static void
 test_hdr_short(void **state)
@@ -392,6 +438,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fd_in_batch, pair_setup,
 		    pair_teardown),
 		cmocka_unit_test_setup_teardown(test_hdr_too_long, pair_setup,
+		    pair_teardown),
+		cmocka_unit_test_setup_teardown(test_fd_stray, pair_setup,
 		    pair_teardown),
 		cmocka_unit_test_setup_teardown(test_hdr_bad_flags,
 		    pair_setup, pair_teardown),
