@@ -33,11 +33,16 @@
 #include "proto/audit.h"
 #include "tunneld.h"
 
+/* handshakes one host may have going at once */
+#define RELAY_PENDING_PER_HOST	8
+
 /* One client of the fallback listener. */
 struct relay_conn {
 	TAILQ_ENTRY(relay_conn)	 entry;
 	struct dgram_pipe	 pipe;
 	struct event		*ev_udp;
+	struct event		*ev_hs;		/* the handshake's deadline */
+	struct sockaddr_storage	 ss;
 	char			 addr[INET6_ADDRSTRLEN + 8];
 	char			 device[TUNNEL_IDMAX];
 	uint64_t		 bytes_in, bytes_out;	/* on the stream */
@@ -57,6 +62,8 @@ static struct {
 } relay = { .conns = TAILQ_HEAD_INITIALIZER(relay.conns) };
 
 static void	relay_on_accept(evutil_socket_t, short, void *);
+static int	relay_same_host(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
 static void	relay_on_event(struct bufferevent *, short, void *);
 static void	relay_on_read(struct bufferevent *, void *);
 static void	relay_on_udp(evutil_socket_t, short, void *);
@@ -266,6 +273,8 @@ relay_free(struct relay_conn *rc, const char *why)
 	relay.st.dropped += rc->pipe.dropped;
 	if (rc->ev_udp != NULL)
 		event_free(rc->ev_udp);
+	if (rc->ev_hs != NULL)
+		event_free(rc->ev_hs);
 	if (rc->pipe.udp != -1)
 		close(rc->pipe.udp);
 	if (rc->pipe.bev != NULL)
@@ -306,11 +315,38 @@ relay_check(void)
 	}
 }
 
+/*
+ * The handshake must end within hs_timeout of the accept, however the
+ * bytes trickle in: slow clients may not hold every slot.
+ */
+static void
+relay_on_hs_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct relay_conn	*rc = arg;
+
+	if (!rc->authed)
+		relay_free(rc, "handshake timed out");
+}
+
+/* Connections of this address still in their handshake. */
+static unsigned
+relay_pending_from(const struct sockaddr_storage *ss)
+{
+	const struct relay_conn	*rc;
+	unsigned		 n = 0;
+
+	TAILQ_FOREACH(rc, &relay.conns, entry)
+		if (!rc->authed && relay_same_host(&rc->ss, ss))
+			n++;
+	return n;
+}
+
 static void
 relay_on_accept(evutil_socket_t lfd, short ev, void *arg)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof(ss);
+	struct timeval		 tv = { 0, 0 };
 	struct relay_conn	*rc;
 	SSL			*ssl;
 	int			 fd, one = 1;
@@ -322,7 +358,8 @@ relay_on_accept(evutil_socket_t lfd, short ev, void *arg)
 			log_warn("fallback: accept");
 		return;
 	}
-	if (relay.nconns >= relay.conf.maxconn) {
+	if (relay.nconns >= relay.conf.maxconn ||
+	    relay_pending_from(&ss) >= RELAY_PENDING_PER_HOST) {
 		relay.st.refused_full++;
 		close(fd);
 		return;
@@ -335,6 +372,7 @@ relay_on_accept(evutil_socket_t lfd, short ev, void *arg)
 		return;
 	}
 	rc->pipe.udp = -1;
+	rc->ss = ss;
 	relay_addr_text(&ss, rc->addr, sizeof(rc->addr));
 	TAILQ_INSERT_TAIL(&relay.conns, rc, entry);
 	relay.nconns++;
@@ -351,7 +389,28 @@ relay_on_accept(evutil_socket_t lfd, short ev, void *arg)
 	bufferevent_set_timeouts(rc->pipe.bev, &(struct timeval){
 	    relay.conf.hs_timeout, 0 }, &(struct timeval){
 	    relay.conf.hs_timeout, 0 });
+	tv.tv_sec = relay.conf.hs_timeout;
+	if ((rc->ev_hs = evtimer_new(relay.base, relay_on_hs_deadline,
+	    rc)) == NULL || evtimer_add(rc->ev_hs, &tv) == -1) {
+		relay_free(rc, "out of memory");
+		return;
+	}
 	bufferevent_enable(rc->pipe.bev, EV_READ | EV_WRITE);
+}
+
+/* Whether a and b are the same host (the port aside). */
+static int
+relay_same_host(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0;
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 }
 
 /* relay_addr_text: "ADDR:PORT" of a client, for log lines. */
@@ -502,6 +561,7 @@ relay_on_event(struct bufferevent *bev, short what, void *arg)
 		}
 		rc->authed = 1;
 		relay.st.authed++;
+		event_del(rc->ev_hs);
 		log_info("fallback: %s is device %s", rc->addr, rc->device);
 		bufferevent_setcb(bev, relay_on_read, NULL, relay_on_event,
 		    rc);

@@ -50,7 +50,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan 31
+plan 33
 
 wg_veth "$NET"
 ok $? "laptop namespace joined to the host by a veth pair"
@@ -225,6 +225,40 @@ kill "$SPID" 2>/dev/null
 wait "$SPID" 2>/dev/null
 grep -q "refused: handshake timed out" "$T/harness.log"
 ok $? "the log names the handshake timeout"
+
+# A client that trickles its handshake, a byte every half second, is
+# closed all the same, by the handshake's deadline (FB_STALL, 2 s, from
+# the accept), though each byte would reset a timer of inactivity.
+ip netns exec "$NS" perl -MIO::Socket::INET -MIO::Select -MTime::HiRes=time -e '
+	my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0],
+	    PeerPort => $ARGV[1], Timeout => 3) or exit 2;
+	my ($t, $b) = (time);
+	$SIG{PIPE} = "IGNORE";
+	# a handshake record of 16 KiB, then its bytes one at a time
+	syswrite($c, "\x16\x03\x01\x40\x00") or exit 2;
+	while (time - $t < 10) {
+		syswrite($c, "\x01") or last;
+		next unless IO::Select->new($c)->can_read(0.5);
+		last unless sysread($c, $b, 512);
+	}
+	printf "%.1f\n", time - $t;
+' "$NET.1" "$FBPORT" >"$T/trickle" 3>&-
+awk '{ exit !($1 >= 1.5 && $1 < 4) }' "$T/trickle"
+ok $? "a client trickling its handshake is closed at 2 s ($(cat "$T/trickle") s)"
+# Eight handshakes at once from one host, and no more.
+ip netns exec "$NS" perl -MIO::Socket::INET -MIO::Select -e '
+	my @c;
+	for (1 .. 9) {
+		push @c, IO::Socket::INET->new(PeerAddr => $ARGV[0],
+		    PeerPort => $ARGV[1], Timeout => 3) or exit 2;
+	}
+	my $b;
+	my $shut = IO::Select->new($c[8])->can_read(2) &&
+	    !sysread($c[8], $b, 1);
+	my $open = !IO::Select->new($c[0])->can_read(0.1);
+	exit($shut && $open ? 0 : 1);
+' "$NET.1" "$FBPORT" 3>&-
+ok $? "a ninth handshake from the same host is refused, the first still open"
 
 # Revocation: the peer goes, and its live connection with it.
 is "$(cmd "del dev1-$S")" "deleted 1" "the device is revoked"
