@@ -165,5 +165,8 @@ conf_send_session(struct chan *c, const struct config *conf, int first)
 	conf_session_hide(c, conf->tls_key);
 	conf_session_hide(c, conf->oidc.client_secret_file);
 	conf_session_hide(c, conf->audit.s3_secret_file);
+	conf_session_hide(c, conf->tunnel.private_key_file);
+	conf_session_hide(c, conf->tunnel.fb_key);
+	conf_session_hide(c, conf->tunnel.ca_key);
 	conf_session_hide(c, conf->control_socket);
 }

@@ -78,6 +78,7 @@ static struct {
 	char		 root[PATH_MAX];
 	char		*hide[HELPER_MAXHIDE + 1];
 	size_t		 nhide;
+	int		 overflow;	/* a path to hide had no room */
 	int		 expanded;
 	struct sock_fprog filter;	/* FILTER_USER, built once */
 } hs;
@@ -318,14 +319,17 @@ hs_hide_clear(void)
 	hs.nhide = 0;
 	hs.hide[0] = NULL;
 	hs.expanded = 0;
+	hs.overflow = 0;
 }
 
 static void
 hs_hide_add(const char *path)
 {
 	if (hs.nhide == HELPER_MAXHIDE) {
-		log_warnx("more than %d paths to hide; %s is not",
-		    HELPER_MAXHIDE, path);
+		if (!hs.overflow)
+			log_warnx("more than %d paths to hide: no session "
+			    "is built", HELPER_MAXHIDE);
+		hs.overflow = 1;
 		return;
 	}
 	if ((hs.hide[hs.nhide] = strdup(path)) == NULL)
@@ -441,6 +445,11 @@ hs_build(struct msg *m)
 		fatalx("session helper: bad build request");
 	if (!hs.expanded)
 		hs_hide_expand();
+	/* fail closed: a path that should be hidden would show */
+	what = "paths to hide";
+	if (hs.overflow)
+		goto fail;
+	what = "project tree";
 	if ((tree = open(b.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    hs_dirs(b.uuid, tree, &what) == -1)
 		goto fail;
