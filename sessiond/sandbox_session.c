@@ -60,7 +60,8 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("openat", "session files, cgroup files, /dev/ptmx"),
 	SB_ALLOW("newfstatat", "squash compares files; whiteouts"),
 	SB_ALLOW("getdents64", "walk an upper layer or a cgroup"),
-	SB_ALLOW("lseek", "rewinddir, re-read cgroup.events"),
+	SB_ALLOW("lseek", "rewinddir, re-read cgroup.events, squash "
+	    "finds a file's data and holes"),
 	SB_ALLOW("mkdir", "session, upper, work and cgroup dirs"),
 	SB_ALLOW("mkdirat", "the same relative to a directory fd"),
 	SB_ALLOW("rmdir", "remove session and cgroup dirs"),
@@ -99,6 +100,12 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("waitid", "reap a session's init through its pidfd"),
 	SB_ALLOW("fgetxattr", "squash reads overlayfs opaque and origin"),
 	SB_ALLOW("copy_file_range", "squash copies a file into the tree"),
+	SB_ALLOW("pwrite64", "squash copies data between holes by hand "
+	    "where copy_file_range cannot"),
+	SB_ALLOW("ftruncate", "squash gives a copy with a trailing hole "
+	    "its size"),
+	SB_ALLOW("setfsgid", "squash keeps a directory's setgid: chmod "
+	    "as of its group"),
 	SB_ALLOW("clock_nanosleep", "wait for a v1 freezer to settle"),
 
 	/* pty and loopback */
@@ -123,7 +130,8 @@ static const struct sandbox_rule session_rules[] = {
 	SB_ALLOW("set_robust_list", "libc start-up"),
 	SB_ALLOW("rseq", "libc start-up"),
 	SB_ALLOW("access", "ld.so looks for /etc/ld.so.preload"),
-	SB_ALLOW("pread64", "ld.so reads ELF program headers"),
+	SB_ALLOW("pread64", "ld.so reads ELF program headers; squash "
+	    "copies by hand; /proc/self/statm before each trace worker"),
 };
 
 const struct sandbox_policy sandbox_session = {

@@ -2,9 +2,10 @@
 /* Copyright (c) 2026 The pccx-remote authors */
 /* Squash: apply an overlayfs upper layer to its project tree, or refuse. */
 
+#include <sys/fsuid.h>
 #include <sys/random.h>
-#include <sys/sysmacros.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
 
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -213,9 +215,49 @@ sq_lost(struct sq *q, int tfd)
 	return fstat(tfd, &sb) == -1 || sq_newer(&sb, q->start);
 }
 
-/* Remove (dfd, name) from the tree, directories with their contents. */
-int
-tree_remove(int dfd, const char *name)
+/* how deep tree_remove walks before it moves the rest up */
+#define TREE_MAXDEPTH	64
+
+/* Directories tree_remove moved up to its top, still to remove. */
+struct tree_deep {
+	char	(*name)[32];
+	size_t	 n, max;
+};
+
+static int	tree_remove_at(int, int, const char *, int,
+		    struct tree_deep *);
+
+/*
+ * A directory at TREE_MAXDEPTH goes up to top under a fresh name, to be
+ * removed from there: the walk never holds more than TREE_MAXDEPTH
+ * directories open, however deep a session made its tree.
+ */
+static int
+tree_move_up(int top, int dfd, const char *name, struct tree_deep *dp)
+{
+	void		*p;
+	uint32_t	 r;
+
+	if (dp->n == dp->max) {
+		if ((p = reallocarray(dp->name, dp->max + 16,
+		    sizeof(*dp->name))) == NULL)
+			return -1;
+		dp->name = p;
+		dp->max += 16;
+	}
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)dp->n;
+	snprintf(dp->name[dp->n], sizeof(dp->name[0]), ".pccx-deep.%zu.%08x",
+	    dp->n, r);
+	if (renameat(dfd, name, top, dp->name[dp->n]) == -1)
+		return -1;
+	dp->n++;
+	return 0;
+}
+
+static int
+tree_remove_at(int top, int dfd, const char *name, int depth,
+    struct tree_deep *dp)
 {
 	struct dirent	*de;
 	struct stat	 sb;
@@ -226,6 +268,8 @@ tree_remove(int dfd, const char *name)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(sb.st_mode))
 		return unlinkat(dfd, name, 0) == -1 && errno != ENOENT ? -1 : 0;
+	if (depth == TREE_MAXDEPTH)
+		return tree_move_up(top, dfd, name, dp);
 	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return -1;
@@ -236,11 +280,32 @@ tree_remove(int dfd, const char *name)
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 &&
 		    strcmp(de->d_name, "..") != 0 &&
-		    tree_remove(dirfd(d), de->d_name) == -1)
+		    tree_remove_at(top, dirfd(d), de->d_name, depth + 1,
+		    dp) == -1)
 			rv = -1;
 	closedir(d);
 	if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
 		rv = -1;
+	return rv;
+}
+
+/* Remove (dfd, name) from the tree, directories with their contents. */
+int
+tree_remove(int dfd, const char *name)
+{
+	struct tree_deep	dp = { NULL, 0, 0 };
+	char			next[sizeof(dp.name[0])];
+	size_t			i;
+	int			rv;
+
+	rv = tree_remove_at(dfd, dfd, name, 0, &dp);
+	/* each is TREE_MAXDEPTH shallower; new ones go to the end */
+	for (i = 0; i < dp.n; i++) {
+		memcpy(next, dp.name[i], sizeof(next));	/* dp may grow */
+		if (tree_remove_at(dfd, dfd, next, 0, &dp) == -1)
+			rv = -1;
+	}
+	free(dp.name);
 	return rv;
 }
 
@@ -255,41 +320,90 @@ sq_tmpname(char *buf, size_t size)
 	snprintf(buf, size, ".pccx-squash.%08x", r);
 }
 
+/* len bytes of in at off to out at the same offset; 0 or -1. */
 static int
-sq_copy(int in, int out)
+sq_copy_range(int in, int out, off_t off, off_t len)
 {
 	char	buf[64 * 1024];
-	ssize_t	n, w, off;
+	off_t	o = off, oo = off;
+	ssize_t	n, w, done;
 
-	for (;;) {
-		n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0)
+	while (len > 0) {
+		n = copy_file_range(in, &o, out, &oo, len, 0);
+		if (n > 0) {
+			len -= n;
 			continue;
+		}
+		if (n == 0)
+			return 0;	/* the file shrank under us */
 		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
 		    errno != EOPNOTSUPP)
 			return -1;
 		break;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (off = 0; off < n; off += w)
-			if ((w = write(out, buf + off, n - off)) == -1)
+	while (len > 0) {
+		n = pread(in, buf, len < (off_t)sizeof(buf) ? len :
+		    (off_t)sizeof(buf), o);
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		for (done = 0; done < n; done += w)
+			if ((w = pwrite(out, buf + done, n - done,
+			    o + done)) == -1)
 				return -1;
-	return n == 0 ? 0 : -1;
+		o += n;
+		len -= n;
+	}
+	return 0;
 }
 
-/* Owner, mode (never setuid or setgid), times of a new tree entry. */
+/*
+ * The data of in into out, holes kept as holes: a sparse file of a
+ * terabyte with nothing in it stays nothing in the tree.
+ */
+static int
+sq_copy(int in, int out)
+{
+	struct stat	st;
+	off_t		data, hole;
+
+	if (fstat(in, &st) == -1)
+		return -1;
+	for (data = 0; data < st.st_size; data = hole) {
+		if ((data = lseek(in, data, SEEK_DATA)) == -1) {
+			if (errno == ENXIO)
+				break;		/* only a hole is left */
+			return -1;
+		}
+		if ((hole = lseek(in, data, SEEK_HOLE)) == -1)
+			return -1;
+		if (sq_copy_range(in, out, data, hole - data) == -1)
+			return -1;
+	}
+	return ftruncate(out, st.st_size);
+}
+
+/*
+ * Owner, mode, times of a tree entry.  Never setuid, nor setgid on a
+ * file; a directory keeps its setgid, which only says whose group new
+ * files take.
+ */
 static int
 sq_meta(int fd, const struct stat *us)
 {
 	struct timespec	ts[2];
+	mode_t		keep = S_ISDIR(us->st_mode) ? 03777 : 01777;
+	gid_t		fsgid;
+	int		rv;
 
 	ts[0] = us->st_atim;
 	ts[1] = us->st_mtim;
-	if (fchown(fd, us->st_uid, us->st_gid) == -1 ||
-	    fchmod(fd, us->st_mode & 01777) == -1 ||
-	    futimens(fd, ts) == -1)
+	if (fchown(fd, us->st_uid, us->st_gid) == -1)
+		return -1;
+	/* chmod keeps setgid only for a member of the group */
+	fsgid = setfsgid(us->st_gid);
+	rv = fchmod(fd, us->st_mode & keep);
+	setfsgid(fsgid);
+	if (rv == -1 || futimens(fd, ts) == -1)
 		return -1;
 	return 0;
 }

@@ -3,6 +3,7 @@
 /* Sessions end to end as root: sandbox, overlay, squash, limits, kill. */
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -37,6 +38,9 @@
 #include "remoted/config.h"
 #include "sessiond/session.h"
 #include "harness.h"
+
+/* descriptors the engine may hold, well under the deep tree's depth */
+#define T_NOFILE	512
 
 #define ALICE		"alice@example.org"
 #define BOB		"bob@example.org"
@@ -271,6 +275,10 @@ group_setup(void **unused)
 	host_hide(&H, path);
 	snprintf(path, sizeof(path), "%s/hidden-file", work);
 	host_hide(&H, path);
+	/* the engine inherits it: see test_deep_tree */
+	if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){ T_NOFILE,
+	    T_NOFILE }) == -1)
+		return -1;
 	if (host_start(&H, state, &hc) == -1)
 		return -1;
 	return 0;
@@ -508,6 +516,28 @@ test_discard(void **unused)
 	    1);
 }
 
+/*
+ * A tree 700 directories deep is removed by a daemon allowed
+ * T_NOFILE descriptors: the walk moves what is deeper than it holds
+ * up to the top and goes on from there.
+ */
+static void
+test_deep_tree(void **unused)
+{
+	char		uuid[SESSION_IDSZ];
+	struct run	r;
+
+	open_ok(ALICE, "proj", SESSION_MODE_DISCARD, uuid);
+	run_ok(uuid, ALICE, "set -e; for i in $(seq 700); do mkdir d; cd d; "
+	    "done; echo deep >f", &r);
+	run_free(&r);
+	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
+	assert_int_equal(K.result, SESSION_RES_DISCARDED);
+	assert_int_equal(sh("for i in $(seq 100); do [ -z \"$(ls -A "
+	    "'%s/session/trash')\" ] && exit 0; sleep 0.1; done; "
+	    "ls -lA '%s/session/trash' >&2; exit 1", state, state), 0);
+}
+
 /* What squash must do to the tree, done on a copy by the same user. */
 #define SQ_SCRIPT							\
 	"set -e; echo new >newfile; mkdir -p newdir/deep; "		\
@@ -557,6 +587,37 @@ test_squash(void **unused)
 	assert_int_equal(sh("test -d '%s/docs'", treesq), 1);
 	assert_int_equal(sh("test -e '%s/session/sessions/%s'", state, uuid),
 	    1);
+}
+
+/*
+ * Squash keeps a sparse file sparse (8 GiB with one byte of data takes
+ * a block or so, not 8 GiB of zeros) and leaves a setgid directory of
+ * the tree setgid.
+ */
+static void
+test_squash_keeps(void **unused)
+{
+	char		uuid[SESSION_IDSZ];
+	struct run	r;
+
+	/* older than the session, so that squash sets its metadata */
+	assert_int_equal(sh("cd '%s' && mkdir sgid && chown %d:%d sgid && "
+	    "chmod 2775 sgid && sleep 1", treesq, ALICE_UID, ALICE_UID), 0);
+	open_ok(ALICE, "sq", SESSION_MODE_SQUASH, uuid);
+	run_ok(uuid, ALICE, "set -e; truncate -s 8G sparse; printf x >>sparse; "
+	    "touch sgid/a", &r);
+	run_free(&r);
+	kill_ok(uuid, SESSION_MODE_DEFAULT, &K);
+	assert_int_equal(K.result, SESSION_RES_SQUASHED);
+	assert_string_equal(sh_out("stat -c %%s '%s/sparse'", treesq),
+	    "8589934593\n");
+	assert_int_equal(sh("test $(stat -c %%b '%s/sparse') -lt 2048",
+	    treesq), 0);
+	assert_string_equal(sh_out("stat -c %%a '%s/sgid'", treesq),
+	    "2775\n");
+	assert_int_equal(sh("test -e '%s/sgid/a'", treesq), 0);
+	assert_int_equal(sh("rm -rf '%s/sparse' '%s/sgid'", treesq, treesq),
+	    0);
 }
 
 /* A tree changed behind a session: the squash is refused, nothing lost. */
@@ -1683,7 +1744,9 @@ main(void)
 		cmocka_unit_test_teardown(test_groups, test_teardown),
 		cmocka_unit_test_teardown(test_build, test_teardown),
 		cmocka_unit_test_teardown(test_discard, test_teardown),
+		cmocka_unit_test_teardown(test_deep_tree, test_teardown),
 		cmocka_unit_test_teardown(test_squash, test_teardown),
+		cmocka_unit_test_teardown(test_squash_keeps, test_teardown),
 		cmocka_unit_test_teardown(test_conflict, test_teardown),
 		cmocka_unit_test_teardown(test_escape_kernel, test_teardown),
 		cmocka_unit_test_teardown(test_escape_clone3, test_teardown),
