@@ -444,6 +444,8 @@ sessions_ref(struct http_req *req, enum sreq_kind kind, uint8_t mode)
 	pccx_strlcpy(s->ref.uuid, s->uuid, sizeof(s->ref.uuid));
 	if (!own)
 		pccx_strlcpy(s->ref.user, s->user, sizeof(s->ref.user));
+	else
+		pccx_strlcpy(s->ref.by, s->user, sizeof(s->ref.by));
 	s->ref.mode = mode;
 	s->then = kind;
 	sreq_check(s, s->ref.user);

@@ -364,8 +364,10 @@ proto_send_session_ref(struct chan *c, uint16_t type, uint32_t peerid,
 	wire_w_init(&w);
 	wire_put_str(&w, p->uuid);
 	wire_put_str(&w, p->user);
-	if (type == MSG_SESSION_KILL)
+	if (type == MSG_SESSION_KILL) {
 		wire_put_u8(&w, p->mode);
+		wire_put_str(&w, p->by);
+	}
 	return send_wire(c, type, peerid, -1, &w);
 }
 
@@ -385,8 +387,10 @@ proto_get_session_ref(const struct msg *m, struct p_session_ref *p)
 	get_uuid(&r, p->uuid);
 	get_name(&r, p->user, sizeof(p->user), 1);
 	p->mode = SESSION_MODE_DEFAULT;
+	p->by[0] = '\0';
 	if (m->hdr.type == MSG_SESSION_KILL) {
 		p->mode = wire_get_u8(&r);
+		get_name(&r, p->by, sizeof(p->by), 1);
 		if (p->mode > SESSION_MODE_DISCARD)
 			return -1;
 	} else if (m->hdr.type != MSG_SESSION_INFO)

@@ -213,6 +213,7 @@ struct p_session_ref {
 	char		uuid[SESSION_IDSZ];
 	char		user[PROTO_NAMEMAX];
 	uint8_t		mode;		/* KILL only */
+	char		by[PROTO_NAMEMAX];	/* KILL: who asks; "" */
 };
 
 struct p_session_row {

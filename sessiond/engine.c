@@ -888,9 +888,10 @@ session_kill(uint32_t reqid, const struct p_session_ref *k)
 		sess_error(reqid, SESSION_E_STATE, "session is ending");
 		return;
 	}
+	/* by: the caller; "owner" is the session's own user */
 	gate_hold(reqid, GATE_KILL, sess_audit(s, NULL, NULL, "session.kill",
 	    "allow", "{s:s}", "by", k->user[0] != '\0' ? "owner" :
-	    "operator"), (void *)k);
+	    k->by[0] != '\0' ? k->by : "operator"), (void *)k);
 }
 
 /* sess_go_kill: the kill is on record; KILLED answers. */

@@ -66,7 +66,7 @@ const struct msg_rule session_rules[] = {
 	{ MSG_SESSION_RESIZE, F, ST_RUN, MSG_FD_NEVER,
 	    UUID + 3 + 8, UUID + NAME + 8, msg_pty },
 	{ MSG_SESSION_KILL, F, ST_RUN, MSG_FD_NEVER,
-	    UUID + 2 + 1, UUID + NAME + 1, msg_ref },
+	    UUID + 2 + 1 + 2, UUID + NAME + 1 + NAME, msg_ref },
 	{ MSG_SESSION_TRACE_PUT, F, ST_RUN, MSG_FD_MUST,
 	    TRMIN(3, UUID, 2), TRMAX, msg_trace },
 	{ MSG_SESSION_TRACE_LIST, F, ST_RUN, MSG_FD_NEVER,

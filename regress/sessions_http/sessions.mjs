@@ -260,6 +260,13 @@ async function main(ctx) {
 	ok(k.r.status === 200 && k.r.json.id === other,
 	    'the owner kills the maintainer\'s session',
 	    JSON.stringify(k.r.json));
+	const rows = JSON.parse(ctl('-j', 'audit', 'tail', '-n', '400', '-d',
+	    sock.replace(/ctl\.sock$/, 'state')))
+	    .filter((x) => x.action === 'session.kill' && x.object === other);
+	const by = (x) => (typeof x.detail === 'string' ?
+	    JSON.parse(x.detail) : x.detail)?.by;
+	ok(rows.length === 1 && by(rows[0]) === 'alice@example.com',
+	    'its audit row says who killed it', JSON.stringify(rows));
 
 	// A role taken away by a reload counts from the next request on,
 	// though alice's token still says she owns the project.
