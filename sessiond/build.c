@@ -368,6 +368,9 @@ build_lower(const struct build_args *a)
  * redirect, index and metacopy features off, the upper layer holds
  * whole files, whiteouts and opaque directories only: what squash
  * knows how to apply.
+ * XXX: the upper layer has no quota: a session can fill the disk of
+ * the state directory, and the layers kept in orphans/ and conflicts/
+ * are never pruned.
  */
 static int
 build_project(const struct build_args *a, const char **what)
