@@ -224,8 +224,8 @@ login_reg_finish(struct chan *c, uint32_t id, const struct p_auth_req *r)
 	if (why != NULL) {
 		auth_audit(l->user, "", r->addr, "device.register", "",
 		    "deny", why);
-		reply_error(c, id, 400, why,
-		    "the new security key was refused", 0);
+		reply_error(c, id, strcmp(why, "too_many_devices") == 0 ?
+		    409 : 400, why, "the new security key was refused", 0);
 		goto done;
 	}
 	auth_audit(l->user, d.id, r->addr, "device.register", "", "ok",

@@ -56,7 +56,7 @@ struct chan {
 	uint64_t		 rfdpos[MSG_MAXFDS];
 	uint64_t		 rfdend[MSG_MAXFDS];
 	int			 nrfds;
-	uint64_t		 rbase;		/* stream offset of rbuf[0] */
+	uint64_t		 rbase;		/* offset of rbuf[0] */
 	TAILQ_HEAD(, msg_out)	 wq;
 	size_t			 wqbytes;
 	uint64_t		 nin;		/* messages received */

@@ -68,19 +68,36 @@ json_valid(const char *s)
  * from outside (a project in a query, say) must not make a row that
  * could not be stored, or could be stored but not shipped.
  */
+static int
+row_clean(const struct p_audit_row *p)
+{
+	return text_clean(p->actor) == 0 && text_clean(p->device) == 0 &&
+	    text_clean(p->source) == 0 && text_clean(p->action) == 0 &&
+	    text_clean(p->project) == 0 && text_clean(p->object) == 0;
+}
+
 int
 proto_send_audit_append(struct chan *c, uint32_t peerid,
     const struct p_audit_row *row)
 {
-	struct p_audit_row	 t = *row, *p = &t;
-	struct wire_w		 w;
+	const struct p_audit_row	*p = row;
+	struct p_audit_row		*t = NULL;
+	struct wire_w			 w;
+	int				 rv;
 
-	text_mend(t.actor);
-	text_mend(t.device);
-	text_mend(t.source);
-	text_mend(t.action);
-	text_mend(t.project);
-	text_mend(t.object);
+	/* a copy only for the rare row that needs mending */
+	if (!row_clean(row)) {
+		if ((t = malloc(sizeof(*t))) == NULL)
+			return -1;
+		*t = *row;
+		text_mend(t->actor);
+		text_mend(t->device);
+		text_mend(t->source);
+		text_mend(t->action);
+		text_mend(t->project);
+		text_mend(t->object);
+		p = t;
+	}
 	wire_w_init(&w);
 	wire_put_u64(&w, p->time);
 	wire_put_str(&w, p->actor);
@@ -91,7 +108,9 @@ proto_send_audit_append(struct chan *c, uint32_t peerid,
 	wire_put_str(&w, p->object);
 	wire_put_str(&w, p->outcome);
 	wire_put_str(&w, p->detail);
-	return proto_send_plain(c, MSG_AUDIT_APPEND, peerid, &w);
+	rv = proto_send_plain(c, MSG_AUDIT_APPEND, peerid, &w);
+	free(t);
+	return rv;
 }
 
 int
@@ -112,9 +131,7 @@ proto_get_audit_append(const struct msg *m, struct p_audit_row *p)
 	if (wire_done(&r) == -1 || audit_outcome_valid(p->outcome) == -1 ||
 	    p->action[0] == '\0' || p->time > INT64_MAX)
 		return -1;
-	if (text_clean(p->actor) || text_clean(p->device) ||
-	    text_clean(p->source) || text_clean(p->action) ||
-	    text_clean(p->project) || text_clean(p->object))
+	if (!row_clean(p))
 		return -1;
 	return json_valid(p->detail);
 }

@@ -35,7 +35,7 @@ struct ctl_conn {
 	struct p_status		 st[PROC_MAX];
 	struct event		*qtimer;
 	int			 inread;	/* in ctl_on_read's loop */
-	int			 dead;		/* to close when it ends */
+	int			 dead;		/* close once it ends */
 };
 
 static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);

@@ -41,7 +41,7 @@ struct relay_conn {
 	TAILQ_ENTRY(relay_conn)	 entry;
 	struct dgram_pipe	 pipe;
 	struct event		*ev_udp;
-	struct event		*ev_hs;		/* the handshake's deadline */
+	struct event		*ev_hs;		/* handshake deadline */
 	struct sockaddr_storage	 ss;
 	char			 addr[INET6_ADDRSTRLEN + 8];
 	char			 device[TUNNEL_IDMAX];
