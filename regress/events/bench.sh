@@ -9,6 +9,8 @@
 setup
 trap events_cleanup EXIT
 trap 'exit 1' INT TERM
+# One user holds all the feeds: more than the default of eight.
+EVENTS_CONF='limits { feeds 128 }'
 events_setup
 
 cd "$PCCX_TOP/regress" || events_bail "no regress directory"

@@ -40,6 +40,7 @@ rate-limit {
 	address 1000/s burst 2000
 	user 1000/s burst 2000
 }
+${EVENTS_CONF:-}
 CONF
 	peers_conf >>"$T/pccx.conf"
 	peers_check || events_bail "config refused"
