@@ -370,7 +370,11 @@ hs_fail(const char *uuid, const char *what)
 	memset(&f, 0, sizeof(f));
 	pccx_strlcpy(f.uuid, uuid, sizeof(f.uuid));
 	f.err = errno > 0 && errno < 4096 ? errno : 0;
-	snprintf(f.text, sizeof(f.text), "%s: %s", what, strerror(errno));
+	if (errno > 0)
+		snprintf(f.text, sizeof(f.text), "%s: %s", what,
+		    strerror(errno));
+	else
+		pccx_strlcpy(f.text, what, sizeof(f.text));
 	if (proto_send_session_fail(&hs.c, MSG_SESSION_H_FAIL, &f) == -1)
 		_exit(1);
 }
@@ -446,7 +450,8 @@ hs_build(struct msg *m)
 	if (!hs.expanded)
 		hs_hide_expand();
 	/* fail closed: a path that should be hidden would show */
-	what = "paths to hide";
+	what = "more paths to hide than the helper holds";
+	errno = 0;
 	if (hs.overflow)
 		goto fail;
 	what = "project tree";

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 setup
 suite_conf
-plan 17
+plan 20
 
 health() {
 	curl -s -o "$T/health" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/health"
@@ -59,5 +59,28 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
     "$PCCX_BIN/pccxctl" -s "$T/ctl.sock" status 2>&1)
 ok $(( $? != 0 ? 0 : 1 )) "not root: refused"
 is "$(stat -c '%U %a' "$T/ctl.sock")" "root 600" "control socket is root's, 0600"
+
+# A client that sends four reloads and is gone before the first answer
+# (the parent stopped meanwhile): the parent finds it cannot answer,
+# drops the client, and serves on.
+printf '%s\n' '#include <stdio.h>' '#include <stdint.h>' \
+    '#include <sys/types.h>' '#include "proto/proto.h"' \
+    'int main(void) { printf("%d\n", MSG_CTL_RELOAD); return 0; }' |
+    cc -I"$PCCX_TOP" -x c -o "$T/msgtype" - && type=$("$T/msgtype")
+ok $? "the reload message's type: $type"
+kill -STOP "$SUITE_PID"
+perl -MSocket -e '
+	socket(my $s, AF_UNIX, SOCK_STREAM, 0) or exit 1;
+	connect($s, pack_sockaddr_un($ARGV[0])) or exit 1;
+	my $h = pack("SSLLL", $ARGV[1], 0, 0, 1, $$);
+	exit(!(syswrite($s, $h x 4) == 64 && close($s)));' \
+    "$T/ctl.sock" "$type"
+r=$?
+kill -CONT "$SUITE_PID"
+ok $r "four reloads sent, the client gone"
+sleep 0.3
+out=$(ctl status)
+ok $(( $? == 0 && $(echo "$out" | grep -c ' ready$') == 6 ? 0 : 1 )) \
+    "the parent serves on: six processes ready"
 suite_stop
 finish

@@ -1318,7 +1318,7 @@ test_reload(void **unused)
 	struct run		r;
 
 	open_ok(ALICE, "idle", SESSION_MODE_DISCARD, uuid);
-	host_reload(&H, PER_USER);
+	host_reload(&H, PER_USER, NULL);
 	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
 	host_project(&H, "lim", tree2, 64 << 20, 20, 64, 1800);
 	host_project(&H, "late", tree3, 0, 0, 0, 1800);
@@ -1736,6 +1736,43 @@ test_revoke(void **unused)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/*
+ * More paths to hide than the helper holds: a root whose /etc/ssh has
+ * 260 key files.  No session is built (fail closed), and the next
+ * configuration, with room again, builds them as before.
+ */
+static void
+test_hide_overflow(void **unused)
+{
+	struct p_session_error	e;
+	char			root[1100], uuid[SESSION_IDSZ];
+	struct run		r;
+
+	snprintf(root, sizeof(root), "%s/hideroot", work);
+	sh("mkdir -p '%s/etc/ssh' && cd '%s/etc/ssh' && "
+	    "for i in $(seq 260); do : >ssh_host_${i}_key; done", root, root);
+	assert_int_equal(atoi(sh_out("ls '%s/etc/ssh' | wc -l", root)), 260);
+	host_reload(&H, PER_USER, root);
+	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
+	host_member(&H, "proj", ALICE, "nobody", ALICE_UID, ALICE_UID);
+	assert_int_equal(host_commit(&H), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(h_open(&H, ALICE, "proj", SESSION_MODE_DISCARD, 0,
+	    0, 0, uuid, &e), -1);
+	assert_int_equal(e.code, SESSION_E_INTERNAL);
+	has(e.text, "more paths to hide than the helper holds");
+
+	host_reload(&H, PER_USER, NULL);
+	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
+	host_member(&H, "proj", ALICE, "nobody", ALICE_UID, ALICE_UID);
+	assert_int_equal(host_commit(&H), 0);
+	open_ok(ALICE, "proj", SESSION_MODE_DISCARD, uuid);
+	run_ok(uuid, ALICE, "test -s /etc/shadow && echo shown; true", &r);
+	assert_string_equal(r.out, "");
+	run_free(&r);
+	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
+}
+
 int
 main(void)
 {
@@ -1777,6 +1814,7 @@ main(void)
 		cmocka_unit_test_teardown(test_exec_stdin, test_teardown),
 		cmocka_unit_test_teardown(test_revoked, test_teardown),
 		cmocka_unit_test_teardown(test_revoke, test_teardown),
+		cmocka_unit_test_teardown(test_hide_overflow, test_teardown),
 	};
 	const struct CMUnitTest v2[] = {
 		cmocka_unit_test_teardown(test_limit_v2, test_teardown),
