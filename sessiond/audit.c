@@ -33,7 +33,7 @@ sess_audit(const struct session *s, const char *user, const char *project,
 	memset(&r, 0, sizeof(r));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r.time = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	pccx_strlcpy(r.actor, s != NULL ? s->user : user, sizeof(r.actor));
+	pccx_strlcpy(r.actor, user != NULL ? user : s->user, sizeof(r.actor));
 	pccx_strlcpy(r.project, s != NULL ? s->project : project,
 	    sizeof(r.project));
 	if (s != NULL) {

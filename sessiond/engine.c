@@ -881,6 +881,7 @@ void
 session_kill(uint32_t reqid, const struct p_session_ref *k)
 {
 	struct session	*s;
+	const char	*by;
 
 	if ((s = sess_owned(reqid, k->uuid, k->user)) == NULL)
 		return;
@@ -888,10 +889,12 @@ session_kill(uint32_t reqid, const struct p_session_ref *k)
 		sess_error(reqid, SESSION_E_STATE, "session is ending");
 		return;
 	}
-	/* by: the caller; "owner" is the session's own user */
-	gate_hold(reqid, GATE_KILL, sess_audit(s, NULL, NULL, "session.kill",
-	    "allow", "{s:s}", "by", k->user[0] != '\0' ? "owner" :
-	    k->by[0] != '\0' ? k->by : "operator"), (void *)k);
+	/* The actor is who kills: the session's user, a user, the operator */
+	by = k->user[0] != '\0' ? "owner" : k->by[0] != '\0' ? k->by :
+	    "operator";
+	gate_hold(reqid, GATE_KILL, sess_audit(s, k->user[0] != '\0' ? NULL :
+	    by, NULL, "session.kill", "allow", "{s:s, s:s}", "by", by,
+	    "user", s->user), (void *)k);
 }
 
 /* sess_go_kill: the kill is on record; KILLED answers. */

@@ -168,8 +168,9 @@ void		 sess_watch(struct session *);
 void		 sess_timer_idle(struct session *);
 uint64_t	 sess_now_us(void);
 /*
- * sess_audit: one audit row; user and project from s when it is not
- * NULL.  fmt and what follows are json_pack()'s, for the detail.
+ * sess_audit: one audit row; the actor is user, else s's user; the
+ * project is s's when s is not NULL.  fmt and what follows are
+ * json_pack()'s, for the detail.
  */
 uint32_t	 sess_audit(const struct session *, const char *,
 		    const char *, const char *, const char *, const char *,

@@ -265,8 +265,13 @@ async function main(ctx) {
 	    .filter((x) => x.action === 'session.kill' && x.object === other);
 	const by = (x) => (typeof x.detail === 'string' ?
 	    JSON.parse(x.detail) : x.detail)?.by;
-	ok(rows.length === 1 && by(rows[0]) === 'alice@example.com',
-	    'its audit row says who killed it', JSON.stringify(rows));
+	const whose = (x) => (typeof x.detail === 'string' ?
+	    JSON.parse(x.detail) : x.detail)?.user;
+	ok(rows.length === 1 && rows[0].actor === 'alice@example.com' &&
+	    by(rows[0]) === 'alice@example.com' &&
+	    whose(rows[0]) === 'carol@example.com',
+	    'its audit row names the owner as actor, carol as the user',
+	    JSON.stringify(rows));
 
 	// A role taken away by a reload counts from the next request on,
 	// though alice's token still says she owns the project.
