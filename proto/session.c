@@ -137,6 +137,7 @@ proto_send_session_settings(struct chan *c,
 
 	wire_w_init(&w);
 	wire_put_u32(&w, p->per_user);
+	wire_put_u32(&w, p->keep);
 	wire_put_str(&w, p->root);
 	wire_put_str(&w, p->state_dir);
 	return send_wire(c, MSG_SESSION_CONF_SETTINGS, 0, -1, &w);
@@ -150,6 +151,7 @@ proto_get_session_settings(const struct msg *m,
 
 	wire_r_init(&r, m->data, m->len);
 	p->per_user = wire_get_range(&r, 1, SESSION_PERUSER_MAX);
+	p->keep = wire_get_range(&r, 0, SESSION_KEEP_MAX);
 	get_path(&r, p->root, sizeof(p->root));
 	get_path(&r, p->state_dir, sizeof(p->state_dir));
 	return wire_done(&r);

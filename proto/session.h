@@ -90,6 +90,7 @@ enum session_msg {
 #define SESSION_CONFLICTMAX	256	/* paths listed in KILLED */
 #define SESSION_CONFLICTBUF	(48 * 1024)
 #define SESSION_PERUSER_MAX	1024
+#define SESSION_KEEP_MAX	(3650U * 86400)
 #define SESSION_PIDS_MAX	4194304
 #define SESSION_CPU_MAX		102400	/* percent of one CPU */
 #define SESSION_IDLE_MAX	(7 * 86400)	/* seconds */
@@ -143,6 +144,8 @@ enum session_err {
 
 struct p_session_conf_settings {
 	uint32_t	per_user;	/* sessions a user may hold */
+	/* seconds a layer stays in orphans/ or conflicts/; 0: for ever */
+	uint32_t	keep;
 	/* the sessions' root filesystem */
 	char		root[PATH_MAX];
 	/* hidden from sessions */

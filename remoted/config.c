@@ -168,6 +168,8 @@ static const struct key_def key_defs[CONFIG_K_MAX] = {
 	    CF(sessions.per_user), LIMIT_COUNT, 1, 64, "4"),
 	[CONFIG_K_ROOT] = STR(SESSIONS, "root", PATH, 0, CF(sessions.root),
 	    0, NULL, "/"),
+	[CONFIG_K_KEEP_LAYERS] = NUM(SESSIONS, "keep-layers", 0,
+	    CF(sessions.keep_layers), LIMIT_TIME, HOUR, 3650 * DAY, "30d"),
 	[CONFIG_K_CP_ROWS] = NUM(AUDIT, "checkpoint rows", KEY_OWN,
 	    CF(audit.checkpoint_rows), LIMIT_COUNT, 1, 100000, "256"),
 	[CONFIG_K_CP_INTERVAL] = NUM(AUDIT, "checkpoint interval", KEY_OWN,
@@ -495,6 +497,7 @@ config_adopt(struct config *dst, struct config *src)
 	dst->tokens = src->tokens;
 	dst->ratelimit = src->ratelimit;
 	dst->sessions.per_user = src->sessions.per_user;
+	dst->sessions.keep_layers = src->sessions.keep_layers;
 }
 
 void

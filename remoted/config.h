@@ -135,6 +135,7 @@ struct conf_audit {
 struct conf_sessions {
 	uint32_t		 per_user;	/* default 4 */
 	char			 root[PATH_MAX];	/* default "/" */
+	uint32_t		 keep_layers;	/* seconds, default 30d */
 };
 
 /* The WireGuard interface; given only with a tunnel block. */
@@ -208,7 +209,8 @@ struct config	*config_parse_buf(const char *, const char *, size_t,
 		    char *const *);
 /*
  * config_adopt: take from src what a reload changes (the limits, users,
- * projects, token lifetimes, rate limits, the per-user session cap);
+ * projects, token lifetimes, rate limits, the per-user session cap and
+ * how long kept layers stay);
  * src keeps dst's old users and projects, to be freed with it.
  */
 void		 config_adopt(struct config *, struct config *);
@@ -290,6 +292,7 @@ enum config_key {
 	CONFIG_K_USER_BURST,
 	CONFIG_K_PER_USER,
 	CONFIG_K_ROOT,
+	CONFIG_K_KEEP_LAYERS,
 	CONFIG_K_CP_ROWS,
 	CONFIG_K_CP_INTERVAL,
 	CONFIG_K_HOST,

@@ -137,7 +137,7 @@ static struct conf_project *project;	/* open project block */
 %token	ROOT ROWS RPID S3 SCOPES SECRETKEYFILE SESSIONS SKEW TOKENS USER
 %token	USERVERIFICATION VIEWER WEBAUTHN
 %token	BACKEND INTERFACE KEEPALIVE POOL PRIVATEKEYFILE PUBLIC
-%token	DEVICECA FALLBACK
+%token	DEVICECA FALLBACK KEEPLAYERS
 %token	ERROR
 %token	<str>	STRING
 %type	<str>	string burst
@@ -348,6 +348,9 @@ sesopt		: PERUSER STRING {
 			parse_key(CONFIG_K_PER_USER, $2);
 		}
 		| ROOT string		{ parse_key(CONFIG_K_ROOT, $2); }
+		| KEEPLAYERS STRING {
+			parse_key(CONFIG_K_KEEP_LAYERS, $2);
+		}
 		;
 
 auditopts	: /* empty */
@@ -516,6 +519,7 @@ static const struct keyword keywords[] = {
 	{ "interface",		INTERFACE },
 	{ "interval",		INTERVAL },
 	{ "issuer",		ISSUER },
+	{ "keep-layers",	KEEPLAYERS },
 	{ "keepalive",		KEEPALIVE },
 	{ "key",		KEY },
 	{ "lifetime",		LIFETIME },

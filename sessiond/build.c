@@ -369,8 +369,8 @@ build_lower(const struct build_args *a)
  * whole files, whiteouts and opaque directories only: what squash
  * knows how to apply.
  * XXX: the upper layer has no quota: a session can fill the disk of
- * the state directory, and the layers kept in orphans/ and conflicts/
- * are never pruned.
+ * the state directory (end_prune bounds only how long kept layers
+ * stay).
  */
 static int
 build_project(const struct build_args *a, const char **what)

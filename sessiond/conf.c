@@ -131,8 +131,10 @@ session_conf_commit(void)
 	conf_free(conf_live);
 	conf_live = conf_new;
 	conf_new = NULL;
-	if (eng.init)
+	if (eng.init) {
 		helper_conf();
+		end_prune();
+	}
 	return 0;
 }
 

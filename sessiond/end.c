@@ -3,6 +3,7 @@
 /* The kill switch: every process dies, then the end mode, then the answer. */
 
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -11,9 +12,11 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -186,6 +189,7 @@ end_keep(struct session *s, int dstfd)
 		return;
 	tree_remove(fd, "work");
 	tree_remove(fd, "root");
+	end_kept_stamp(fd);
 	close(fd);
 }
 
@@ -333,6 +337,80 @@ end_trash_later(void)
 	if (eng.base != NULL)
 		event_base_once(eng.base, -1, EV_TIMEOUT, end_on_trash, NULL,
 		    &tv);
+}
+
+/*
+ * end_kept_stamp: a kept directory's time is when it was kept, which
+ * end_prune counts from.
+ */
+void
+end_kept_stamp(int fd)
+{
+	if (futimens(fd, NULL) == -1)
+		log_warn("futimens");
+}
+
+/* A kept layer older than keep goes to trash/: 1 when it went. */
+static int
+end_prune_one(int dirfd, const char *kind, const char *name, time_t now,
+    uint32_t keep)
+{
+	struct stat	st;
+	time_t		age;
+
+	if (!proto_session_uuid_ok(name) ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode) || (age = now - st.st_mtime) < (time_t)keep)
+		return 0;
+	if (renameat(dirfd, name, eng.trashfd, name) == -1) {
+		log_warn("%s/%s: cannot remove", kind, name);
+		return 0;
+	}
+	log_info("session %s: the layer kept in %s/ for %lld hours is "
+	    "removed", name, kind, (long long)age / 3600);
+	sess_audit(NULL, "operator", "", "session.layer_remove", "ok",
+	    "{s:s, s:s, s:I}", "session", name, "kept", kind, "age",
+	    (json_int_t)age);
+	return 1;
+}
+
+static int
+end_prune_dir(int dirfd, const char *kind, time_t now, uint32_t keep)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, n = 0;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL)
+		n += end_prune_one(dirfd, kind, de->d_name, now, keep);
+	closedir(d);
+	return n;
+}
+
+/*
+ * end_prune: the layers kept in orphans/ and conflicts/ longer than
+ * the configuration's keep-layers are removed, each with an audit row.
+ */
+void
+end_prune(void)
+{
+	const struct sess_conf	*c = sess_conf();
+	time_t			 now = time(NULL);
+	int			 n;
+
+	if (c == NULL || c->s.keep == 0 || eng.trashfd == -1)
+		return;
+	n = end_prune_dir(eng.orphanfd, SESS_DIR_ORPHAN, now, c->s.keep);
+	n += end_prune_dir(eng.conflfd, SESS_DIR_CONFL, now, c->s.keep);
+	if (n > 0)
+		end_trash_later();
 }
 
 /* end_trash_now: remove what trash/ holds. */

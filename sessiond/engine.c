@@ -203,11 +203,31 @@ sess_orphans(void)
 		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
 			tree_remove(ofd, "work");
 			tree_remove(ofd, "root");
+			end_kept_stamp(ofd);
 			close(ofd);
 		}
 	}
 	closedir(d);
 	end_trash_later();
+}
+
+static void
+sess_on_prune(evutil_socket_t fd, short ev, void *arg)
+{
+	end_prune();
+}
+
+/* Kept layers are pruned now, hourly, and on each reload. */
+static void
+sess_prune_start(void)
+{
+	struct timeval	tv = { 3600, 0 };
+
+	eng.ev_prune = event_new(eng.base, -1, EV_PERSIST, sess_on_prune,
+	    NULL);
+	if (eng.ev_prune == NULL || event_add(eng.ev_prune, &tv) == -1)
+		log_warnx("kept layers: no hourly pruning");
+	end_prune();
 }
 
 /* session_engine_init: see session.h. */
@@ -238,6 +258,7 @@ session_engine_init(const struct session_params *p)
 	}
 	eng.init = 1;
 	helper_conf();
+	sess_prune_start();
 	return 0;
 }
 
@@ -977,5 +998,8 @@ session_engine_stop(void)
 			break;
 	helper_stop();
 	end_trash_now();
+	if (eng.ev_prune != NULL)
+		event_free(eng.ev_prune);
+	eng.ev_prune = NULL;
 	eng.init = 0;
 }

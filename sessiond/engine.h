@@ -123,7 +123,7 @@ struct sess_engine {
 	pid_t			 helper_pid;
 	struct event		*ev_helper;
 	struct event		*ev_helperw;
-	struct event		*ev_trash;
+	struct event		*ev_prune;	/* hourly end_prune */
 	int			 stopping;
 };
 
@@ -214,6 +214,8 @@ void		 end_on_failed(struct session *);
 void		 end_retry(struct session *);
 void		 end_trash_later(void);
 void		 end_trash_now(void);
+void		 end_kept_stamp(int);
+void		 end_prune(void);
 
 /* helper.c */
 int		 helper_start(void);

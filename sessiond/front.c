@@ -44,7 +44,7 @@ static int	msg_trace(struct chan *, struct msg *);
  */
 const struct msg_rule session_rules[] = {
 	{ MSG_SESSION_CONF_SETTINGS, P, ST_ANY, MSG_FD_NEVER,
-	    4 + 2 * 3, 4 + 2 * PATH, msg_settings },
+	    8 + 2 * 3, 8 + 2 * PATH, msg_settings },
 	{ MSG_SESSION_CONF_PROJECT, P, ST_ANY, MSG_FD_NEVER,
 	    2 * 3 + 20, NAME + PATH + 20, msg_project },
 	{ MSG_SESSION_CONF_MEMBER, P, ST_ANY, MSG_FD_NEVER,

@@ -355,12 +355,14 @@ host_start(struct host *h, const char *state, const struct host_conf *hc)
 }
 
 void
-host_reload(struct host *h, uint32_t per_user, const char *root)
+host_reload(struct host *h, uint32_t per_user, const char *root,
+    uint32_t keep)
 {
 	struct p_session_conf_settings	s;
 
 	memset(&s, 0, sizeof(s));
 	s.per_user = per_user;
+	s.keep = keep;
 	pccx_strlcpy(s.root, root != NULL ? root : "/", sizeof(s.root));
 	pccx_strlcpy(s.state_dir, h->state, sizeof(s.state_dir));
 	h_send_conf(h, proto_send_session_settings(&h->parent, &s));

@@ -67,11 +67,11 @@ void	host_member(struct host *, const char *, const char *, const char *,
 /* host_member_conf: a member as the parent resolved it. */
 void	host_member_conf(struct host *, const struct p_session_conf_member *);
 /*
- * host_reload: a new configuration (root "/" when NULL): host_reload,
- * then host_project and host_member, then host_commit, as the parent
- * does on SIGHUP.
+ * host_reload: a new configuration (root "/" when NULL, keep seconds
+ * for kept layers, 0 for ever): host_reload, then host_project and
+ * host_member, then host_commit, as the parent does on SIGHUP.
  */
-void	host_reload(struct host *, uint32_t, const char *);
+void	host_reload(struct host *, uint32_t, const char *, uint32_t);
 int	host_commit(struct host *);
 /* host_stop: close the channels; the host ends its sessions and exits. */
 int	host_stop(struct host *);

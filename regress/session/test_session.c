@@ -1318,7 +1318,7 @@ test_reload(void **unused)
 	struct run		r;
 
 	open_ok(ALICE, "idle", SESSION_MODE_DISCARD, uuid);
-	host_reload(&H, PER_USER, NULL);
+	host_reload(&H, PER_USER, NULL, 0);
 	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
 	host_project(&H, "lim", tree2, 64 << 20, 20, 64, 1800);
 	host_project(&H, "late", tree3, 0, 0, 0, 1800);
@@ -1752,7 +1752,7 @@ test_hide_overflow(void **unused)
 	sh("mkdir -p '%s/etc/ssh' && cd '%s/etc/ssh' && "
 	    "for i in $(seq 260); do : >ssh_host_${i}_key; done", root, root);
 	assert_int_equal(atoi(sh_out("ls '%s/etc/ssh' | wc -l", root)), 260);
-	host_reload(&H, PER_USER, root);
+	host_reload(&H, PER_USER, root, 0);
 	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
 	host_member(&H, "proj", ALICE, "nobody", ALICE_UID, ALICE_UID);
 	assert_int_equal(host_commit(&H), 0);
@@ -1762,7 +1762,7 @@ test_hide_overflow(void **unused)
 	assert_int_equal(e.code, SESSION_E_INTERNAL);
 	has(e.text, "more paths to hide than the helper holds");
 
-	host_reload(&H, PER_USER, NULL);
+	host_reload(&H, PER_USER, NULL, 0);
 	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
 	host_member(&H, "proj", ALICE, "nobody", ALICE_UID, ALICE_UID);
 	assert_int_equal(host_commit(&H), 0);
@@ -1771,6 +1771,53 @@ test_hide_overflow(void **unused)
 	assert_string_equal(r.out, "");
 	run_free(&r);
 	kill_ok(uuid, SESSION_MODE_DISCARD, &K);
+}
+
+/*
+ * Layers kept in orphans/ and conflicts/ longer than keep-layers are
+ * removed at a reload, each with an audit row; younger ones, and names
+ * that are no session's, stay.
+ */
+static void
+test_keep_prune(void **unused)
+{
+	static const char *const old[] = {
+	    "orphans/0b5e5c2a-3f1d-4c8e-9a7b-2d6f1e0c4a11",
+	    "conflicts/7c0d9e4b-1a2f-4b3c-8d5e-6f7a8b9c0d22" };
+	static const char *const stay[] = {
+	    "conflicts/3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a633",
+	    "conflicts/notes" };
+	char	dir[1100];
+	size_t	i;
+
+	snprintf(dir, sizeof(dir), "%s/session", state);
+	for (i = 0; i < 2; i++) {
+		sh("mkdir -p '%s/%s/upper' && echo x >'%s/%s/upper/f' && "
+		    "touch -d '-2 hours' '%s/%s'", dir, old[i], dir, old[i],
+		    dir, old[i]);
+		sh("mkdir -p '%s/%s/upper' && touch -d '-50 minutes' '%s/%s'",
+		    dir, stay[i], dir, stay[i]);
+	}
+	sh("touch -d '-2 hours' '%s/%s'", dir, stay[1]);
+	assert_int_equal(h_audit_count(&H, "session.layer_remove", "ok",
+	    NULL), 0);
+	host_reload(&H, PER_USER, NULL, 3600);
+	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
+	host_member(&H, "proj", ALICE, "nobody", ALICE_UID, ALICE_UID);
+	assert_int_equal(host_commit(&H), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(atoi(sh_out("test -e '%s/%s' && echo 1 || "
+		    "echo 0", dir, old[i])), 0);
+		assert_int_equal(atoi(sh_out("test -e '%s/%s' && echo 1 || "
+		    "echo 0", dir, stay[i])), 1);
+	}
+	assert_int_equal(h_audit_count(&H, "session.layer_remove", "ok",
+	    NULL), 2);
+	sh("rm -rf '%s/%s' '%s/%s'", dir, stay[0], dir, stay[1]);
+	host_reload(&H, PER_USER, NULL, 0);
+	host_project(&H, "proj", tree1, 2ULL << 30, 0, 4096, 1800);
+	host_member(&H, "proj", ALICE, "nobody", ALICE_UID, ALICE_UID);
+	assert_int_equal(host_commit(&H), 0);
 }
 
 int
@@ -1815,6 +1862,7 @@ main(void)
 		cmocka_unit_test_teardown(test_revoked, test_teardown),
 		cmocka_unit_test_teardown(test_revoke, test_teardown),
 		cmocka_unit_test_teardown(test_hide_overflow, test_teardown),
+		cmocka_unit_test_teardown(test_keep_prune, test_teardown),
 	};
 	const struct CMUnitTest v2[] = {
 		cmocka_unit_test_teardown(test_limit_v2, test_teardown),
