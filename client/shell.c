@@ -8,15 +8,16 @@
  * {"resize":[rows,cols]}.  On a terminal, it is put in raw mode for
  * the time of the connection, and put back on every way out: the end
  * of the connection, an error, or SIGINT, SIGTERM, SIGHUP.
- *
- * XXX: the remote shell's exit status is not known: the server closes
- * the WebSocket with 1000 when the terminal closes, whatever the status.
+ * When the terminal closes, the server sends how the shell ended as the
+ * text message {"exit":N,"signal":S} (when it learns it in time), then
+ * closes with 1000; pccx exits as the shell did.
  */
 
 #include <sys/ioctl.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 
 static struct termios	shell_saved;
 static int		shell_raw;
+static int		shell_exit = -1;	/* the status, when told */
 
 /* Put the terminal back as it was; safe to call more than once. */
 static void
@@ -85,14 +87,31 @@ shell_resize(struct wsc *w)
 	(void)wsc_send(w, 0, msg, n);
 }
 
+/* {"exit":N,"signal":S}: how the remote shell ended. */
+static void
+shell_status(const uint8_t *p, size_t len)
+{
+	json_t	*j;
+	int	 code, sig;
+
+	j = json_loadb((const char *)p, len, 0, NULL);
+	if (j != NULL && json_unpack(j, "{s:i, s:i}", "exit", &code,
+	    "signal", &sig) == 0 && code >= -1 && code <= 255 && sig >= 0 &&
+	    sig < EXIT_SIGBASE)
+		shell_exit = sig != 0 ? EXIT_SIGBASE + sig : code;
+	json_decref(j);
+}
+
 static void
 shell_message(struct wsc *w, int binary, const uint8_t *p, size_t len,
     void *arg)
 {
 	ssize_t	n;
 
-	if (!binary)
+	if (!binary) {
+		shell_status(p, len);
 		return;
+	}
 	while (len > 0) {
 		if ((n = write(STDOUT_FILENO, p, len)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -159,7 +178,7 @@ shell_end(const struct wsc *w, int r)
 		return EXIT_OWNFAIL;
 	}
 	if (w->code == 1000)
-		return EXIT_OK;
+		return shell_exit >= 0 ? shell_exit : EXIT_OK;
 	log_warnx("shell: the server ended the terminal (close code %u)",
 	    w->code);
 	return EXIT_OWNFAIL;

@@ -81,6 +81,8 @@ static const struct msg_rule front_rules[] = {
 	    SUUID + 4, SUUID + 4, sessions_msg },
 	{ MSG_SESSION_KILLED, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
 	    SUUID + 4 + 12 + 2, MSG_MAXPAYLOAD, sessions_msg },
+	{ MSG_SESSION_PTY_EXIT, FROM_SESSION, ST_RUN, MSG_FD_NEVER,
+	    SUUID + 12, SUUID + 12, sessions_pty_exit },
 	{ MSG_SESSION_TRACE_STREAM, FROM_SESSION, ST_RUN, MSG_FD_MUST,
 	    STRACE(SUUID), STRACE(SUUID), traces_msg },
 	{ MSG_SESSION_TRACE_ROW, FROM_SESSION, ST_RUN, MSG_FD_NEVER,

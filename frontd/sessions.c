@@ -48,6 +48,7 @@
 #define SESSIONS_OUT_BOUND	(256 * 1024)	/* exec output unsent */
 #define SESSIONS_PTY_READ	16384		/* bytes a pty message */
 #define SESSIONS_PTY_INBOUND	(256 * 1024)	/* not yet to master */
+#define SESSIONS_PTY_LINGER	1		/* s to wait for a status */
 
 enum sreq_kind {
 	SREQ_OPEN,
@@ -87,14 +88,27 @@ struct sexec {
 	int			 eof;
 };
 
-/* A pty bridged to a WebSocket. */
+/*
+ * A pty bridged to a WebSocket.  Its end is the master's end of file
+ * and the shell's exit status, in either order: the status goes to the
+ * client as the text message {"exit":N,"signal":S} before the close,
+ * if it comes within SESSIONS_PTY_LINGER of the end of file.
+ */
 struct spty {
+	TAILQ_ENTRY(spty)	 entry;
 	struct ws_conn		*ws;
 	struct bufferevent	*bev;
+	struct event		*linger;
 	char			 uuid[SESSION_IDSZ];
 	char			 user[PROTO_NAMEMAX];
 	uint32_t		 id;
+	int			 eof;
+	int			 exited;
+	int			 gone;		/* its session ended */
+	struct p_session_exit	 e;
 };
+
+static TAILQ_HEAD(, spty)	 sptys = TAILQ_HEAD_INITIALIZER(sptys);
 
 static TAILQ_HEAD(, sreq)	 sreqs = TAILQ_HEAD_INITIALIZER(sreqs);
 static int			 nsreqs;
@@ -988,14 +1002,87 @@ pty_read_cb(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_READ);
 }
 
+/* The terminal closed: its status if known, then the close. */
+static void
+pty_finish(struct spty *t)
+{
+	char	msg[64];
+	int	n;
+
+	if (t->exited) {
+		n = snprintf(msg, sizeof(msg), "{\"exit\":%d,\"signal\":%d}",
+		    (int)t->e.code, (int)t->e.sig);
+		(void)ws_send(t->ws, 0, msg, n);
+	}
+	ws_close(t->ws, WS_CLOSE_NORMAL, "the terminal closed");
+}
+
+static void
+pty_on_linger(evutil_socket_t fd, short ev, void *arg)
+{
+	pty_finish(arg);
+}
+
 static void
 pty_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	struct timeval	 tv = { SESSIONS_PTY_LINGER, 0 };
 	struct spty	*t = arg;
 
 	pty_read_cb(bev, t);
 	bufferevent_disable(bev, EV_READ | EV_WRITE);
-	ws_close(t->ws, WS_CLOSE_NORMAL, "the terminal closed");
+	t->eof = 1;
+	if (t->exited || t->gone || evtimer_add(t->linger, &tv) == -1)
+		pty_finish(t);
+}
+
+/* A session ended (KILLED): no status will come for its ptys. */
+static void
+pty_killed(const struct msg *m)
+{
+	struct p_session_killed	*k;
+	struct spty		*t;
+
+	if ((k = malloc(sizeof(*k))) == NULL)
+		return;
+	if (proto_get_session_killed(m, k) == 0)
+		TAILQ_FOREACH(t, &sptys, entry) {
+			if (strcmp(t->uuid, k->uuid) != 0 || t->exited)
+				continue;
+			t->gone = 1;
+			if (t->eof) {
+				evtimer_del(t->linger);
+				pty_finish(t);
+			}
+		}
+	free(k);
+}
+
+/*
+ * sessions_pty_exit: PTY_EXIT, the shell of a pty ended; the pty may
+ * be gone already.  -1 on a payload that does not decode.
+ */
+int
+sessions_pty_exit(struct chan *c, struct msg *m)
+{
+	struct p_session_pty_exit	 p;
+	struct spty			*t;
+
+	if (proto_get_session_pty_exit(m, &p) == -1)
+		return -1;
+	TAILQ_FOREACH(t, &sptys, entry)
+		if (t->id == p.e.id && !t->exited &&
+		    strcmp(t->uuid, p.uuid) == 0)
+			break;
+	if (t == NULL)
+		return 0;
+	t->exited = 1;
+	t->e = p.e;
+	if (t->eof) {
+		evtimer_del(t->linger);
+		pty_finish(t);
+	}
+	return 0;
 }
 
 static void
@@ -1064,6 +1151,8 @@ pty_on_close(struct ws_conn *ws, uint16_t code, void *arg)
 
 	log_debug("pty %u of session %s ends, code %u", t->id, t->uuid,
 	    code);
+	TAILQ_REMOVE(&sptys, t, entry);
+	event_free(t->linger);
 	if (t->bev != NULL)
 		bufferevent_free(t->bev);
 	free(t);
@@ -1077,9 +1166,12 @@ reply_pty(struct sreq *s, const struct p_session_handle *h, int fd)
 	struct spty		*t = NULL;
 
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    (t = calloc(1, sizeof(*t))) == NULL || (t->bev =
-	    bufferevent_socket_new(server_base(), fd,
+	    (t = calloc(1, sizeof(*t))) == NULL || (t->linger =
+	    evtimer_new(server_base(), pty_on_linger, t)) == NULL ||
+	    (t->bev = bufferevent_socket_new(server_base(), fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (t != NULL && t->linger != NULL)
+			event_free(t->linger);
 		free(t);
 		close(fd);
 		http_reply_error(s->req, 503, "busy", "try again later");
@@ -1091,10 +1183,12 @@ reply_pty(struct sreq *s, const struct p_session_handle *h, int fd)
 	if ((up = http_reply_upgrade(s->req)) == NULL ||
 	    (t->ws = ws_accept(server_base(), up, server_limits(),
 	    http_req_peer(s->req), &pty_handler, t)) == NULL) {
+		event_free(t->linger);
 		bufferevent_free(t->bev);
 		free(t);
 		return;
 	}
+	TAILQ_INSERT_TAIL(&sptys, t, entry);
 	bufferevent_setcb(t->bev, pty_read_cb, NULL, pty_event_cb, t);
 	bufferevent_enable(t->bev, EV_READ | EV_WRITE);
 }
@@ -1193,6 +1287,8 @@ sessions_msg(struct chan *c, struct msg *m)
 	struct sreq	*s;
 	int		 rv;
 
+	if (m->hdr.type == MSG_SESSION_KILLED)
+		pty_killed(m);
 	if (m->hdr.peerid == 0 || (s = sreq_find(m->hdr.peerid)) == NULL) {
 		/* An unasked end, or a request that has gone. */
 		if (m->fd != -1)

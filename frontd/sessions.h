@@ -21,6 +21,8 @@ extern const size_t		sessions_nroutes;
  * does not decode.
  */
 int	sessions_msg(struct chan *, struct msg *);
+/* sessions_pty_exit: PTY_EXIT, how a pty's shell ended. */
+int	sessions_pty_exit(struct chan *, struct msg *);
 
 /* sessions_frame_json: one NDJSON line (with '\n') for an output frame. */
 char	*sessions_frame_json(uint8_t, const uint8_t *, size_t);

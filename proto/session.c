@@ -830,15 +830,33 @@ proto_get_session_fail(const struct msg *m, struct p_session_fail *p)
 	return wire_done(&r);
 }
 
+static void
+put_exit(struct wire_w *w, const struct p_session_exit *p)
+{
+	wire_put_u32(w, p->id);
+	wire_put_u32(w, (uint32_t)p->code);
+	wire_put_u32(w, (uint32_t)p->sig);
+}
+
+/* An exit status, or a signal: never both. */
+static void
+get_exit(struct wire_r *r, struct p_session_exit *p)
+{
+	p->id = wire_get_u32(r);
+	p->code = (int32_t)wire_get_u32(r);
+	p->sig = (int32_t)wire_get_u32(r);
+	if (p->code < -1 || p->code > 255 || p->sig < 0 ||
+	    p->sig > SIG_MAXNR || (p->code == -1) != (p->sig != 0))
+		r->err = 1;
+}
+
 int
 proto_send_session_exit(struct chan *c, const struct p_session_exit *p)
 {
 	struct wire_w	w;
 
 	wire_w_init(&w);
-	wire_put_u32(&w, p->id);
-	wire_put_u32(&w, (uint32_t)p->code);
-	wire_put_u32(&w, (uint32_t)p->sig);
+	put_exit(&w, p);
 	return send_wire(c, MSG_SESSION_I_EXIT, 0, -1, &w);
 }
 
@@ -848,12 +866,30 @@ proto_get_session_exit(const struct msg *m, struct p_session_exit *p)
 	struct wire_r	r;
 
 	wire_r_init(&r, m->data, m->len);
-	p->id = wire_get_u32(&r);
-	p->code = (int32_t)wire_get_u32(&r);
-	p->sig = (int32_t)wire_get_u32(&r);
-	if (p->code < -1 || p->code > 255 || p->sig < 0 ||
-	    p->sig > SIG_MAXNR || (p->code == -1) != (p->sig != 0))
-		return -1;
+	get_exit(&r, p);
+	return wire_done(&r);
+}
+
+int
+proto_send_session_pty_exit(struct chan *c,
+    const struct p_session_pty_exit *p)
+{
+	struct wire_w	w;
+
+	wire_w_init(&w);
+	wire_put_str(&w, p->uuid);
+	put_exit(&w, &p->e);
+	return send_wire(c, MSG_SESSION_PTY_EXIT, 0, -1, &w);
+}
+
+int
+proto_get_session_pty_exit(const struct msg *m, struct p_session_pty_exit *p)
+{
+	struct wire_r	r;
+
+	wire_r_init(&r, m->data, m->len);
+	get_uuid(&r, p->uuid);
+	get_exit(&r, &p->e);
 	return wire_done(&r);
 }
 
@@ -911,6 +947,7 @@ proto_session_decode_any(const struct msg *m)
 		struct p_session_built		bt;
 		struct p_session_fail		f;
 		struct p_session_exit		ex;
+		struct p_session_pty_exit	px;
 		struct p_session_id		id;
 		struct p_session_trace		tr;
 	} u;
@@ -983,6 +1020,9 @@ proto_session_decode_any(const struct msg *m)
 		break;
 	case MSG_SESSION_I_EXIT:
 		proto_get_session_exit(m, &u.ex);
+		break;
+	case MSG_SESSION_PTY_EXIT:
+		proto_get_session_pty_exit(m, &u.px);
 		break;
 	case MSG_SESSION_I_PTY_OK:
 	case MSG_SESSION_I_PTY_SLAVE:

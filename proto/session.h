@@ -41,6 +41,7 @@ enum session_msg {
 	MSG_SESSION_OK,			/* -> front: RESIZE done */
 	MSG_SESSION_KILL,		/* front -> */
 	MSG_SESSION_KILLED,		/* -> front; peerid 0 when unasked */
+	MSG_SESSION_PTY_EXIT,		/* -> front, unasked: a shell ended */
 
 	/* daemon -> helper */
 	MSG_SESSION_H_RESET = MSG_SESSION_BASE + 50,
@@ -329,6 +330,12 @@ struct p_session_exit {
 	int32_t		sig;		/* killing signal, or 0 */
 };
 
+/* PTY_EXIT: the shell of a pty the front end holds ended. */
+struct p_session_pty_exit {
+	char			uuid[SESSION_IDSZ];
+	struct p_session_exit	e;
+};
+
 struct p_session_id {
 	uint32_t	id;
 	uint32_t	err;		/* I_PTY_FAIL: errno */
@@ -460,6 +467,10 @@ int	proto_get_session_fail(const struct msg *, struct p_session_fail *);
 int	proto_send_session_exit(struct chan *,
 	    const struct p_session_exit *);
 int	proto_get_session_exit(const struct msg *, struct p_session_exit *);
+int	proto_send_session_pty_exit(struct chan *,
+	    const struct p_session_pty_exit *);
+int	proto_get_session_pty_exit(const struct msg *,
+	    struct p_session_pty_exit *);
 /* I_PTY_OK and I_PTY_SLAVE (with a descriptor), I_PTY_FAIL. */
 int	proto_send_session_id(struct chan *, uint16_t, int,
 	    const struct p_session_id *);

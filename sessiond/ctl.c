@@ -176,6 +176,20 @@ ctl_set_up(struct session *s, struct msg *m)
 	return 0;
 }
 
+/* The front end holds the pty: it tells its client how the shell ended. */
+static void
+ctl_pty_exit(const struct session *s, const struct p_session_exit *e)
+{
+	struct session_reply	r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = MSG_SESSION_PTY_EXIT;
+	r.fd = -1;
+	pccx_strlcpy(r.u.pty_exit.uuid, s->uuid, sizeof(r.u.pty_exit.uuid));
+	r.u.pty_exit.e = *e;
+	sess_reply(0, &r);
+}
+
 static int
 ctl_exit(struct session *s, struct msg *m)
 {
@@ -187,6 +201,8 @@ ctl_exit(struct session *s, struct msg *m)
 		return -1;
 	if (it->pty && it->reqid != 0)
 		sess_error(it->reqid, SESSION_E_INTERNAL, "the shell ended");
+	else if (it->pty)
+		ctl_pty_exit(s, &e);
 	log_debug("session %s: %s %u ended, status %d signal %d", s->uuid,
 	    it->pty ? "pty" : "exec", e.id, e.code, e.sig);
 	ctl_item_drop(s, it);

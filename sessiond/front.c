@@ -288,6 +288,8 @@ front_encode(struct chan *c, uint32_t reqid, const struct session_reply *r)
 		    &r->u.handle);
 	case MSG_SESSION_KILLED:
 		return proto_send_session_killed(c, reqid, r->u.killed);
+	case MSG_SESSION_PTY_EXIT:
+		return proto_send_session_pty_exit(c, &r->u.pty_exit);
 	}
 	return -1;
 }

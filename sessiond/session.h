@@ -32,6 +32,7 @@ struct session_reply {
 		struct p_session_count		 count;
 		struct p_session_handle		 handle;
 		const struct p_session_killed	*killed;
+		struct p_session_pty_exit	 pty_exit;
 	} u;
 };
 

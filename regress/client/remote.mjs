@@ -166,8 +166,9 @@ async function shell(id) {
 	tm('send-keys', '-t', 'pc', 'clear; stty size', 'Enter');
 	ok(await wait(/^40 120/m), 'shell: a window change reaches stty size',
 	    screen());
-	tm('send-keys', '-t', 'pc', 'exit', 'Enter');
-	ok(await wait(/^rc=0/m), 'shell: exit ends pccx, status 0', screen());
+	tm('send-keys', '-t', 'pc', 'exit 3', 'Enter');
+	ok(await wait(/^rc=3/m), 'shell: exit 3 ends pccx with status 3',
+	    screen());
 	let after = '';
 	for (let i = 0; i < 30 && after === ''; i++) {
 		await sleep(100);

@@ -72,7 +72,7 @@ async function pty(u, id, input, want, ms = 10000) {
 	return new Promise((resolve) => {
 		const w = new WebSocket(`ws://localhost:${port}${path}`,
 		    { headers: m.headers, perMessageDeflate: false });
-		const t = { status: 101, out: '', code: null };
+		const t = { status: 101, out: '', text: [], code: null };
 		const timer = setTimeout(() => {
 			w.terminate();
 			resolve(t);
@@ -86,7 +86,11 @@ async function pty(u, id, input, want, ms = 10000) {
 			w.send(JSON.stringify({ resize: [30, 100] }));
 			w.send(Buffer.from(input));
 		});
-		w.on('message', (d) => {
+		w.on('message', (d, binary) => {
+			if (!binary) {
+				t.text.push(d.toString());
+				return;
+			}
 			t.out += d.toString();
 			if (want.test(t.out)) {
 				w.close(1000);
@@ -203,6 +207,19 @@ async function main(ctx) {
 	ok(/[\r\n]hi\r\n/.test(t.out), 'pty: echo hi reads hi back',
 	    JSON.stringify(t.out));
 	is(t.code, 1000, 'pty: closes cleanly');
+	ok(t.text.length === 0, 'pty: no status when the client closes',
+	    JSON.stringify(t.text));
+	// The shell's end: its status as a text message, then the close.
+	const pe = await pty(carol, id, 'exit 7\n', /never/, 5000);
+	ok(pe.code === 1000 && pe.text.length === 1 &&
+	    pe.text[0] === '{"exit":7,"signal":0}',
+	    'pty: exit 7 is told as {"exit":7,"signal":0}, then 1000',
+	    JSON.stringify(pe));
+	const pk = await pty(carol, id, 'kill -KILL $$\n', /never/, 5000);
+	ok(pk.code === 1000 && pk.text.length === 1 &&
+	    pk.text[0] === '{"exit":-1,"signal":9}',
+	    'pty: a shell killed by SIGKILL is told as signal 9',
+	    JSON.stringify(pk));
 	const t2 = await pty(dave, id, '', /never/, 2000);
 	is(t2.status, 403, 'pty: a viewer is refused');
 
