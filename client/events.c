@@ -15,11 +15,16 @@
 #include "common/log.h"
 #include "client/ws.h"
 
+#define EVENTS_TRIES	8	/* reconnections in a row, at most */
+#define EVENTS_WAITMAX	30	/* seconds between two, at most */
+
 /* How rows are shown. */
 struct events_out {
 	int		json;
 	int		bad;
 	int		closed;		/* stdout went away */
+	int		connected;	/* this try reached the feed */
+	int		ever;		/* some try did */
 	json_int_t	last;		/* the last row's seq, -1 none */
 };
 
@@ -130,12 +135,7 @@ events_end(struct wsc *w, const struct events_out *o, int r)
 	if (intr_stop() != 0 || o->closed)
 		return EXIT_OK;
 	if (r == -1) {
-		if (o->last >= 0)
-			log_warnx("events: the connection was lost after row %"
-			    JSON_INTEGER_FORMAT ": go on with --since %"
-			    JSON_INTEGER_FORMAT, o->last, o->last);
-		else
-			log_warnx("events: the connection was lost");
+		log_warnx("events: the connection was lost");
 		return EXIT_UNREACH;
 	}
 	if (o->bad) {
@@ -149,10 +149,82 @@ events_end(struct wsc *w, const struct events_out *o, int r)
 	return EXIT_REFUSED;
 }
 
+/* A feed that may go on: a lost connection, or a server going away. */
+static int
+events_lost(const struct wsc *w, const struct events_out *o, int r)
+{
+	if (intr_stop() != 0 || o->closed || o->bad)
+		return 0;
+	return r == -1 || w->code == 1001;
+}
+
+/* Wait s seconds: 0, or -1 when a signal came to stop. */
+static int
+events_pause(int s)
+{
+	struct timespec	ts = { s, 0 };
+
+	while (nanosleep(&ts, &ts) == -1)
+		if (errno != EINTR || intr_stop() != 0)
+			return -1;
+	return intr_stop() != 0 ? -1 : 0;
+}
+
+/* Follow from since, or from the row after the last one shown. */
+static void
+events_path(char *path, size_t size, const char *since,
+    const struct events_out *o)
+{
+	if (o->last >= 0)
+		snprintf(path, size, "/v1/events?since=%" JSON_INTEGER_FORMAT,
+		    o->last);
+	else
+		snprintf(path, size, "/v1/events%s%s", since != NULL ?
+		    "?since=" : "", since != NULL ? since : "");
+}
+
 /*
- * cmd_events: pccx events [-j] [--since SEQ]; until Ctrl-C.
- * XXX: a lost connection ends the command with the seq to go on from;
- * it does not reconnect by itself.
+ * One connection: -1 when it was lost and may be taken up again, else
+ * the exit code, in *rv.
+ */
+static int
+events_once(struct client *c, const char *path, struct events_out *o,
+    int *rv)
+{
+	struct wsc	*w;
+	int		 r;
+
+	if ((w = wsc_connect(c, path, events_message, o, rv)) == NULL)
+		return *rv == EXIT_UNREACH ? -1 : 0;
+	o->connected = o->ever = 1;
+	r = events_loop(w, o);
+	if (events_lost(w, o, r)) {
+		wsc_free(w);
+		*rv = EXIT_UNREACH;
+		return -1;
+	}
+	*rv = events_end(w, o, r);
+	wsc_free(w);
+	return 0;
+}
+
+/* Given up: where to go on from. */
+static int
+events_gone(const struct events_out *o)
+{
+	if (o->last >= 0)
+		log_warnx("events: the connection was lost after row %"
+		    JSON_INTEGER_FORMAT ": go on with --since %"
+		    JSON_INTEGER_FORMAT, o->last, o->last);
+	else
+		log_warnx("events: the connection was lost");
+	return EXIT_UNREACH;
+}
+
+/*
+ * cmd_events: pccx events [-j] [--since SEQ]; until Ctrl-C.  A lost
+ * connection is taken up again from the last row shown, after 1, 2, 4
+ * ... seconds (30 at most), EVENTS_TRIES times in a row at most.
  */
 int
 cmd_events(struct client *c, int argc, char **argv)
@@ -162,11 +234,10 @@ cmd_events(struct client *c, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct events_out	 o = { 0, 0, 0, -1 };
-	struct wsc		*w;
+	struct events_out	 o = { .last = -1 };
 	const char		*since = NULL;
 	char			 path[64];
-	int			 ch, rv;
+	int			 ch, rv, tries = 0, s;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "+js:", longopts, NULL)) != -1) {
@@ -183,11 +254,21 @@ cmd_events(struct client *c, int argc, char **argv)
 	if ((rv = client_need(c)) != 0)
 		return rv;
 	intr_init(0);
-	snprintf(path, sizeof(path), "/v1/events%s%s", since != NULL ?
-	    "?since=" : "", since != NULL ? since : "");
-	if ((w = wsc_connect(c, path, events_message, &o, &rv)) == NULL)
-		return rv;
-	rv = events_end(w, &o, events_loop(w, &o));
-	wsc_free(w);
-	return rv;
+	for (;;) {
+		events_path(path, sizeof(path), since, &o);
+		o.connected = 0;
+		if (events_once(c, path, &o, &rv) == 0)
+			return rv;
+		if (!o.ever)
+			return rv;	/* never reached: as any refusal */
+		if (o.connected)
+			tries = 0;
+		if (++tries > EVENTS_TRIES)
+			return events_gone(&o);
+		s = 1 << (tries - 1);
+		s = s > EVENTS_WAITMAX ? EVENTS_WAITMAX : s;
+		log_warnx("events: the connection was lost; again in %d s", s);
+		if (events_pause(s) == -1)
+			return EXIT_OK;
+	}
 }

@@ -8,12 +8,14 @@
 // alice owns project "work" (lib_sessions.sh), whose tree has hello.c.
 // pccx registers the laptop through Chromium, then opens a session,
 // builds and runs hello.c in it, drives its terminal through tmux,
-// follows the audit feed and kills the session; uploads TRACE (the
+// follows the audit feed (also through a relay that cuts it) and kills
+// the session; uploads TRACE (the
 // dummy trace of pccx-lab) against reference profiles and reads its
 // reports; then the refusals.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import * as jose from 'jose';
 import { ok, done, show, sleep, runner, login, expired, launch, outputs }
     from './lib.mjs';
@@ -180,6 +182,62 @@ async function shell(id) {
 	tm('kill-session', '-t', 'pc');
 }
 
+// A TCP relay to the suite, whose connections cut() drops at once.
+function relay(to) {
+	const socks = new Set();
+	const srv = net.createServer((a) => {
+		const b = net.connect(to, '127.0.0.1');
+		const end = () => {
+			a.destroy();
+			b.destroy();
+			socks.delete(a);
+			socks.delete(b);
+		};
+		socks.add(a);
+		socks.add(b);
+		a.pipe(b);
+		b.pipe(a);
+		for (const s of [a, b]) {
+			s.on('error', end);
+			s.on('close', end);
+		}
+	});
+	const cut = () => {
+		for (const s of socks)
+			s.destroy();
+	};
+	return new Promise((resolve) => srv.listen(0, '127.0.0.1', () =>
+	    resolve({ port: srv.address().port, cut,
+	    close: () => { cut(); srv.close(); } })));
+}
+
+// pccx events through the relay: cut once, it goes on from the last row.
+async function eventsCut(id) {
+	const seqs = (o) => o.trim().split('\n').filter((l) => /^\d+ /.test(l))
+	    .map((l) => Number(l.split(' ')[0]));
+	const rl = await relay(Number(port));
+	const p = px.start(['-s', `http://localhost:${rl.port}`, 'events',
+	    '--since', '0']);
+	for (let i = 0; i < 100 && !p.out.includes(id); i++)
+		await sleep(100);
+	const before = seqs(p.out);
+	rl.cut();
+	const r0 = await run(['exec', id, '--', 'true']);
+	const top = Math.max(...before);
+	for (let i = 0; i < 100 && !seqs(p.out).some((s) => s > top); i++)
+		await sleep(100);
+	p.p.kill('SIGINT');
+	const r = await p.done;
+	rl.close();
+	const all = seqs(r.out);
+	ok(r0.rc === 0 && r.rc === 0 && before.length > 0 &&
+	    /connection was lost; again in 1 s/.test(r.err) &&
+	    all.some((s) => s > top) && all.every((s, i) => i === 0 ||
+	    s > all[i - 1]),
+	    'events: a cut feed is taken up again, no row twice',
+	    show(r));
+}
+
 async function events(id) {
 	const want = (o) =>
 	    new RegExp(`session\\.exec work ${id} (ok|allow)`).test(o);
@@ -340,6 +398,7 @@ async function main(page) {
 	await execs(id);
 	await shell(id);
 	await events(id);
+	await eventsCut(id);
 	await kill(id);
 	if (trace)
 		await traces();
