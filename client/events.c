@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "client/ws.h"
 
 #define EVENTS_TRIES	8	/* reconnections in a row, at most */
@@ -23,8 +24,8 @@ struct events_out {
 	int		json;
 	int		bad;
 	int		closed;		/* stdout went away */
-	int		connected;	/* this try reached the feed */
-	int		ever;		/* some try did */
+	int		connected;	/* this try was fed a while */
+	int		ever;		/* some try reached the feed */
 	json_int_t	last;		/* the last row's seq, -1 none */
 };
 
@@ -192,12 +193,18 @@ events_once(struct client *c, const char *path, struct events_out *o,
     int *rv)
 {
 	struct wsc	*w;
+	json_int_t	 last = o->last;
+	uint64_t	 t0;
 	int		 r;
 
 	if ((w = wsc_connect(c, path, events_message, o, rv)) == NULL)
 		return *rv == EXIT_UNREACH ? -1 : 0;
-	o->connected = o->ever = 1;
+	o->ever = 1;
+	t0 = now_mono_ms();
 	r = events_loop(w, o);
+	/* one that drops at once does not start the waits over */
+	o->connected = o->last != last ||
+	    now_mono_ms() - t0 >= EVENTS_WAITMAX * 1000;
 	if (events_lost(w, o, r)) {
 		wsc_free(w);
 		*rv = EXIT_UNREACH;
@@ -259,6 +266,8 @@ cmd_events(struct client *c, int argc, char **argv)
 		o.connected = 0;
 		if (events_once(c, path, &o, &rv) == 0)
 			return rv;
+		if (intr_stop() != 0)
+			return EXIT_OK;
 		if (!o.ever)
 			return rv;	/* never reached: as any refusal */
 		if (o.connected)

@@ -1092,7 +1092,9 @@ pty_on_drain(struct ws_conn *ws, void *arg)
 
 	if (t->bev == NULL)
 		return;
-	bufferevent_enable(t->bev, EV_READ);
+	/* after the end: what is left goes out, nothing more is read */
+	if (!t->eof)
+		bufferevent_enable(t->bev, EV_READ);
 	pty_read_cb(t->bev, t);
 }
 

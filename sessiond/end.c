@@ -23,6 +23,9 @@
 #include "common/util.h"
 #include "sessiond/engine.h"
 
+#define END_PRUNE_MAX	64	/* kept layers removed in one pass */
+#define END_PRUNE_AGAIN	10	/* seconds to the next pass, if more */
+
 /* cgroup not yet empty: look again */
 #define END_POLL_MS	1
 
@@ -350,32 +353,35 @@ end_kept_stamp(int fd)
 		log_warn("futimens");
 }
 
-/* A kept layer older than keep goes to trash/: 1 when it went. */
+/*
+ * A kept layer older than keep: its audit row, and its removal held
+ * until the row is durable.  1 when one was asked for.
+ */
 static int
 end_prune_one(int dirfd, const char *kind, const char *name, time_t now,
     uint32_t keep)
 {
 	struct stat	st;
+	char		kept[64];
 	time_t		age;
 
 	if (!proto_session_uuid_ok(name) ||
 	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISDIR(st.st_mode) || (age = now - st.st_mtime) < (time_t)keep)
 		return 0;
-	if (renameat(dirfd, name, eng.trashfd, name) == -1) {
-		log_warn("%s/%s: cannot remove", kind, name);
+	if (snprintf(kept, sizeof(kept), "%s/%s", kind, name) >=
+	    (int)sizeof(kept) || gate_prune_held(kept))
 		return 0;
-	}
-	log_info("session %s: the layer kept in %s/ for %lld hours is "
-	    "removed", name, kind, (long long)age / 3600);
-	sess_audit(NULL, "operator", "", "session.layer_remove", "ok",
-	    "{s:s, s:s, s:I}", "session", name, "kept", kind, "age",
-	    (json_int_t)age);
+	gate_hold(0, GATE_PRUNE, sess_audit(NULL, "operator", "",
+	    "session.layer_remove", "ok", "{s:s, s:s, s:I}", "session", name,
+	    "kept", kind, "age", (json_int_t)age), kept);
 	return 1;
 }
 
+/* Up to max removals asked for in one directory: how many. */
 static int
-end_prune_dir(int dirfd, const char *kind, time_t now, uint32_t keep)
+end_prune_dir(int dirfd, const char *kind, time_t now, uint32_t keep,
+    int max)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -388,29 +394,66 @@ end_prune_dir(int dirfd, const char *kind, time_t now, uint32_t keep)
 		close(fd);
 		return 0;
 	}
-	while ((de = readdir(d)) != NULL)
+	while (n < max && (de = readdir(d)) != NULL)
 		n += end_prune_one(dirfd, kind, de->d_name, now, keep);
 	closedir(d);
 	return n;
 }
 
+static void
+end_on_prune(evutil_socket_t fd, short ev, void *arg)
+{
+	end_prune();
+}
+
 /*
  * end_prune: the layers kept in orphans/ and conflicts/ longer than
- * the configuration's keep-layers are removed, each with an audit row.
+ * the configuration's keep-layers are removed, each once its audit
+ * row is durable; END_PRUNE_MAX a pass, the next pass soon after.
  */
 void
 end_prune(void)
 {
 	const struct sess_conf	*c = sess_conf();
+	struct timeval		 tv = { END_PRUNE_AGAIN, 0 };
 	time_t			 now = time(NULL);
 	int			 n;
 
-	if (c == NULL || c->s.keep == 0 || eng.trashfd == -1)
+	if (c == NULL || c->s.keep == 0 || eng.trashfd == -1 ||
+	    eng.stopping)
 		return;
-	n = end_prune_dir(eng.orphanfd, SESS_DIR_ORPHAN, now, c->s.keep);
-	n += end_prune_dir(eng.conflfd, SESS_DIR_CONFL, now, c->s.keep);
-	if (n > 0)
-		end_trash_later();
+	n = end_prune_dir(eng.orphanfd, SESS_DIR_ORPHAN, now, c->s.keep,
+	    END_PRUNE_MAX);
+	n += end_prune_dir(eng.conflfd, SESS_DIR_CONFL, now, c->s.keep,
+	    END_PRUNE_MAX - n);
+	if (n == END_PRUNE_MAX && eng.base != NULL)
+		event_base_once(eng.base, -1, EV_TIMEOUT, end_on_prune, NULL,
+		    &tv);
+}
+
+/* end_prune_go: kept's row is durable; the layer goes to trash/. */
+void
+end_prune_go(const char *kept)
+{
+	const char	*name = strchr(kept, '/') + 1;
+	int		 dirfd, rv;
+
+	dirfd = strncmp(kept, SESS_DIR_ORPHAN "/",
+	    sizeof(SESS_DIR_ORPHAN)) == 0 ? eng.orphanfd : eng.conflfd;
+	/* what a failed removal left in trash/ under that name goes */
+	if ((rv = renameat2(dirfd, name, eng.trashfd, name,
+	    RENAME_NOREPLACE)) == -1 && errno == EEXIST &&
+	    tree_remove(eng.trashfd, name) == 0)
+		rv = renameat2(dirfd, name, eng.trashfd, name,
+		    RENAME_NOREPLACE);
+	if (rv == -1) {
+		if (errno != ENOENT)
+			log_warn("%s: cannot remove", kept);
+		return;
+	}
+	log_info("session %s: the layer kept in %.*s/ is removed", name,
+	    (int)(name - kept - 1), kept);
+	end_trash_later();
 }
 
 /* end_trash_now: remove what trash/ holds. */

@@ -217,7 +217,10 @@ sess_on_prune(evutil_socket_t fd, short ev, void *arg)
 	end_prune();
 }
 
-/* Kept layers are pruned now, hourly, and on each reload. */
+/*
+ * Kept layers are pruned once the loop runs (the audit daemon then
+ * hears the rows), hourly, and on each reload.
+ */
 static void
 sess_prune_start(void)
 {
@@ -225,9 +228,11 @@ sess_prune_start(void)
 
 	eng.ev_prune = event_new(eng.base, -1, EV_PERSIST, sess_on_prune,
 	    NULL);
-	if (eng.ev_prune == NULL || event_add(eng.ev_prune, &tv) == -1)
+	if (eng.ev_prune == NULL || event_add(eng.ev_prune, &tv) == -1) {
 		log_warnx("kept layers: no hourly pruning");
-	end_prune();
+		return;
+	}
+	event_active(eng.ev_prune, EV_TIMEOUT, 1);
 }
 
 /* session_engine_init: see session.h. */
@@ -986,6 +991,9 @@ session_engine_stop(void)
 	if (!eng.init)
 		return;
 	eng.stopping = 1;
+	if (eng.ev_prune != NULL)
+		event_free(eng.ev_prune);
+	eng.ev_prune = NULL;
 	gate_stop();
 	for (s = TAILQ_FIRST(&eng.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
@@ -998,8 +1006,5 @@ session_engine_stop(void)
 			break;
 	helper_stop();
 	end_trash_now();
-	if (eng.ev_prune != NULL)
-		event_free(eng.ev_prune);
-	eng.ev_prune = NULL;
 	eng.init = 0;
 }

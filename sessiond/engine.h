@@ -188,11 +188,13 @@ void		 sess_go_kill(uint32_t, const struct p_session_ref *);
 #define GATE_EXEC	2
 #define GATE_PTY	3
 #define GATE_KILL	4
+#define GATE_PRUNE	5		/* a kept layer's removal */
 /* how long a request waits for the audit daemon's answer */
 #define SESS_AUDIT_MS	5000
 void		 gate_hold(uint32_t, int, uint32_t, void *);
 int		 gate_count_user(const char *);
 int		 gate_revoke(int, const char *);
+int		 gate_prune_held(const char *);
 void		 gate_stop(void);
 
 /* ctl.c: the daemon's end of an init's channel. */
@@ -216,6 +218,7 @@ void		 end_trash_later(void);
 void		 end_trash_now(void);
 void		 end_kept_stamp(int);
 void		 end_prune(void);
+void		 end_prune_go(const char *);
 
 /* helper.c */
 int		 helper_start(void);

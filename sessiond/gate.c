@@ -9,15 +9,17 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "proto/audit.h"
 #include "sessiond/engine.h"
 
 /*
- * An open, exec, pty or kill is described by an audit row first; the
- * action waits here, keyed by the row's id, while other requests go
- * on.  The ACK runs it; a NACK, no answer within the deadline or a
- * row that could not be sent refuses it with SESSION_E_AUDIT, and
- * nothing of it happens.  The list is in the order the rows left, so
+ * An open, exec, pty or kill, or the removal of a kept layer, is
+ * described by an audit row first; the action waits here, keyed by the
+ * row's id, while other requests go on.  The ACK runs it; a NACK, no
+ * answer within the deadline or a row that could not be sent refuses
+ * it with SESSION_E_AUDIT (a removal is logged and left for the next
+ * pass), and nothing of it happens.  The list is in the order the rows left, so
  * the first entry is always the next to expire.
  */
 struct gate {
@@ -32,6 +34,7 @@ struct gate {
 	struct p_session_exec	*x;
 	struct p_session_pty	 p;
 	struct p_session_ref	 k;
+	char			 kept[64];	/* PRUNE: orphans/ID... */
 };
 
 static TAILQ_HEAD(, gate)	 gates = TAILQ_HEAD_INITIALIZER(gates);
@@ -75,6 +78,11 @@ gate_free(struct gate *g)
 static void
 gate_refuse(struct gate *g, int code, const char *why)
 {
+	if (g->kind == GATE_PRUNE) {
+		log_warnx("%s: kept, not removed: %s", g->kept, why);
+		gate_free(g);
+		return;
+	}
 	if (g->kind == GATE_OPEN)
 		log_warnx("session open for %s refused: %s", g->s->user, why);
 	else
@@ -102,6 +110,9 @@ gate_go(struct gate *g)
 		break;
 	case GATE_KILL:
 		sess_go_kill(g->reqid, &g->k);
+		break;
+	case GATE_PRUNE:
+		end_prune_go(g->kept);
 		break;
 	}
 	gate_free(g);
@@ -157,6 +168,9 @@ gate_hold(uint32_t reqid, int kind, uint32_t id, void *arg)
 		break;
 	case GATE_KILL:
 		memcpy(&g->k, arg, sizeof(g->k));
+		break;
+	case GATE_PRUNE:
+		pccx_strlcpy(g->kept, arg, sizeof(g->kept));
 		break;
 	}
 	if (eng.audit == NULL) {
@@ -219,6 +233,18 @@ gate_count_user(const char *user)
 		if (g->kind == GATE_OPEN && strcmp(g->s->user, user) == 0)
 			n++;
 	return n;
+}
+
+/* gate_prune_held: non-zero when the removal of kept waits here. */
+int
+gate_prune_held(const char *kept)
+{
+	struct gate	*g;
+
+	TAILQ_FOREACH(g, &gates, entry)
+		if (g->kind == GATE_PRUNE && strcmp(g->kept, kept) == 0)
+			return 1;
+	return 0;
 }
 
 /*
