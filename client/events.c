@@ -232,6 +232,9 @@ events_gone(const struct events_out *o)
  * cmd_events: pccx events [-j] [--since SEQ]; until Ctrl-C.  A lost
  * connection is taken up again from the last row shown, after 1, 2, 4
  * ... seconds (30 at most), EVENTS_TRIES times in a row at most.
+ * XXX: an HTTP refusal while reconnecting (a proxy's 5xx, or 429 while
+ * the server still counts the lost feed) ends it: wsc_connect tells an
+ * exit code, not the status.
  */
 int
 cmd_events(struct client *c, int argc, char **argv)
