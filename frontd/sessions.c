@@ -1289,7 +1289,7 @@ sessions_msg(struct chan *c, struct msg *m)
 	struct sreq	*s;
 	int		 rv;
 
-	if (m->hdr.type == MSG_SESSION_KILLED)
+	if (m->hdr.type == MSG_SESSION_KILLED && !TAILQ_EMPTY(&sptys))
 		pty_killed(m);
 	if (m->hdr.peerid == 0 || (s = sreq_find(m->hdr.peerid)) == NULL) {
 		/* An unasked end, or a request that has gone. */

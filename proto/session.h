@@ -41,7 +41,7 @@ enum session_msg {
 	MSG_SESSION_OK,			/* -> front: RESIZE done */
 	MSG_SESSION_KILL,		/* front -> */
 	MSG_SESSION_KILLED,		/* -> front; peerid 0 when unasked */
-	MSG_SESSION_PTY_EXIT,		/* -> front, unasked: a shell ended */
+	MSG_SESSION_PTY_EXIT,		/* -> front, unasked */
 
 	/* daemon -> helper */
 	MSG_SESSION_H_RESET = MSG_SESSION_BASE + 50,

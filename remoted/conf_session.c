@@ -14,7 +14,6 @@
 #include "config.h"
 
 #define CONF_SESSION_PERUSER	4
-#define CONF_SESSION_KEEP	(30 * 86400)	/* kept layers: 30 days */
 #define CONF_SESSION_IDLE	1800
 
 static void
@@ -153,8 +152,7 @@ conf_send_session(struct chan *c, const struct config *conf, int first)
 	memset(&s, 0, sizeof(s));
 	s.per_user = conf->sessions.per_user != 0 ? conf->sessions.per_user :
 	    CONF_SESSION_PERUSER;
-	s.keep = conf->sessions.keep_layers != 0 ?
-	    conf->sessions.keep_layers : CONF_SESSION_KEEP;
+	s.keep = conf->sessions.keep_layers;	/* set, or its default */
 	pccx_strlcpy(s.root, conf->sessions.root[0] == '/' ?
 	    conf->sessions.root : "/", sizeof(s.root));
 	pccx_strlcpy(s.state_dir, conf->state_dir, sizeof(s.state_dir));
